@@ -1,0 +1,1 @@
+"""The channels and the process: Telegram, the console, the command line, configuration, jobs."""

@@ -1,0 +1,88 @@
+"""Configuration from the environment (``FORMABOT_*``), checked once at start-up."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """A bad configuration value: the message is one line naming the variable."""
+
+
+def _int_list(value: object) -> object:
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.replace(";", ",").split(",")]
+        return [int(p) for p in parts if p]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FORMABOT_", extra="ignore")
+
+    telegram_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    database_url: str = "sqlite+aiosqlite:///formabot.db"
+    timezone: str = "Europe/Paris"
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    today: date | None = None
+    reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [30, 7, 1])
+    export_dir: Path = Path("exports")
+    daily_time: time = time(6, 0)
+
+    @field_validator("admin_ids", "reminder_days", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return _int_list(value)
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if any(v <= 0 for v in value):
+            raise ValueError("days must be positive")
+        return sorted(set(value), reverse=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _db(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_settings() -> Settings:
+    """Read the settings; a bad value raises ``ConfigError`` with one line naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = "FORMABOT_" + str(err["loc"][0]).upper() if err.get("loc") else "FORMABOT_*"
+        reason = str(err.get("msg", "invalid value"))
+        raise ConfigError(f"Invalid configuration: {name}: {reason}") from None

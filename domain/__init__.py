@@ -1,0 +1,1 @@
+"""The domain of formabot: funded training actions, their fields, rules and lifecycle. Pure: no I/O."""

@@ -1,0 +1,27 @@
+"""What the lifecycle tells the rest of the system: one event per transition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    CONFIRMED = "confirmed"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    RETURNED = "returned"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+    SESSION_DATES_CHANGED = "session_dates_changed"
+    JUSTIFICATION_RECEIVED = "justification_received"
+    OFAA_REFERENCE = "ofaa_reference"
+    REMINDER = "reminder"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: EventKind
+    action_id: int | None
+    organisation_id: int
+    payload: dict[str, str] = field(default_factory=dict)
