@@ -14,6 +14,8 @@ from bot.config import ConfigError, Settings, load_settings
 # Each module adds its family of subcommands; the order is the order of ``formabot --help``.
 COMMAND_MODULES = (
     "bot.commands.start",
+    "bot.commands.db",
+    "bot.commands.lheo",
 )
 
 

@@ -125,3 +125,121 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+# The bot's unit of work: what the channels, the jobs and the outbox delivery need besides the
+# dialogs' ports (implemented by ``storage.uow.SqlUnitOfWork``).
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A notification claimed for delivery (``attempts`` counts this claim)."""
+
+    id: int
+    kind: str
+    chat_id: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of an action's history; ``snapshot`` is the full action as JSON at that moment."""
+
+    id: int
+    at: datetime
+    actor_user_id: int | None
+    action_id: int | None
+    kind: str
+    version: int | None
+    snapshot: dict[str, Any] | None
+    details: dict[str, Any] | None
+
+
+class MemberRepository(Protocol):
+    async def add(self, membership: Membership, chat_id: int | None = None) -> bool:
+        """Link a user (idempotent); False if the link existed. ``chat_id`` defaults to the user id."""
+        ...
+
+    async def remove(self, membership: Membership) -> bool: ...
+
+    async def of_user(self, user_id: int) -> list[Membership]: ...
+
+    async def chat_ids_of_organisation(self, organisation_id: int) -> list[int]:
+        """The reachable chats of the organisation's members."""
+        ...
+
+    async def chat_ids_of_funder(self, funder: Funder) -> list[int]: ...
+
+    async def chat_ids_of_staff(self) -> list[int]: ...
+
+    async def mark_unreachable(self, chat_id: int, unreachable: bool = True) -> None:
+        """The chat blocked the bot (403), or came back (``unreachable=False``)."""
+        ...
+
+
+class LinkCodeRepository(Protocol):
+    async def create(
+        self,
+        role: Role,
+        *,
+        organisation_id: int | None = None,
+        funder: Funder | None = None,
+        created_by: int | None = None,
+    ) -> str:
+        """A new single-use code (7 days) for the target; returns the clear code, stores its hash."""
+        ...
+
+    async def redeem(self, code: str, user_id: int) -> Membership | None:
+        """The link the code grants to ``user_id`` (code now used), or None (failure recorded)."""
+        ...
+
+    async def attempts_in_last_hour(self, user_id: int) -> int: ...
+
+
+class OutboxRepository(Protocol):
+    async def enqueue(
+        self, kind: str, chat_id: int, payload: dict[str, Any], idempotency_key: str
+    ) -> bool:
+        """Queue a message; False if one with the same key exists."""
+        ...
+
+    async def claim(self, batch: int, now: datetime) -> list[OutboxMessage]: ...
+
+    async def mark_sent(self, message_id: int, now: datetime) -> None: ...
+
+    async def mark_failed(self, message_id: int, error: str, retry_at: datetime) -> None: ...
+
+    async def mark_dead(self, message_id: int, error: str) -> None: ...
+
+
+class AuditRepository(Protocol):
+    async def record(
+        self,
+        actor_user_id: int | None,
+        action: Action,
+        kind: str,
+        details: dict[str, Any] | None = None,
+    ) -> None: ...
+
+    async def history(self, action_id: int) -> list[AuditEntry]: ...
+
+
+class JobRunRepository(Protocol):
+    async def last_run(self, name: str) -> date | None: ...
+
+    async def record_run(self, name: str, day: date) -> None: ...
+
+
+class BotUnitOfWork(UnitOfWork, Protocol):
+    """``UnitOfWork`` plus links, link codes, the outbox, the audit trail and the daily jobs."""
+
+    members: MemberRepository
+    link_codes: LinkCodeRepository
+    outbox: OutboxRepository
+    audit: AuditRepository
+    job_runs: JobRunRepository
+
+    async def try_lock_daily_job(self) -> bool:
+        """Whether this transaction may run the daily job (one process at a time)."""
+        ...

@@ -1,0 +1,63 @@
+"""What a screen may use while handling one input: the unit of work, who the user is, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from dialogs.io import Reply
+from domain.funders import Funder
+from domain.models import Organisation
+from domain.ports import ActionRepository, Clock, Membership, Role, UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The user behind an update, with every link they have."""
+
+    user_id: int
+    memberships: tuple[Membership, ...] = ()
+    is_staff: bool = False
+
+    @property
+    def organisation_ids(self) -> list[int]:
+        return [
+            m.organisation_id
+            for m in self.memberships
+            if m.role is Role.MEMBER and m.organisation_id is not None
+        ]
+
+    @property
+    def funders(self) -> list[Funder]:
+        return [m.funder for m in self.memberships if m.role is Role.VALIDATOR and m.funder]
+
+    @property
+    def is_known(self) -> bool:
+        return self.is_staff or bool(self.memberships)
+
+
+@dataclass(slots=True)
+class Context:
+    uow: UnitOfWork
+    principal: Principal
+    clock: Clock
+    reminder_days: Sequence[int] = (30, 7, 1)
+    out: list[Reply] = field(default_factory=list)  # messages shown before the next screen
+    organisation_id: int | None = None
+
+    def say(self, text: str) -> None:
+        self.out.append(Reply(text))
+
+    def actions(self) -> ActionRepository:
+        """The actions of the user's current organisation: the scope is applied by the repository."""
+        if self.organisation_id is None or self.organisation_id not in self.principal.organisation_ids:
+            raise PermissionError("no organisation selected")
+        return self.uow.actions_for_organisation(self.organisation_id)
+
+    async def organisation(self) -> Organisation:
+        if self.organisation_id is None:
+            raise PermissionError("no organisation selected")
+        org = await self.uow.organisations.get(self.organisation_id)
+        if org is None:
+            raise PermissionError("unknown organisation")
+        return org

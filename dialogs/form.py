@@ -1,0 +1,193 @@
+"""The form walk: which field comes next, the working copy, and how an answer is applied.
+
+Everything here works on the catalogue (``domain.catalogue``): no field has a handler of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dialogs.render import text
+from dialogs.state import FormState
+from domain.catalogue import (
+    ORGANISATION_FIELDS,
+    SESSION_FIELDS,
+    FieldSpec,
+    Kind,
+    Section,
+    action_fields_for,
+)
+from domain.errors import FieldError
+from domain.models import Action, Organisation, Session
+from domain.parsing import (
+    parse_address_lines,
+    parse_code_postal,
+    parse_email,
+    parse_person_name,
+    parse_phone,
+    parse_ville,
+)
+from domain.values import Address, Contact
+
+# Sub-steps of the composite kinds: (partial key, prompt template macro, optional?)
+ADDRESS_STEPS = ("lignes", "code_postal", "ville")
+CONTACT_STEPS = ("nom", "prenom", "telephone", "courriel")
+
+
+def fields(form: FormState) -> tuple[FieldSpec, ...]:
+    if form.section == Section.SESSION:
+        return SESSION_FIELDS
+    if form.section == Section.ORGANISME:
+        return ORGANISATION_FIELDS
+    return action_fields_for(form.action())
+
+
+def spec_of(form: FormState) -> FieldSpec:
+    for f in fields(form):
+        if f.key == form.key:
+            return f
+    # The field stopped applying (an earlier answer changed): fall back to the first one.
+    first = fields(form)[0]
+    form.key = first.key
+    return first
+
+
+def position(form: FormState) -> tuple[int, int]:
+    keys = [f.key for f in fields(form)]
+    return (keys.index(form.key) + 1 if form.key in keys else 1), len(keys)
+
+
+def enter(form: FormState, key: str) -> None:
+    """Move the cursor to a field, starting its sub-steps afresh."""
+    form.key = key
+    form.substep = 0
+    form.partial = {}
+    form.page = 0
+    form.calendar = None
+    spec = spec_of(form)
+    if spec.kind is Kind.MULTI_CHOICE:
+        form.partial["ticks"] = list(current_value(form, spec) or ())
+
+
+def next_key(form: FormState) -> str | None:
+    keys = [f.key for f in fields(form)]
+    if form.key not in keys:
+        return keys[0] if keys else None
+    i = keys.index(form.key)
+    return keys[i + 1] if i + 1 < len(keys) else None
+
+
+def previous_key(form: FormState) -> str | None:
+    keys = [f.key for f in fields(form)]
+    if form.key not in keys:
+        return None
+    i = keys.index(form.key)
+    return keys[i - 1] if i > 0 else None
+
+
+def current_value(form: FormState, spec: FieldSpec) -> Any:
+    if form.section == Section.ORGANISME:
+        return form.organisation().get(spec.key)
+    action = form.action()
+    if form.section == Section.SESSION:
+        if form.session_index >= len(action.sessions):
+            return None
+        return action.sessions[form.session_index].get(spec.key)
+    return action.get(spec.key)
+
+
+def set_value(form: FormState, spec: FieldSpec, value: Any) -> None:
+    """Store an accepted answer in the working copy (the caller persists the state)."""
+    if form.section == Section.ORGANISME:
+        org = form.organisation()
+        org.set(spec.key, value)
+        form.draft = org.model_dump(mode="json")
+    else:
+        action = form.action()
+        if form.section == Section.SESSION:
+            while len(action.sessions) <= form.session_index:
+                action.sessions.append(Session())
+            action.sessions[form.session_index].set(spec.key, value)
+        else:
+            action.set(spec.key, value)
+        form.draft = action.model_dump(mode="json")
+    form.dirty = True
+
+
+def resolve_shortcut(source: str, action: Action | None, organisation: Organisation | None) -> Any:
+    """The value a shortcut button copies (« Adresse de l'organisme », « Lieu de formation »…)."""
+    owner, _, key = source.partition(".")
+    if owner == "organisation" and organisation is not None:
+        return organisation.get(key)
+    if owner == "action" and action is not None:
+        return action.get(key)
+    return None
+
+
+def substeps(spec: FieldSpec) -> tuple[str, ...]:
+    if spec.kind is Kind.ADDRESS:
+        return ADDRESS_STEPS
+    if spec.kind is Kind.CONTACT:
+        return CONTACT_STEPS
+    return ()
+
+
+def apply_substep(form: FormState, spec: FieldSpec, raw: str | None) -> Any | None:
+    """Take one sub-step answer (None = « Passer »); returns the whole value once complete.
+
+    The first sub-step also accepts the whole address or contact in one message.
+    """
+    steps = substeps(spec)
+    step = steps[form.substep]
+    if form.substep == 0 and raw is not None and _looks_complete(raw):
+        return spec.parse(raw)
+    if spec.kind is Kind.ADDRESS:
+        if raw is None:
+            raise FieldError(text("address_part_required"), key=spec.key)
+        parsers = {"lignes": parse_address_lines, "code_postal": parse_code_postal, "ville": parse_ville}
+        value: Any = parsers[step](raw)
+        form.partial[step] = list(value) if isinstance(value, tuple) else value
+    else:
+        if raw is None:
+            if step in ("nom",):
+                raise FieldError(text("contact_name_required"), key=spec.key)
+            form.partial[step] = None
+        elif step in ("nom", "prenom"):
+            form.partial[step] = parse_person_name(raw, "nom" if step == "nom" else "prénom")
+        elif step == "telephone":
+            form.partial[step] = parse_phone(raw)
+        else:
+            form.partial[step] = parse_email(raw)
+    if form.substep + 1 < len(steps):
+        form.substep += 1
+        return None
+    return _assemble(spec, form.partial)
+
+
+def _assemble(spec: FieldSpec, partial: dict[str, Any]) -> Any:
+    if spec.kind is Kind.ADDRESS:
+        value: Any = Address(
+            lignes=tuple(partial["lignes"]), code_postal=partial["code_postal"], ville=partial["ville"]
+        )
+    else:
+        if not partial.get("telephone") and not partial.get("courriel"):
+            raise FieldError(text("contact_needs_reach"), key=spec.key)
+        value = Contact(
+            nom=partial["nom"],
+            prenom=partial.get("prenom"),
+            telephone=partial.get("telephone"),
+            courriel=partial.get("courriel"),
+        )
+    return spec.check(value)
+
+
+def _looks_complete(raw: str) -> bool:
+    """A whole address (a line with a 5-digit code postal) or contact (name + phone/e-mail)."""
+    return bool(re.search(r"(^|[\n,])\s*\d{5}\s+\S", raw)) or (
+        ("," in raw or "\n" in raw) and bool(re.search(r"@|\d{2}[ .]?\d{2}[ .]?\d{2}", raw))
+    )
+
+
+def session_period(session: Session) -> str:
+    return text("period", debut=session.debut, fin=session.fin) if session.debut else ""

@@ -1,0 +1,54 @@
+"""Neutral input and output of the dialogs: what a channel gives and what it must show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from domain.models import Document
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One thing a user did: typed text, pressed a button, sent a document or a command."""
+
+    chat_id: int
+    user_id: int
+    text: str | None = None
+    payload: str | None = None  # a button's payload, as produced by ``Button``
+    document: Document | None = None
+    command: str | None = None  # without the slash: "start", "menu", "aide"…
+    args: str = ""
+    update_id: int | None = None
+    user_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutDocument:
+    content: bytes
+    file_name: str
+    mime_type: str
+
+
+@dataclass(slots=True)
+class Reply:
+    """One message to show. ``text`` is HTML (Telegram's subset); user values are escaped.
+
+    ``screen`` marks the message that shows the current screen (its buttons are the live ones); a
+    channel may edit the previous screen message in place instead of sending a new one.
+    """
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    document: OutDocument | None = None
+    screen: bool = False
+    alert: str | None = None  # a short notice for the pressed button (Telegram's callback answer)
+
+    @property
+    def payloads(self) -> list[str]:
+        return [b.payload for row in self.buttons for b in row]

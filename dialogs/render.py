@@ -1,0 +1,123 @@
+"""Rendering with jinja2: every word the user reads comes from ``dialogs/templates``.
+
+Messages are HTML (Telegram's subset) with autoescape on, so a value a user typed can never inject
+markup. Button labels are plain text (Telegram shows them as is): they come from the ``label``
+macros of ``buttons.j2`` rendered without escaping.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+TELEGRAM_LIMIT = 4096
+
+
+def _fr_date(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else "—"
+
+
+def _fr_number(value: int | Decimal | None) -> str:
+    return format_decimal(value, locale="fr_FR") if value is not None else "—"
+
+
+def _month(value: date) -> str:
+    return format_date(value, "LLLL yyyy", locale="fr_FR")
+
+
+def _make_env(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=PackageLoader("dialogs", "templates"),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["frdate"] = _fr_date
+    env.filters["frnum"] = _fr_number
+    env.filters["month"] = _month
+    return env
+
+
+@cache
+def html_env() -> Environment:
+    return _make_env(True)
+
+
+@cache
+def text_env() -> Environment:
+    return _make_env(False)
+
+
+def render(template: str, **context: Any) -> str:
+    """Render a message template (HTML, escaped) and tidy blank lines."""
+    out = html_env().get_template(template).render(**context)
+    return re.sub(r"\n{3,}", "\n\n", out).strip()
+
+
+def label(name: str, **context: Any) -> str:
+    """A button label: the macro ``name`` of ``buttons.j2``, plain text."""
+    module = text_env().get_template("buttons.j2").make_module()
+    return str(getattr(module, name)(**context)).strip()
+
+
+def text(name: str, **context: Any) -> str:
+    """A short message: the macro ``name`` of ``texts.j2``, HTML."""
+    module = html_env().get_template("texts.j2").make_module()
+    return Markup(str(getattr(module, name)(**context)).strip())
+
+
+def plain(message: str) -> str:
+    """A plain-text message (a domain error, which may quote what the user typed) made safe HTML."""
+    return str(escape(message))
+
+
+def split_message(text_: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split a long message on line boundaries so each part fits Telegram's limit."""
+    if len(text_) <= limit:
+        return [text_]
+    parts: list[str] = []
+    current = ""
+    for line in text_.split("\n"):
+        while len(line) > limit:  # a single huge line: cut outside tags and entities
+            cut = _safe_cut(line, limit)
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut])
+            line = line[cut:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return [p for p in parts if p.strip()]
+
+
+def _safe_cut(line: str, limit: int) -> int:
+    cut = limit
+    lt, gt = line.rfind("<", 0, cut), line.rfind(">", 0, cut)
+    if lt > gt:
+        cut = lt
+    amp = line.rfind("&", 0, cut)
+    if amp != -1 and ";" not in line[amp:cut]:
+        cut = amp
+    return max(cut, 1)
+
+
+def html_to_text(value: str) -> str:
+    """The plain text of a message, for the console."""
+    return html.unescape(re.sub(r"<[^>]+>", "", value))

@@ -1,0 +1,117 @@
+"""Screens as data, and the dispatch of one input to the current screen.
+
+A screen renders itself from the state (``render``) and reacts to a button (``on_button``), a typed
+text (``on_text``) or a document (``on_document``) by changing the state; the router then renders the
+screen the state now names. ``targets`` lists the screens it can lead to: ``formabot dialogs graph``
+draws the state machine from it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from dialogs.context import Context
+from dialogs.io import Incoming, Reply
+from dialogs.keyboards import Keyboard, parse_payload
+from dialogs.render import render, text
+from dialogs.state import DialogState
+from domain.models import Document
+
+
+class Screen:
+    name: ClassVar[str]
+    targets: ClassVar[tuple[str, ...]] = ()
+    help_topic: ClassVar[str] = "menu"
+
+    async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
+        raise NotImplementedError
+
+    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
+        ctx.say(text("unexpected_button"))
+
+    async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
+        ctx.say(text("unexpected_text"))
+
+    async def on_document(self, ctx: Context, st: DialogState, document: Document) -> None:
+        ctx.say(text("unexpected_document"))
+
+
+SCREENS: dict[str, Screen] = {}
+
+
+def screen(cls: type[Screen]) -> type[Screen]:
+    """Register a screen class under its ``name``."""
+    SCREENS[cls.name] = cls()
+    return cls
+
+
+async def show(ctx: Context, st: DialogState) -> list[Reply]:
+    """Render the current screen under a new number, after the pending messages."""
+    st.seq += 1
+    current = SCREENS.get(st.screen) or SCREENS["menu"]
+    if current.name != st.screen:
+        st.screen = current.name
+    replies = await current.render(ctx, st, Keyboard(st.seq))
+    st.notice = None
+    if replies:
+        replies[-1].screen = True
+    return [*ctx.out, *replies]
+
+
+# Commands every screen understands, and the screen each one opens.
+COMMAND_SCREENS = {"menu": "menu", "start": "menu", "nouvelle": "create", "dates": "dates_pick_action"}
+
+
+async def dispatch(ctx: Context, st: DialogState, inc: Incoming) -> list[Reply]:
+    current = SCREENS.get(st.screen) or SCREENS["menu"]
+    if inc.command is not None:
+        return await _command(ctx, st, inc.command)
+    if inc.payload is not None:
+        seq, verb, arg = parse_payload(inc.payload)
+        if seq is None:  # a global button (in a notification): valid whatever the screen
+            await _global_button(ctx, st, verb, arg)
+            return await show(ctx, st)
+        if seq != st.seq:
+            reply = await show(ctx, st)
+            reply[0].alert = text("stale_button_alert")
+            return [Reply(text("stale_button")), *reply]
+        if verb == "noop":
+            return []
+        await current.on_button(ctx, st, verb, arg)
+        return await show(ctx, st)
+    if inc.document is not None:
+        await current.on_document(ctx, st, inc.document)
+        return await show(ctx, st)
+    await current.on_text(ctx, st, (inc.text or "").strip())
+    return await show(ctx, st)
+
+
+async def _command(ctx: Context, st: DialogState, command: str) -> list[Reply]:
+    current = SCREENS.get(st.screen) or SCREENS["menu"]
+    if command == "aide":
+        ctx.say(render(f"help/{current.help_topic}.j2", state=st))
+        return await show(ctx, st)
+    if command == "annuler":
+        if st.form is not None and st.form.kind == "action" and st.screen != "menu":
+            st.extra["quit_from"] = st.screen
+            st.screen = "quit_ask"
+        else:
+            st.screen = "menu"
+        st.pending = None
+        return await show(ctx, st)
+    target = COMMAND_SCREENS.get(command)
+    if target is None:
+        ctx.say(text("unknown_command", command=command))
+        return await show(ctx, st)
+    st.screen = target
+    st.pending = None
+    st.error = None
+    return await show(ctx, st)
+
+
+async def _global_button(ctx: Context, st: DialogState, verb: str, arg: str) -> None:
+    if verb == "dates" and arg.isdigit():
+        st.action_id = int(arg)
+        st.screen = "dates_pick_session"
+    else:
+        st.screen = "menu"

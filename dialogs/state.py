@@ -1,0 +1,57 @@
+"""The persisted state of one chat's conversation (stored as JSON through the ports)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.models import Action, Organisation
+
+
+class FormState(BaseModel):
+    """Where the user is in a form, and the working copy of what they are editing.
+
+    The working copy holds every accepted answer (persisted after each step, so nothing is lost);
+    the stored action changes only on « Sauvegarder », so « Quitter » can drop unsaved changes.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: str = "action"  # "action" | "organisation"
+    draft: dict[str, Any] = Field(default_factory=dict)  # Action / Organisation as JSON
+    section: str = "general"  # "general" | "session" | "organisme"
+    key: str | None = None  # current field
+    session_index: int = 0
+    substep: int = 0
+    partial: dict[str, Any] = Field(default_factory=dict)  # sub-step answers, ticks
+    page: int = 0
+    calendar: str | None = None  # "2027-03": the month the calendar shows
+    return_to: str | None = None  # "recap" | "sessions" | "fiche": where to go after one answer
+    single: bool = False  # answer one field then return
+    dirty: bool = False  # changes since the last save
+    confirm_quit: bool = False
+
+    def action(self) -> Action:
+        return Action.model_validate(self.draft)
+
+    def organisation(self) -> Organisation:
+        return Organisation.model_validate(self.draft)
+
+
+class DialogState(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    screen: str = "menu"
+    seq: int = 0  # bumps at each screen shown; buttons carry it, so an old button is detected
+    organisation_id: int | None = None
+    form: FormState | None = None
+    error: str | None = None  # shown once above the next question
+    notice: str | None = None  # shown once above the next screen
+    list_status: str | None = None
+    list_page: int = 0
+    action_id: int | None = None  # the action being viewed / whose dates are updated
+    session_index: int | None = None
+    pending: str | None = None  # an awaited free-text answer outside forms (dates, reasons)
+    funder_pick: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,50 @@
+"""The default adapters of the ``Clock`` port: the system clock in a time zone, and a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+class SystemClock:
+    """The real time, in ``zone`` (the Carif-Oref's: « today » changes at local midnight)."""
+
+    def __init__(self, zone: ZoneInfo = PARIS) -> None:
+        self.zone = zone
+
+    def now(self) -> datetime:
+        return datetime.now(self.zone)
+
+    def today(self) -> date:
+        return self.now().date()
+
+
+class FixedClock:
+    """A clock that says what it is told (tests, replays, the benchmark).
+
+    ``now`` defaults to noon UTC of ``today``; ``advance`` moves both by whole days.
+    """
+
+    def __init__(self, today: date, now: datetime | None = None) -> None:
+        self._today = today
+        self._now = self._default_now(today) if now is None else now
+
+    @staticmethod
+    def _default_now(today: date) -> datetime:
+        return datetime.combine(today, time(12, 0), tzinfo=UTC)
+
+    def today(self) -> date:
+        return self._today
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, today: date, now: datetime | None = None) -> None:
+        self._today = today
+        self._now = self._default_now(today) if now is None else now
+
+    def advance(self, days: int = 1) -> None:
+        self._today += timedelta(days=days)
+        self._now += timedelta(days=days)

@@ -1,0 +1,333 @@
+"""The life of an action: which operations each status allows, and the transitions.
+
+Each transition checks that it is allowed (else ``OperationRefused``, with a French message saying
+why), mutates the action and returns the events it emits. The caller saves the action and publishes
+the events in the same unit of work.
+
+Choices where the guide is silent (see ``RULES.md``):
+
+- The organisation may view a submitted or approved action (read-only).
+- A returned action may be modified and confirmed again (not deleted); confirming it clears the
+  Carif-Oref's comment.
+- Approval: Pôle emploi and Agefiph (their validators, or the Carif-Oref for them) approve or refuse;
+  an État action is approved only once its justification is marked received; a Région action is
+  approved by recording the commission permanente's vote (``record_vote``), not by ``approve``.
+- Publication is from « approved »; also straight from « submitted » for Pôle emploi and Agefiph,
+  whose validation is optional (the Carif-Oref may approve without them). État and Région actions
+  must be approved first (justification received / vote recorded).
+- Archiving (the daily sweep) applies to published actions that are no longer public
+  (``domain.archiving``); ``archived_on`` is the sweep's day.
+- Session dates may be updated on a published action (``UPDATE_DATES``) and, as part of
+  modifying, on a draft or returned one; only published actions emit ``SESSION_DATES_CHANGED``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from domain.archiving import is_public, visible_to_organisation
+from domain.catalogue import ACTION_FIELDS
+from domain.errors import ActionInvalid, OperationRefused
+from domain.events import Event, EventKind
+from domain.funders import Funder
+from domain.models import Action, Session, Status
+from domain.rules import fmt_date, validate_action, validate_region_dates, validate_session
+
+
+class Operation(StrEnum):
+    # Organisation side.
+    VIEW = "view"
+    MODIFY = "modify"
+    CONFIRM = "confirm"
+    DELETE = "delete"
+    COPY = "copy"
+    UPDATE_DATES = "update_dates"
+    # Carif-Oref staff and funders' validators.
+    APPROVE = "approve"
+    REFUSE = "refuse"
+    RETURN = "return"
+    PUBLISH = "publish"
+    MARK_JUSTIFICATION = "mark_justification"
+    RECORD_VOTE = "record_vote"
+    ARCHIVE = "archive"
+
+
+ORGANISATION_OPERATIONS = frozenset({
+    Operation.VIEW, Operation.MODIFY, Operation.CONFIRM, Operation.DELETE, Operation.COPY,
+    Operation.UPDATE_DATES,
+})
+STAFF_OPERATIONS = frozenset(Operation) - ORGANISATION_OPERATIONS
+
+_EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
+
+_VERBS = {
+    Operation.VIEW: "consulter cette action",
+    Operation.MODIFY: "modifier cette action",
+    Operation.CONFIRM: "confirmer cette action",
+    Operation.DELETE: "supprimer cette action",
+    Operation.COPY: "copier cette action",
+    Operation.UPDATE_DATES: "mettre à jour les dates de session",
+    Operation.APPROVE: "valider cette action",
+    Operation.REFUSE: "refuser cette action",
+    Operation.RETURN: "renvoyer cette action pour correction",
+    Operation.PUBLISH: "publier cette action",
+    Operation.MARK_JUSTIFICATION: "marquer le justificatif comme reçu",
+    Operation.RECORD_VOTE: "enregistrer le vote de la Région pour cette action",
+    Operation.ARCHIVE: "archiver cette action",
+}
+
+
+def _in_status(action: Action, operation: Operation, *statuses: Status) -> str | None:
+    if action.status in statuses:
+        return None
+    return f"Impossible de {_VERBS[operation]} : elle est « {action.status.label} »."
+
+
+def refusal(action: Action, operation: Operation, today: date | None = None) -> str | None:
+    """Why ``operation`` is not allowed on ``action`` now (French), or None when it is.
+
+    ``today`` is needed for the date-dependent operations (viewing or copying an archived action,
+    archiving); without it their date condition is not checked.
+    """
+    status = action.status
+    if operation is Operation.VIEW:
+        if status is Status.ARCHIVED and today is not None and not visible_to_organisation(action, today):
+            return "Cette action est archivée depuis plus d'un an : elle n'est plus consultable."
+        return None
+    if operation in (Operation.MODIFY, Operation.CONFIRM):
+        if status in _EDITABLE:
+            return None
+        if status is Status.SUBMITTED or status is Status.APPROVED:
+            return (
+                f"Impossible de {_VERBS[operation]} : elle a été confirmée et elle est "
+                f"« {status.label} »."
+            )
+        return _in_status(action, operation, *_EDITABLE)
+    if operation is Operation.DELETE:
+        return _in_status(action, operation, Status.DRAFT)
+    if operation is Operation.COPY:
+        if status is Status.REFUSED:
+            return None
+        if status in (Status.PUBLISHED, Status.ARCHIVED):
+            if action.funder is not Funder.REGION:
+                return "Seules les actions financées par la Région peuvent être copiées."
+            return refusal(action, Operation.VIEW, today)
+        return _in_status(action, operation, Status.PUBLISHED, Status.ARCHIVED, Status.REFUSED)
+    if operation is Operation.UPDATE_DATES:
+        return _in_status(action, operation, Status.PUBLISHED)
+    if operation is Operation.APPROVE:
+        if action.funder is Funder.REGION:
+            return (
+                "Une action financée par la Région est validée par le vote de la commission "
+                "permanente : enregistrez ce vote."
+            )
+        if (reason := _in_status(action, operation, Status.SUBMITTED)) is not None:
+            return reason
+        if action.funder.is_etat and not action.justificatif_recu:
+            return (
+                "Impossible de valider cette action : le justificatif de financement (convention, "
+                "accord de subvention…) n'a pas encore été reçu par le Carif-Oref."
+            )
+        return None
+    if operation is Operation.REFUSE:
+        return _in_status(action, operation, Status.SUBMITTED)
+    if operation is Operation.RETURN:
+        return _in_status(action, operation, Status.SUBMITTED, Status.APPROVED)
+    if operation is Operation.PUBLISH:
+        if status is Status.SUBMITTED and action.funder.has_validators:
+            return None
+        if status is Status.SUBMITTED:
+            if action.funder is Funder.REGION:
+                return "Impossible de publier cette action : le vote de la Région n'est pas enregistré."
+            return (
+                "Impossible de publier cette action : elle doit d'abord être validée "
+                "(justificatif de financement reçu)."
+            )
+        return _in_status(action, operation, Status.APPROVED)
+    if operation is Operation.MARK_JUSTIFICATION:
+        if not action.funder.is_etat:
+            return "Seules les actions financées par l'État demandent un justificatif de financement."
+        if action.justificatif_recu:
+            return "Le justificatif de financement de cette action est déjà marqué comme reçu."
+        return _in_status(action, operation, Status.DRAFT, Status.RETURNED, Status.SUBMITTED)
+    if operation is Operation.RECORD_VOTE:
+        if action.funder is not Funder.REGION:
+            return "Seules les actions financées par la Région sont validées par un vote."
+        return _in_status(action, operation, Status.SUBMITTED)
+    if operation is Operation.ARCHIVE:
+        if (reason := _in_status(action, operation, Status.PUBLISHED)) is not None:
+            return reason
+        if today is not None and is_public(action, today):
+            return "Cette action a encore une session à venir : elle reste publiée."
+        return None
+    raise AssertionError(operation)  # pragma: no cover
+
+
+def ensure_allowed(action: Action, operation: Operation, today: date | None = None) -> None:
+    """Raise ``OperationRefused`` (with the reason) unless ``operation`` is allowed now."""
+    reason = refusal(action, operation, today)
+    if reason is not None:
+        raise OperationRefused(reason)
+
+
+def allowed_operations(action: Action, today: date) -> frozenset[Operation]:
+    """What the organisation may do with its action on ``today`` (the table of ``RULES.md``)."""
+    return frozenset(op for op in ORGANISATION_OPERATIONS if refusal(action, op, today) is None)
+
+
+def staff_operations(action: Action, today: date) -> frozenset[Operation]:
+    """What the Carif-Oref staff may do with the action on ``today`` (besides viewing it)."""
+    return frozenset(op for op in STAFF_OPERATIONS if refusal(action, op, today) is None)
+
+
+def funder_can_decide(funder: Funder, action: Action) -> bool:
+    """Whether a validator of ``funder`` may approve or refuse ``action`` now."""
+    return action.funder is funder and action.status is Status.SUBMITTED
+
+
+def _event(action: Action, kind: EventKind, **payload: str) -> Event:
+    return Event(kind=kind, action_id=action.id, organisation_id=action.organisation_id,
+                 payload=dict(payload))
+
+
+def _required_text(text: str, message: str) -> str:
+    cleaned = text.strip()
+    if not cleaned:
+        raise OperationRefused(message)
+    return cleaned
+
+
+# Organisation side -------------------------------------------------------------------------------
+
+
+def confirm(action: Action, today: date, now: datetime) -> list[Event]:
+    """« Confirmer (valider la proposition) »: draft or returned → submitted, if the action is valid."""
+    ensure_allowed(action, Operation.CONFIRM, today)
+    problems = validate_action(action, today)
+    if problems:
+        raise ActionInvalid(problems)
+    action.status = Status.SUBMITTED
+    action.confirmed_at = now
+    action.staff_comment = None
+    payload = {"funder": action.funder.value}
+    if action.reference:
+        payload["reference"] = action.reference
+    return [_event(action, EventKind.CONFIRMED, **payload)]
+
+
+def ensure_can_delete(action: Action) -> None:
+    """Only a draft may be deleted."""
+    ensure_allowed(action, Operation.DELETE)
+
+
+def copy_action(source: Action, today: date) -> Action:
+    """A new draft with every general-data field of ``source``; no sessions, references or history.
+
+    Allowed for a published or archived Région action (still visible) and for a refused action.
+    """
+    ensure_allowed(source, Operation.COPY, today)
+    values = {spec.key: source.get(spec.key) for spec in ACTION_FIELDS}
+    return Action(
+        organisation_id=source.organisation_id,
+        funder=source.funder,
+        copied_from=source.id,
+        **values,
+    )
+
+
+def update_session_dates(
+    action: Action, index: int, debut: date, fin: date, today: date
+) -> list[Event]:
+    """Move session ``index`` (0-based) to ``debut``–``fin``, under the session and Région rules.
+
+    The rules are checked on the changed action before anything is changed (``ActionInvalid``).
+    """
+    if action.status is Status.PUBLISHED:
+        ensure_allowed(action, Operation.UPDATE_DATES, today)
+    else:
+        ensure_allowed(action, Operation.MODIFY, today)
+    if not 0 <= index < len(action.sessions):
+        raise OperationRefused(f"La session n° {index + 1} n'existe pas.")
+    changed = action.model_copy(deep=True)
+    session: Session = changed.sessions[index]
+    session.debut = debut
+    session.fin = fin
+    problems = validate_session(changed, index) + validate_region_dates(changed)
+    if problems:
+        raise ActionInvalid(list(dict.fromkeys(problems)))
+
+    target = action.sessions[index]
+    old_debut, old_fin = target.debut, target.fin
+    target.debut = debut
+    target.fin = fin
+    if action.status is not Status.PUBLISHED:
+        return []
+    payload = {"session": str(index + 1), "debut": fmt_date(debut), "fin": fmt_date(fin)}
+    if old_debut is not None:
+        payload["old_debut"] = fmt_date(old_debut)
+    if old_fin is not None:
+        payload["old_fin"] = fmt_date(old_fin)
+    return [_event(action, EventKind.SESSION_DATES_CHANGED, **payload)]
+
+
+# Funders' validators and Carif-Oref staff --------------------------------------------------------
+
+
+def approve(action: Action) -> list[Event]:
+    """The funder's approval (Pôle emploi, Agefiph; État once the justification is received)."""
+    ensure_allowed(action, Operation.APPROVE)
+    action.status = Status.APPROVED
+    return [_event(action, EventKind.APPROVED)]
+
+
+def refuse(action: Action, reason: str) -> list[Event]:
+    """The funder refuses: submitted → refused, with a reason the organisation will read."""
+    ensure_allowed(action, Operation.REFUSE)
+    cleaned = _required_text(reason, "Indiquez le motif du refus : il sera transmis à l'organisme.")
+    action.status = Status.REFUSED
+    action.refusal_reason = cleaned
+    return [_event(action, EventKind.REFUSED, reason=cleaned)]
+
+
+def return_for_correction(action: Action, comment: str) -> list[Event]:
+    """The Carif-Oref sends the action back (submitted or approved → returned) with a comment."""
+    ensure_allowed(action, Operation.RETURN)
+    cleaned = _required_text(
+        comment, "Indiquez ce que l'organisme doit corriger : ce commentaire lui sera transmis."
+    )
+    action.status = Status.RETURNED
+    action.staff_comment = cleaned
+    return [_event(action, EventKind.RETURNED, comment=cleaned)]
+
+
+def publish(action: Action, reference_carif: str, now: datetime) -> list[Event]:
+    """The Carif-Oref publishes the action under its reference (see the module's choices)."""
+    ensure_allowed(action, Operation.PUBLISH)
+    reference = _required_text(reference_carif, "Indiquez la référence Carif-Oref de l'action.")
+    action.status = Status.PUBLISHED
+    action.reference_carif = reference
+    action.published_at = now
+    return [_event(action, EventKind.PUBLISHED, reference_carif=reference)]
+
+
+def mark_justification(action: Action) -> list[Event]:
+    """The Carif-Oref has received the État justification (before or after confirmation)."""
+    ensure_allowed(action, Operation.MARK_JUSTIFICATION)
+    action.justificatif_recu = True
+    return [_event(action, EventKind.JUSTIFICATION_RECEIVED)]
+
+
+def record_vote(action: Action) -> list[Event]:
+    """The Région's commission permanente financed the action: submitted → approved."""
+    ensure_allowed(action, Operation.RECORD_VOTE)
+    action.status = Status.APPROVED
+    return [_event(action, EventKind.APPROVED, via="vote")]
+
+
+def archive(action: Action, today: date) -> list[Event]:
+    """The daily sweep: a published action with no session to come any more → archived."""
+    ensure_allowed(action, Operation.ARCHIVE, today)
+    action.status = Status.ARCHIVED
+    action.archived_on = today
+    return [_event(action, EventKind.ARCHIVED, archived_on=fmt_date(today))]

@@ -1,0 +1,122 @@
+"""Engines and migrations: ``create_engine(url)`` and ``upgrade(url)`` (Alembic to head).
+
+SQLite (aiosqlite): every connection gets WAL, ``foreign_keys=ON``, ``busy_timeout=5000`` and
+``synchronous=NORMAL``; every transaction starts with ``BEGIN IMMEDIATE``, so a unit of work takes
+the database's single write lock at its first statement instead of failing later with
+``SQLITE_BUSY`` when it upgrades from reading to writing (writers queue on ``busy_timeout``).
+
+PostgreSQL (asyncpg): a connection pool; transactions at READ COMMITTED (optimistic versions and
+compare-and-swap guard every write).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from importlib.resources import as_file, files
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for ``url`` (``sqlite+aiosqlite://…`` or ``postgresql+asyncpg://…``).
+
+    Extra keyword arguments go to ``create_async_engine`` (e.g. ``pool_size``, ``echo``).
+    """
+    if is_sqlite(url):
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", 5.0)
+        engine = create_async_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (below) instead of the driver's deferred one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in SQLITE_PRAGMAS:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config(url: str | None = None) -> Any:
+    """The Alembic configuration shipped inside the package (``storage/alembic.ini``)."""
+    from alembic.config import Config
+
+    ini = files("storage").joinpath("alembic.ini")
+    with as_file(ini) as ini_path:
+        config = Config(str(ini_path))
+    config.set_main_option("script_location", str(files("storage").joinpath("migrations")))
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _upgrade_on(connection: Connection, revision: str) -> None:
+    from alembic import command
+
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+async def upgrade(target: str | AsyncEngine, revision: str = "head") -> None:
+    """Run the migrations up to ``revision`` on a URL or an engine, in one transaction."""
+    engine = create_engine(target) if isinstance(target, str) else target
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_on, revision)
+    finally:
+        if isinstance(target, str):
+            await engine.dispose()
+
+
+def upgrade_sync(target: str, revision: str = "head") -> None:
+    """``upgrade`` for code without an event loop."""
+    asyncio.run(upgrade(target, revision))
+
+
+def _current_on(connection: Connection) -> str | None:
+    from alembic.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at (None before the first migration)."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current_on)
+
+
+def head_revision() -> str | None:
+    """The newest revision of the shipped migrations."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -1,0 +1,317 @@
+"""``SqlUnitOfWork``: one transaction on one connection, implementing ``domain.ports.UnitOfWork``
+(and ``BotUnitOfWork``).
+
+    factory = SqlUnitOfWorkFactory(engine, clock)
+    async with factory(actor_user_id=user_id) as uow:
+        if not await uow.mark_update_processed(update_id):
+            return                       # a redelivery: leave without commit, nothing changes
+        repo = uow.actions_for_organisation(org_id)
+        ...
+        uow.publish(*events)
+        await uow.commit()               # state, aggregates, audit, outbox: all or nothing
+
+Leaving the block without ``commit`` rolls back. At ``commit`` the published events become audit
+rows (with the full action as JSON) and outbox rows (one per recipient chat), in the same
+transaction. The unit of work can be used again after ``commit`` (a new transaction begins).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from domain.events import Event, EventKind
+from domain.funders import Funder
+from domain.models import Action, Status
+from domain.ports import Clock, Membership
+from storage import sweeps
+from storage.repositories import (
+    SqlActionRepository,
+    SqlAuditRepository,
+    SqlConversationRepository,
+    SqlJobRunRepository,
+    SqlLinkCodeRepository,
+    SqlMemberRepository,
+    SqlOrganisationRepository,
+    SqlOutboxRepository,
+    audit_values,
+    load_actions_by_id,
+    upsert_ignore,
+)
+from storage.tables import processed_updates
+
+
+class UtcClock:
+    """The default clock: the system time in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        return self.now().date()
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who is told of an event besides the organisation's members."""
+
+    organisation: bool = True
+    staff: bool = False
+    funder_validators: bool = False
+
+
+# Who receives which event (RULES.md « Notifications »). Kinds not listed: the organisation only.
+EVENT_AUDIENCE: dict[EventKind, Audience] = {
+    EventKind.CONFIRMED: Audience(organisation=True, staff=True, funder_validators=True),
+    EventKind.JUSTIFICATION_RECEIVED: Audience(organisation=True, staff=True),
+}
+
+
+def event_discriminator(event: Event, action: Action | None) -> str:
+    """What makes two events of the same kind on the same action distinct notifications.
+
+    An explicit ``payload["discriminator"]`` wins; a reminder is told once per number of days
+    (and archiving date, when the payload has it); otherwise the action's stored version (each
+    transition saves a new version), with the session number for a dates change.
+    """
+    payload = event.payload
+    if "discriminator" in payload:
+        return payload["discriminator"]
+    if event.kind is EventKind.REMINDER:
+        days = payload.get("days", "")
+        return f"{days}d@{payload['archive_on']}" if "archive_on" in payload else f"{days}d"
+    base = f"v{action.version}" if action is not None else "-"
+    if event.kind is EventKind.SESSION_DATES_CHANGED and "session" in payload:
+        base += f"s{payload['session']}"
+    return base
+
+
+def _daily_lock_key(name: str) -> int:
+    return 0x466F726D00000000 + zlib.crc32(name.encode())  # "Form" + crc32 of the job name
+
+
+class SqlUnitOfWork:
+    def __init__(
+        self, engine: AsyncEngine, clock: Clock | None = None, actor_user_id: int | None = None
+    ) -> None:
+        self._engine = engine
+        self.clock: Clock = clock or UtcClock()
+        self.actor_user_id = actor_user_id
+        self._connection: AsyncConnection | None = None
+        self._events: list[Event] = []
+        self.organisations = SqlOrganisationRepository(self)
+        self.conversations = SqlConversationRepository(self)
+        self.members = SqlMemberRepository(self)
+        self.link_codes = SqlLinkCodeRepository(self)
+        self.outbox = SqlOutboxRepository(self)
+        self.audit = SqlAuditRepository(self)
+        self.job_runs = SqlJobRunRepository(self)
+
+    # Transaction -------------------------------------------------------------------------------
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """The connection of this unit of work (its transaction begins at the first statement)."""
+        if self._connection is None:
+            raise RuntimeError("use the unit of work in `async with`")
+        return self._connection
+
+    async def __aenter__(self) -> Self:
+        if self._connection is not None:
+            raise RuntimeError("a unit of work is entered once")
+        self._connection = await self._engine.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        self._events.clear()
+        if connection is None:
+            return
+        try:
+            if connection.in_transaction():
+                await connection.rollback()
+        finally:
+            await connection.close()
+
+    async def commit(self) -> None:
+        """Write the queued events (audit + outbox), then commit everything at once."""
+        if self._events:
+            events, self._events = self._events, []
+            await self._write_events(events)
+        await self.connection.commit()
+
+    async def rollback(self) -> None:
+        self._events.clear()
+        await self.connection.rollback()
+
+    # Repositories ------------------------------------------------------------------------------
+
+    def actions_for_organisation(self, organisation_id: int) -> SqlActionRepository:
+        return SqlActionRepository(self, organisation_id=organisation_id)
+
+    def actions_for_funder(self, funder: Funder) -> SqlActionRepository:
+        return SqlActionRepository(self, funder=funder)
+
+    def all_actions(self) -> SqlActionRepository:
+        return SqlActionRepository(self)
+
+    async def memberships(self, user_id: int) -> list[Membership]:
+        return await self.members.of_user(user_id)
+
+    # Updates -----------------------------------------------------------------------------------
+
+    async def is_update_processed(self, update_id: int) -> bool:
+        found = await self.connection.execute(
+            select(processed_updates.c.update_id).where(
+                processed_updates.c.update_id == update_id
+            )
+        )
+        return found.first() is not None
+
+    async def mark_update_processed(self, update_id: int) -> bool:
+        """Record the update id; False if it was already (a redelivery: change nothing)."""
+        stmt = (
+            upsert_ignore(self.connection, processed_updates, ("update_id",))
+            .values(update_id=update_id, processed_at=self.clock.now())
+            .returning(processed_updates.c.update_id)
+        )
+        return (await self.connection.execute(stmt)).first() is not None
+
+    # Jobs --------------------------------------------------------------------------------------
+
+    async def try_lock_daily_job(self, name: str = "daily") -> bool:
+        """PostgreSQL: a transaction-scoped advisory lock (one process runs the job, released at
+        commit/rollback). SQLite: always True (its write lock already serialises processes)."""
+        if self.connection.dialect.name != "postgresql":
+            return True
+        result = await self.connection.execute(
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _daily_lock_key(name)}
+        )
+        return bool(result.scalar())
+
+    async def archive_sweep(self, today: date) -> list[int]:
+        """Archive the published actions whose date has come; publishes one ARCHIVED event each."""
+        archived = await sweeps.archive_sweep_rows(self.connection, today, self.clock.now())
+        self.publish(
+            *(
+                Event(
+                    kind=EventKind.ARCHIVED,
+                    action_id=a.id,
+                    organisation_id=a.organisation_id,
+                    payload={"archived_on": today.strftime("%d/%m/%Y")},
+                )
+                for a in archived
+            )
+        )
+        return [a.id for a in archived]
+
+    async def reminders_due(self, today: date, days: Sequence[int]) -> list[sweeps.ReminderDue]:
+        return await sweeps.reminders_due(self.connection, today, days)
+
+    async def counts_by_status(self, organisation_id: int) -> dict[Status, int]:
+        return await sweeps.counts_by_status(self.connection, organisation_id)
+
+    # Events ------------------------------------------------------------------------------------
+
+    def publish(self, *events: Event) -> None:
+        self._events.extend(events)
+
+    async def _write_events(self, events: Sequence[Event]) -> None:
+        now = self.clock.now()
+        loaded = await load_actions_by_id(
+            self.connection, (e.action_id for e in events if e.action_id is not None)
+        )
+        audit_rows: list[dict[str, Any]] = []
+        outbox_rows: list[dict[str, Any]] = []
+        recipients_cache: dict[tuple[str, Any], list[int]] = {}
+        for event in events:
+            action = loaded.get(event.action_id) if event.action_id is not None else None
+            audit_rows.append(
+                audit_values(
+                    self.actor_user_id, action, event.kind.value, dict(event.payload) or None,
+                    now, action_id=event.action_id, organisation_id=event.organisation_id,
+                )
+            )
+            discriminator = event_discriminator(event, action)
+            payload = _notification_payload(event, action)
+            for chat_id in await self._recipients(event, action, recipients_cache):
+                outbox_rows.append(
+                    {
+                        "kind": event.kind.value,
+                        "chat_id": chat_id,
+                        "payload": payload,
+                        "idempotency_key": (
+                            f"{event.kind.value}:{event.action_id}:{discriminator}:{chat_id}"
+                        ),
+                    }
+                )
+        await self.audit.record_many(audit_rows)
+        await self.outbox.enqueue_many(outbox_rows)
+
+    async def _recipients(
+        self, event: Event, action: Action | None, cache: dict[tuple[str, Any], list[int]]
+    ) -> list[int]:
+        audience = EVENT_AUDIENCE.get(event.kind, Audience())
+        wanted: list[tuple[str, Any]] = []
+        if audience.organisation:
+            wanted.append(("organisation", event.organisation_id))
+        if audience.staff:
+            wanted.append(("staff", None))
+        if audience.funder_validators and action is not None and action.funder.has_validators:
+            wanted.append(("funder", action.funder))
+        chats: list[int] = []
+        for key in wanted:
+            if key not in cache:
+                kind, value = key
+                if kind == "organisation":
+                    cache[key] = await self.members.chat_ids_of_organisation(value)
+                elif kind == "staff":
+                    cache[key] = await self.members.chat_ids_of_staff()
+                else:
+                    cache[key] = await self.members.chat_ids_of_funder(value)
+            chats.extend(c for c in cache[key] if c not in chats)
+        return chats
+
+
+def _notification_payload(event: Event, action: Action | None) -> dict[str, Any]:
+    """What the delivery needs to word the message without reading the action again."""
+    payload: dict[str, Any] = {
+        "kind": event.kind.value,
+        "action_id": event.action_id,
+        "organisation_id": event.organisation_id,
+        "event": dict(event.payload),
+    }
+    if action is not None:
+        payload.update(
+            reference=action.reference,
+            reference_carif=action.reference_carif,
+            reference_ofaa=action.reference_ofaa,
+            intitule=action.intitule,
+            funder=action.funder.value,
+            status=action.status.value,
+            version=action.version,
+        )
+    return payload
+
+
+class SqlUnitOfWorkFactory:
+    """``factory()`` → a new ``SqlUnitOfWork`` on the engine (each one a transaction)."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.clock: Clock = clock or UtcClock()
+
+    def __call__(self, actor_user_id: int | None = None) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.clock, actor_user_id)
