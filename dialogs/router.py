@@ -38,6 +38,10 @@ class Screen:
 
 SCREENS: dict[str, Screen] = {}
 
+# Every (from, to) screen change seen by this process: tests check each one is declared in the
+# ``targets`` of its screen, so the diagram drawn from ``targets`` is the machine that runs.
+TRANSITIONS_SEEN: set[tuple[str, str]] = set()
+
 
 def screen(cls: type[Screen]) -> type[Screen]:
     """Register a screen class under its ``name``."""
@@ -78,11 +82,11 @@ async def dispatch(ctx: Context, st: DialogState, inc: Incoming) -> list[Reply]:
         if verb == "noop":
             return []
         await current.on_button(ctx, st, verb, arg)
-        return await show(ctx, st)
-    if inc.document is not None:
+    elif inc.document is not None:
         await current.on_document(ctx, st, inc.document)
-        return await show(ctx, st)
-    await current.on_text(ctx, st, (inc.text or "").strip())
+    else:
+        await current.on_text(ctx, st, (inc.text or "").strip())
+    TRANSITIONS_SEEN.add((current.name, st.screen))
     return await show(ctx, st)
 
 

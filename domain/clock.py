@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from domain.ports import Clock
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -48,3 +52,8 @@ class FixedClock:
     def advance(self, days: int = 1) -> None:
         self._today += timedelta(days=days)
         self._now += timedelta(days=days)
+
+
+if TYPE_CHECKING:  # both adapters implement the port
+    _system: Clock = SystemClock()
+    _fixed: Clock = FixedClock(date(2027, 1, 1))

@@ -60,6 +60,7 @@ ORGANISATION_OPERATIONS = frozenset({
 STAFF_OPERATIONS = frozenset(Operation) - ORGANISATION_OPERATIONS
 
 _EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
+_DATE_KEYS = frozenset({"debut", "fin"})
 
 _VERBS = {
     Operation.VIEW: "consulter cette action",
@@ -241,7 +242,8 @@ def update_session_dates(
 ) -> list[Event]:
     """Move session ``index`` (0-based) to ``debut``–``fin``, under the session and Région rules.
 
-    The rules are checked on the changed action before anything is changed (``ActionInvalid``).
+    The date rules (end not before start, Région rules) are checked on the changed action before
+    anything is changed (``ActionInvalid``); other problems of the session do not block the move.
     """
     if action.status is Status.PUBLISHED:
         ensure_allowed(action, Operation.UPDATE_DATES, today)
@@ -253,7 +255,11 @@ def update_session_dates(
     session: Session = changed.sessions[index]
     session.debut = debut
     session.fin = fin
-    problems = validate_session(changed, index) + validate_region_dates(changed)
+    # Only date problems count: an incomplete draft session may still have its dates moved.
+    problems = [
+        p for p in validate_session(changed, index) + validate_region_dates(changed)
+        if p.key in _DATE_KEYS
+    ]
     if problems:
         raise ActionInvalid(list(dict.fromkeys(problems)))
 

@@ -31,7 +31,15 @@ from domain.catalogue import FieldSpec, Kind
 from domain.codes import Code
 from domain.errors import FieldError
 from domain.models import Document
-from domain.text import bad_character, euros, fold, number, plural, quote
+from domain.text import (
+    bad_character,
+    euros,
+    fold,
+    has_long_combining_run,
+    number,
+    plural,
+    quote,
+)
 from domain.values import Address, Contact
 
 __all__ = [
@@ -173,6 +181,12 @@ def _clean(raw: str, key: str | None, cap: int, expected: str = "") -> str:
             "les retours à la ligne sont acceptés.",
             key=key,
         )
+    if has_long_combining_run(text):
+        raise FieldError(
+            "Texte illisible : trop d'accents ou de signes combinés à la suite. "
+            "Écrivez du texte simple.",
+            key=key,
+        )
     return unicodedata.normalize("NFC", text).strip()
 
 
@@ -201,8 +215,11 @@ def _check_text(spec: FieldSpec, value: Any) -> str | None:
     # NFC can at most divide a length by 3 (Hangul jamo): beyond this, the answer is too long anyway.
     cap = 4 * maximum + 100
     if len(value) > cap:
-        count = len(value.strip())
-        raise FieldError(f"{plural(count, 'caractère')} : {number(maximum)} au plus", key=spec.key)
+        value = value.strip()
+        if len(value) > cap:
+            raise FieldError(
+                f"{plural(len(value), 'caractère')} : {number(maximum)} au plus", key=spec.key
+            )
     text = _clean(value, spec.key, cap)
     if not text:
         if _is_required(spec):
@@ -531,10 +548,10 @@ def _parse_multi_choice(spec: FieldSpec, text: str) -> tuple[str, ...]:
             key=spec.key,
         )
     if ambiguous:
-        found = tuple(_match_choice(spec.choices, ambiguous[0]))
+        candidates = tuple(_match_choice(spec.choices, ambiguous[0]))
         raise FieldError(
             f"Plusieurs choix possibles pour « {quote(ambiguous[0])} » : "
-            f"{_labels_hint(found, limit=5)}. Écrivez le libellé complet ou touchez les boutons.",
+            f"{_labels_hint(candidates, limit=5)}. Écrivez le libellé complet ou touchez les boutons.",
             key=spec.key,
         )
     return tuple(codes)

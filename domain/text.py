@@ -81,3 +81,21 @@ def bad_character(text: str) -> str | None:
         ):
             return char
     return None
+
+
+# Unicode's Stream-Safe Text Format (UAX #15) allows at most 30 non-starters in a row; longer runs
+# ("zalgo" text) are never real writing and make NFC slow.
+MAX_COMBINING_RUN = 30
+
+
+def has_long_combining_run(text: str, limit: int = MAX_COMBINING_RUN) -> bool:
+    """Whether ``text`` has more than ``limit`` combining marks in a row."""
+    run = 0
+    for char in text:
+        if unicodedata.combining(char):
+            run += 1
+            if run > limit:
+                return True
+        else:
+            run = 0
+    return False

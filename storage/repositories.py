@@ -145,7 +145,7 @@ class SqlActionRepository(_Repository):
             .group_by(actions.c.status)
         )
         result = await self._conn.execute(stmt)
-        return {Status(status): count for status, count in result.tuples()}
+        return {Status(status): count for status, count in result.all()}
 
     async def add(self, action: Action) -> Action:
         """Insert a new action: assigns ``id``, ``reference`` (« FB-000042 ») and timestamps.

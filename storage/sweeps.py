@@ -97,4 +97,4 @@ async def counts_by_status(conn: Executor, organisation_id: int) -> dict[Status,
         .group_by(actions.c.status)
     )
     result = await conn.execute(stmt)
-    return {Status(status): count for status, count in result.tuples()}
+    return {Status(status): count for status, count in result.all()}

@@ -1,9 +1,295 @@
-"""`formabot lheo …` subcommands (being written)."""
+"""LHEO and Ofaa commands.
+
+- ``formabot export lheo --out FILE [--scope public|ofaa]``: the daily export, validated, published
+  atomically (an invalid export leaves no file and names the action and the element).
+- ``formabot import lheo FILE --org ORG [--dry-run]``: an LHEO 2.2/2.3 file as drafts of an
+  organisation, all in one transaction, or nothing.
+- ``formabot import ofaa FILE``: the France Travail return file (Carif-Oref reference → Ofaa
+  reference).
+- ``formabot lheo validate FILE``: XSD validation of an LHEO 2.3 file, errors per action.
+
+The cores (``export_actions``, ``import_lheo_file``, ``import_ofaa_file``, ``validate_file``) take a
+unit-of-work factory, so tests and jobs call them without the command line.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.config import Settings
+from domain.events import Event, EventKind
+from domain.models import Action, Organisation, Status
+from storage.lheo.errors import LheoError
+from storage.lheo.export import ExportReport, Scope, in_scope
+from storage.lheo.import_ import describe, read_lheo
+from storage.lheo.ofaa import OfaaResult, parse_ofaa_csv, resolve_ofaa
+from storage.lheo.schema import NoProgress, Progress
+from storage.lheo.validate import AtomicLheoExport, iter_issues, validate_lheo
+
+PAGE = 500
+UowFactory = Callable[[], Any]  # storage.uow.SqlUnitOfWorkFactory
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+class RichProgress:
+    """A rich progress bar (on a terminal only; see ``make_progress``)."""
+
+    def __init__(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+        from rich.progress import Progress as Bar
+
+        self._bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), transient=False)
+        self._task: Any = None
+
+    def start(self, description: str, total: int | None = None) -> None:
+        if self._task is None:
+            self._bar.start()
+        else:
+            self._bar.update(self._task, visible=True)
+        self._task = self._bar.add_task(description, total=total)
+
+    def advance(self, count: int = 1) -> None:
+        if self._task is not None:
+            self._bar.advance(self._task, count)
+
+    def finish(self) -> None:
+        self._bar.stop()
+        self._task = None
+
+
+def make_progress(stream: TextIO | None = None) -> Progress:
+    """A progress bar when ``stream`` (stdout) is a terminal, nothing otherwise."""
+    stream = stream or sys.stdout
+    return RichProgress() if stream.isatty() else NoProgress()
+
+
+# --- cores ---------------------------------------------------------------------------------------
+
+
+async def _actions_of(uow: Any, statuses: tuple[Status, ...]) -> AsyncIterator[Action]:
+    repository = uow.all_actions()
+    for status in statuses:
+        offset = 0
+        while True:
+            page = await repository.list(status, offset=offset, limit=PAGE)
+            for action in page:
+                yield action
+            if len(page) < PAGE:
+                break
+            offset += PAGE
+
+
+async def export_actions(
+    uow_factory: UowFactory, out: Path, scope: Scope, *, today: date, now: datetime,
+    progress: Progress | None = None,
+) -> ExportReport:
+    """Export the actions of ``scope`` on ``today`` to ``out`` (validated, atomic)."""
+    statuses = (Status.PUBLISHED,) if scope == "public" else (Status.PUBLISHED, Status.ARCHIVED)
+    organisations: dict[int, Organisation] = {}
+    export = AtomicLheoExport(out, now=now, progress=progress)
+    async with uow_factory() as uow:
+        with export as writer:
+            async for action in _actions_of(uow, statuses):
+                if not in_scope(action, scope, today):
+                    continue
+                organisation = organisations.get(action.organisation_id)
+                if organisation is None:
+                    organisation = await uow.organisations.get(action.organisation_id)
+                    if organisation is None:
+                        raise LheoError(
+                            f"Action {action.reference} : organisation {action.organisation_id} "
+                            "introuvable."
+                        )
+                    organisations[action.organisation_id] = organisation
+                writer.write(action, organisation)
+    return export.report
+
+
+@dataclass(slots=True)
+class ImportOutcome:
+    lines: list[str] = field(default_factory=list)
+    stored: list[str] = field(default_factory=list)  # references of the drafts created
+
+
+async def import_lheo_file(
+    uow_factory: UowFactory, path: Path, organisation_id: int, *, today: date,
+    dry_run: bool = False, progress: Progress | None = None,
+) -> ImportOutcome:
+    """Read ``path`` and store its drafts for the organisation in one transaction (or none)."""
+    result = read_lheo(path, organisation_id, today=today, progress=progress)
+    outcome = ImportOutcome(lines=describe(result))
+    async with uow_factory() as uow:
+        if await uow.organisations.get(organisation_id) is None:
+            raise LheoError(f"Organisation {organisation_id} introuvable : rien n'a été importé.")
+        if dry_run:
+            outcome.lines.append("Essai (--dry-run) : rien n'a été enregistré.")
+            return outcome
+        repository = uow.actions_for_organisation(organisation_id)
+        for action in result.actions:
+            stored = await repository.add(action)
+            outcome.stored.append(str(stored.reference))
+        await uow.commit()
+    outcome.lines.append(
+        f"{len(outcome.stored)} brouillon(s) créé(s) : {', '.join(outcome.stored) or '—'}."
+    )
+    return outcome
+
+
+async def import_ofaa_file(uow_factory: UowFactory, path: Path) -> tuple[OfaaResult, int]:
+    """Record the France Travail references of ``path``; returns the result and the number of
+    actions whose reference changed (each one notified)."""
+    rows, errors = parse_ofaa_csv(path)
+    changed = 0
+    async with uow_factory() as uow:
+        repository = uow.all_actions()
+        found: dict[str, Action] = {}
+        for row in rows:
+            action = await repository.by_reference(row.reference_carif)
+            if action is not None and action.reference_carif == row.reference_carif:
+                found[row.reference_carif] = action
+        result = resolve_ofaa(rows, errors, found)
+        for line in result.matched:
+            action = line.action
+            if action.reference_ofaa == line.reference_ofaa:
+                continue
+            action.reference_ofaa = line.reference_ofaa
+            await repository.save(action)
+            uow.publish(Event(EventKind.OFAA_REFERENCE, action.id, action.organisation_id,
+                              {"reference_ofaa": line.reference_ofaa}))
+            changed += 1
+        await uow.commit()
+    return result, changed
+
+
+def validate_file(path: Path, progress: Progress | None = None) -> tuple[bool, list[str]]:
+    report = validate_lheo(path, progress=progress)
+    if report.valid:
+        return True, [f"{path} : fichier LHEO 2.3 valide ({report.formations} formation(s))."]
+    return False, [f"{path} : fichier LHEO 2.3 NON valide ({len(report.issues)} erreur(s)).",
+                   *iter_issues(report)]
+
+
+# --- command line --------------------------------------------------------------------------------
+
+
+def _factory(settings: Settings) -> tuple[Any, UowFactory]:
+    from storage.database import create_engine
+    from storage.uow import SqlUnitOfWorkFactory
+
+    engine = create_engine(settings.database_url)
+    return engine, SqlUnitOfWorkFactory(engine)
+
+
+def _today_now(settings: Settings) -> tuple[date, datetime]:
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo(settings.timezone))
+    return settings.today or now.date(), now
+
+
+def _fail(error: LheoError) -> int:
+    print(error.message, file=sys.stderr)
+    for line in error.details:
+        print(f"  {line}", file=sys.stderr)
+    return 1
+
+
+async def _export(args: argparse.Namespace, settings: Settings) -> int:
+    today, now = _today_now(settings)
+    engine, factory = _factory(settings)
+    try:
+        report = await export_actions(factory, Path(args.out), args.scope, today=today, now=now,
+                                      progress=make_progress())
+    except LheoError as error:  # LheoExportError included: no file was published
+        return _fail(error)
+    finally:
+        await engine.dispose()
+    print(f"Export LHEO ({args.scope}) : {report.formations} action(s), {report.sessions} "
+          f"session(s) → {report.path}")
+    return 0
+
+
+async def _import_lheo(args: argparse.Namespace, settings: Settings) -> int:
+    today, _now = _today_now(settings)
+    engine, factory = _factory(settings)
+    try:
+        outcome = await import_lheo_file(factory, Path(args.file), args.org, today=today,
+                                         dry_run=args.dry_run, progress=make_progress())
+    except LheoError as error:
+        return _fail(error)
+    finally:
+        await engine.dispose()
+    print("\n".join(outcome.lines))
+    return 0
+
+
+async def _import_ofaa(args: argparse.Namespace, settings: Settings) -> int:
+    engine, factory = _factory(settings)
+    try:
+        result, changed = await import_ofaa_file(factory, Path(args.file))
+    except LheoError as error:
+        return _fail(error)
+    finally:
+        await engine.dispose()
+    print(f"Références France Travail : {len(result.matched)} ligne(s) reconnue(s), "
+          f"{changed} action(s) mise(s) à jour.")
+    for problem in result.problems:
+        print(f"  {problem}")
+    return 0
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    ok, lines = validate_file(Path(args.file), make_progress())
+    print("\n".join(lines))
+    return 0 if ok else 1
 
 
 def register(sub: Any) -> None:
-    return None
+    export = sub.add_parser("export", help="exports (LHEO 2.3)")
+    export_sub = export.add_subparsers(dest="export_command", metavar="FORMAT", required=True)
+    lheo_export = export_sub.add_parser(
+        "lheo", help="export the published actions in LHEO 2.3 (validated, atomic)"
+    )
+    lheo_export.add_argument("--out", required=True, help="the file to write")
+    lheo_export.add_argument(
+        "--scope", choices=("public", "ofaa"), default="public",
+        help="public: actions in public consultation; ofaa: the France Travail export "
+             "(also archived less than 30 days ago)",
+    )
+    lheo_export.set_defaults(handler=_export)
+
+    imports = sub.add_parser("import", help="imports (LHEO, Ofaa)")
+    import_sub = imports.add_subparsers(dest="import_command", metavar="FORMAT", required=True)
+    lheo_import = import_sub.add_parser(
+        "lheo", help="import an LHEO 2.2/2.3 file as drafts of an organisation (all or nothing)"
+    )
+    lheo_import.add_argument("file")
+    lheo_import.add_argument("--org", type=int, required=True, help="the organisation's id")
+    lheo_import.add_argument("--dry-run", action="store_true",
+                             help="read and report, store nothing")
+    lheo_import.set_defaults(handler=_import_lheo)
+    ofaa_import = import_sub.add_parser(
+        "ofaa", help="record France Travail references (CSV reference_carif;reference_ofaa)"
+    )
+    ofaa_import.add_argument("file")
+    ofaa_import.set_defaults(handler=_import_ofaa)
+
+    lheo = sub.add_parser("lheo", help="LHEO tools")
+    lheo_sub = lheo.add_subparsers(dest="lheo_command", metavar="TOOL", required=True)
+    validate = lheo_sub.add_parser("validate", help="validate an LHEO 2.3 file against the XSD")
+    validate.add_argument("file")
+    validate.set_defaults(handler=_validate)

@@ -48,9 +48,9 @@ async def open_form(
     Unsaved answers of another form in progress are never dropped silently: they are saved as a
     draft first (« Quitter » is the only way to drop answers).
     """
-    if st.form is not None and st.form.kind == "action" and st.form.dirty:
-        if await save_working_copy(ctx, st) is not None:
-            ctx.say(text("previous_form_saved"))
+    dirty = st.form is not None and st.form.kind == "action" and st.form.dirty
+    if dirty and await save_working_copy(ctx, st) is not None:
+        ctx.say(text("previous_form_saved"))
     form = FormState(kind="action", draft=action.model_dump(mode="json"), section=Section.GENERAL)
     st.form = form
     enter(form, fields(form)[0].key)

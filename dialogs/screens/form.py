@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from dialogs.context import Context
+from dialogs.form import apply_substep as _apply_substep
 from dialogs.form import (
     current_value,
     enter,
@@ -19,7 +20,6 @@ from dialogs.form import (
     spec_of,
     substeps,
 )
-from dialogs.form import apply_substep as _apply_substep
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard, page_slice, pages
 from dialogs.render import label, plain, render, text
@@ -398,7 +398,7 @@ def ask_quit(st: DialogState) -> None:
 @screen
 class QuitAsk(Screen):
     name = "quit_ask"
-    targets = ("menu", "question")
+    targets = ("menu", "question", "sessions", "recap")
     help_topic = "quit"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:

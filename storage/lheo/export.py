@@ -18,9 +18,11 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -79,11 +81,23 @@ def _decimal(value: Decimal) -> str:
     return format(value, "f")
 
 
+class _Tags(dict[str, str]):
+    """Qualified names computed once: ``T["ligne"]`` is ``{http://lheo.gouv.fr/2.3}ligne``."""
+
+    def __missing__(self, name: str) -> str:
+        self[name] = tag = q(name)
+        return tag
+
+
+T = _Tags()
+_SubElement = etree.SubElement
+
+
 def _sub(parent: etree._Element, name: str, text: object = None, **attrib: str) -> etree._Element:
-    element = etree.SubElement(parent, q(name), attrib)
+    element = _SubElement(parent, T[name], attrib) if attrib else _SubElement(parent, T[name])
     if text is not None:
         try:
-            element.text = str(text)
+            element.text = text if isinstance(text, str) else str(text)
         except ValueError as error:  # a control character: lxml refuses it
             raise _BadValue(name, error) from error
     return element
@@ -100,14 +114,25 @@ def _opt(parent: etree._Element, name: str, value: object) -> None:
     _sub(parent, name, value)
 
 
-def _address(parent: etree._Element, address: Address | None) -> None:
-    if address is None:
-        return
-    element = _sub(parent, "adresse")
+# Addresses, contacts and organisations repeat from action to action (the organisation's address
+# is often the registration address of every session): their subtrees are built once and copied
+# (one C call) instead of being rebuilt element by element. Keys are the frozen value objects.
+_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _address_template(address: Address) -> etree._Element:
+    element = etree.Element(T["adresse"], nsmap={None: LHEO_NS})
     for line in address.lignes:
         _sub(element, "ligne", line)
     _sub(element, "codepostal", address.code_postal)
     _sub(element, "ville", address.ville)
+    return element
+
+
+def _address(parent: etree._Element, address: Address | None) -> None:
+    if address is not None:
+        parent.append(deepcopy(_address_template(address)))
 
 
 def is_mobile(number: str) -> bool:
@@ -122,15 +147,21 @@ def _phone(parent: etree._Element, number: str | None) -> None:
     _sub(holder, "numtel", number)
 
 
-def _contact(parent: etree._Element, name: str, contact: Contact | None) -> None:
-    if contact is None:
-        return
+@lru_cache(maxsize=_CACHE_SIZE)
+def _contact_template(name: str, contact: Contact) -> etree._Element:
+    element = etree.Element(T[name], nsmap={None: LHEO_NS})
     # coordonnees: civilite, nom, prenom, ligne, adresse, telfixe, portable, fax, courriel, web
-    coordonnees = _sub(_sub(parent, name), "coordonnees")
+    coordonnees = _sub(element, "coordonnees")
     _opt(coordonnees, "nom", contact.nom)
     _opt(coordonnees, "prenom", contact.prenom)
     _phone(coordonnees, contact.telephone)
     _opt(coordonnees, "courriel", contact.courriel)
+    return element
+
+
+def _contact(parent: etree._Element, name: str, contact: Contact | None) -> None:
+    if contact is not None:
+        parent.append(deepcopy(_contact_template(name, contact)))
 
 
 def _extra_text(value: Any) -> str | None:
@@ -235,26 +266,40 @@ def _action(parent: etree._Element, action: Action, now: datetime) -> int:
     return len(action.sessions)
 
 
+_ORGANISATION_KEYS = (
+    "reference_carif", "raison_sociale", "nom_organisme", "siret", "numero_activite", "adresse",
+    "telephone", "courriel", "site_web", "contact",
+)
+
+
 def _organisation(parent: etree._Element, organisation: Organisation) -> None:
-    element = _sub(parent, "organisme-formation-responsable")
-    if organisation.reference_carif:
-        element.set("numero", organisation.reference_carif)
-    _opt(element, "numero-activite", organisation.numero_activite)
-    _opt(_sub(element, "SIRET-organisme-formation"), "SIRET", organisation.siret)
-    _opt(element, "nom-organisme", organisation.nom_organisme or organisation.raison_sociale)
-    _opt(element, "raison-sociale", organisation.raison_sociale)
+    key = tuple(organisation.get(k) for k in _ORGANISATION_KEYS)
+    parent.append(deepcopy(_organisation_template(key)))
+
+
+@lru_cache(maxsize=256)
+def _organisation_template(key: tuple[Any, ...]) -> etree._Element:
+    org = Organisation.model_construct(**dict(zip(_ORGANISATION_KEYS, key, strict=True)))
+    element = etree.Element(T["organisme-formation-responsable"], nsmap={None: LHEO_NS})
+    if org.reference_carif:
+        element.set("numero", org.reference_carif)
+    _opt(element, "numero-activite", org.numero_activite)
+    _opt(_sub(element, "SIRET-organisme-formation"), "SIRET", org.siret)
+    _opt(element, "nom-organisme", org.nom_organisme or org.raison_sociale)
+    _opt(element, "raison-sociale", org.raison_sociale)
     coordonnees = _sub(_sub(element, "coordonnees-organisme"), "coordonnees")
-    _address(coordonnees, organisation.adresse)
-    _phone(coordonnees, organisation.telephone)
-    _opt(coordonnees, "courriel", organisation.courriel)
-    if organisation.site_web:
-        _sub(_sub(coordonnees, "web"), "urlweb", organisation.site_web)
-    _contact(element, "contact-organisme", organisation.contact)
+    _address(coordonnees, org.adresse)
+    _phone(coordonnees, org.telephone)
+    _opt(coordonnees, "courriel", org.courriel)
+    if org.site_web:
+        _sub(_sub(coordonnees, "web"), "urlweb", org.site_web)
+    _contact(element, "contact-organisme", org.contact)
+    return element
 
 
 def build_formation(action: Action, organisation: Organisation, now: datetime) -> etree._Element:
     """The ``<formation>`` element of one action (its sessions and organisation included)."""
-    element = etree.Element(q("formation"), nsmap={None: LHEO_NS})
+    element = etree.Element(T["formation"], nsmap={None: LHEO_NS})
     if action.reference:
         element.set("numero", action.reference)
     _stamp(element, action.created_at, action.updated_at, now)
@@ -324,7 +369,8 @@ class LheoWriter:
                 reference=action.reference, position=self.report.formations + 1,
             )
             raise LheoExportError([issue]) from bad
-        self._xf.write(element, pretty_print=True)
+        self._xf.write(element)
+        self._xf.write("\n")
         self.report.formations += 1
         self.report.sessions += len(action.sessions)
         if self._progress is not None:

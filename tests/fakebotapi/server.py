@@ -311,6 +311,8 @@ class FakeBotApi:
         self._messages: dict[tuple[int, int], _StoredMessage] = {}
         self._next_message_id: dict[int, int] = {}
         self._pending: list[dict[str, Any]] = []
+        # Forged updates reusing an update_id: delivered by the next getUpdates whatever its offset.
+        self._forced: set[int] = set()
         self._next_update_id = 1
         self._allowed_updates: frozenset[str] = _DEFAULT_ALLOWED_UPDATES
         self._poll_generation = 0
@@ -548,8 +550,11 @@ class FakeBotApi:
 
     async def push_update(self, update: dict[str, Any]) -> int:
         """Queue an update for the bot (assigns update_id if absent); returns its update_id."""
+        update = dict(update)
         if "update_id" in update:
             update_id = int(update["update_id"])
+            if update_id < self._next_update_id:
+                self._forced.add(id(update))
             self._next_update_id = max(self._next_update_id, update_id + 1)
         else:
             update = {"update_id": self._next_update_id, **update}
@@ -743,6 +748,7 @@ class FakeBotApi:
             values = {}
         record = RecordedRequest(method, self._normalized(values))
         self.requests.append(record)
+        await self._notify()
         try:
             result, description = await self._dispatch(request.match_info["token"], method, values)
         except ApiError as error:
@@ -1019,14 +1025,27 @@ class FakeBotApi:
             )
         if self._webhook is not None or self._closing:
             return []
-        return [update for update in self._pending if update["update_id"] >= offset][:limit]
+        result = [
+            update
+            for update in self._pending
+            if id(update) in self._forced or update["update_id"] >= offset
+        ][:limit]
+        delivered = {id(update) for update in result} & self._forced
+        if delivered:
+            self._forced -= delivered
+            self._pending = [update for update in self._pending if id(update) not in delivered]
+        return result
 
     def _confirm(self, offset: int) -> None:
         if offset < 0:
             # Negative offsets select the last updates, forgetting the previous ones.
             self._pending = self._pending[offset:]
             return
-        self._pending = [update for update in self._pending if update["update_id"] >= offset]
+        self._pending = [
+            update
+            for update in self._pending
+            if id(update) in self._forced or update["update_id"] >= offset
+        ]
 
     async def _set_webhook(self, params: _Params) -> tuple[bool, str]:
         url = params.str("url", "") or ""

@@ -214,14 +214,14 @@ class FakeUser:
 
     async def next_reply(self, timeout: float = 10.0) -> ChatMessage:
         """The next message the bot sent or edited in this chat since the last call."""
-        return await self.wait_for(lambda _: True, timeout, what="a reply")
+        return await self.wait_for(lambda _: True, timeout, what="reply")
 
     async def wait_for(
         self,
         predicate: Callable[[ChatMessage], bool],
         timeout: float = 10.0,
         *,
-        what: str = "a reply matching the predicate",
+        what: str = "reply matching the predicate",
     ) -> ChatMessage:
         """Wait for the next bot message or edit satisfying ``predicate``; the replies before it
         are skipped (the next next_reply returns what comes after it)."""

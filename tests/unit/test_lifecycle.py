@@ -391,6 +391,13 @@ def test_update_dates_of_a_draft_emits_nothing() -> None:
     assert action.sessions[0].debut == D(2027, 4, 1)
 
 
+def test_update_dates_ignores_other_problems_of_a_draft() -> None:
+    action = at(Funder.REGION, Status.DRAFT, numero_bon_commande=2)
+    action.sessions[0].adresse_inscription = None
+    update_session_dates(action, 0, D(2027, 4, 1), D(2027, 5, 1), FACTORY_TODAY)
+    assert action.sessions[0].debut == D(2027, 4, 1)
+
+
 # Deleting ------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,102 @@
+"""Playing a user through the dialogs: the world (organisation, members, clock) and form filling."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from dialogs.engine import DialogEngine
+from dialogs.testing import DialogClient
+from domain.catalogue import ALL_FIELDS, FieldSpec, Kind
+from domain.clock import FixedClock
+from domain.models import Action
+from domain.ports import UnitOfWork
+from tests.samples import VALID_DOCUMENTS, VALID_SAMPLES
+
+TODAY = date(2026, 12, 1)
+WARNING = "\u26a0"
+ORG_A_USER = 7001
+ORG_A_USER_2 = 7002
+ORG_B_USER = 8001
+
+
+@dataclass
+class World:
+    uow_factory: Callable[[], UnitOfWork]
+    org_a: int
+    org_b: int
+    clock: FixedClock
+
+    def engine(self) -> DialogEngine:
+        return DialogEngine(self.uow_factory, self.clock, staff_ids=(9001,))
+
+    def client(self, user_id: int = ORG_A_USER) -> DialogClient:
+        return DialogClient(self.engine(), user_id)
+
+    async def add_action(self, action: Action) -> Action:
+        async with self.uow_factory() as uow:
+            stored = await uow.actions_for_organisation(action.organisation_id).add(action)
+            await uow.commit()
+            return stored
+
+    async def get_action(self, action_id: int) -> Action | None:
+        async with self.uow_factory() as uow:
+            return await uow.all_actions().get(action_id)
+
+    async def actions(self) -> list[Action]:
+        async with self.uow_factory() as uow:
+            return await uow.all_actions().list(limit=1000)
+
+
+def current_field(client: DialogClient) -> FieldSpec | None:
+    """The field the last screen asks, found by its label as the user reads it."""
+    m = re.search(r"· question \d+/\d+", client.text)
+    if m is None:
+        return None
+    lines = [line.strip() for line in client.text.splitlines()]
+    section = "session" if "Session n°" in client.text[: m.end()] else None
+    for f in ALL_FIELDS:
+        if f.display_label in lines and (section is None or f.section == section):
+            return f
+    return None
+
+
+async def answer(client: DialogClient, spec: FieldSpec, overrides: dict[str, str] | None = None) -> None:
+    """Answer the current question with the sample (or an override), as a user would."""
+    overrides = overrides or {}
+    if spec.key in overrides:
+        await client.send(overrides[spec.key])
+    elif spec.kind is Kind.DOCUMENT:
+        await client.document(VALID_DOCUMENTS[spec.key])
+    elif spec.kind is Kind.MULTI_CHOICE:
+        await client.press("☐ " + spec.choices[0].label[:40])
+        await client.press("✅ Valider")
+    else:
+        await client.send(VALID_SAMPLES[spec.key])
+
+
+async def fill(
+    client: DialogClient,
+    overrides: dict[str, str] | None = None,
+    *,
+    limit: int = 80,
+    until: str | None = None,
+) -> list[str]:
+    """Answer every question until the form leaves the question screen (or reaches ``until``)."""
+    asked: list[str] = []
+    for _ in range(limit):
+        spec = current_field(client)
+        if spec is None or spec.key == until:
+            return asked
+        asked.append(spec.key)
+        await answer(client, spec, overrides)
+        if WARNING in client.text:
+            # A field's own error keeps the question: the sample was wrong. A rule across
+            # fields sends the user back to a question: the caller looks at it.
+            assert current_field(client) != spec or spec.kind is Kind.DATE, client.text
+            return asked
+    if until is None:
+        raise AssertionError("the form never ended")
+    return asked

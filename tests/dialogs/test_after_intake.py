@@ -1,0 +1,178 @@
+"""Lists, the action view, copy, delete, session date updates, the fiche organisme, the recap."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dialogs.render import TELEGRAM_LIMIT
+from domain.funders import Funder
+from domain.models import Status
+from tests.dialogs.support import World, current_field, fill
+from tests.factories import make_session, make_valid_action
+
+
+async def published_region(world: World, **overrides: object):
+    action = make_valid_action(Funder.REGION, organisation_id=world.org_a, status=Status.PUBLISHED,
+                               reference_carif="CO-2027-0001", **overrides)
+    return await world.add_action(action)
+
+
+async def test_copy_of_a_published_region_action_gives_a_draft_without_sessions(world: World) -> None:
+    source = await published_region(world, intitule="Soudeur TIG")
+    client = world.client()
+    await client.command("nouvelle")
+    await client.press("📋 Copier")
+    await client.press(f"{source.reference}")
+    assert "Copie de" in client.text and "Ajouter la session n° 1" in client.labels[0]
+    await client.press("➕ Ajouter la session n° 1")
+    await fill(client)
+    await client.press("Terminer votre saisie")
+    await client.press("✅ Confirmer (valider la proposition)")
+    await client.press("✅ Oui, je confirme")
+    copy = next(a for a in await world.actions() if a.id != source.id)
+    assert copy.copied_from == source.id and copy.intitule == "Soudeur TIG"
+    assert copy.status is Status.SUBMITTED and len(copy.sessions) == 1
+    assert copy.reference_carif is None
+
+
+async def test_date_update_of_a_published_action_refused_then_accepted(world: World) -> None:
+    source = await published_region(world)
+    client = world.client()
+    await client.command("dates")
+    await client.press(f"{source.reference}")
+    await client.press("Session n° 1")
+    await client.send("du 12/01/2029 au 30/06/2029")  # outside the semester of the purchase order
+    assert "semestre" in client.text
+    assert (await world.get_action(source.id)).sessions[0].debut == source.sessions[0].debut
+    await client.send("du 05/04/2027 au 30/06/2027")
+    assert "Dates enregistrées" in client.text and "05/04/2027" in client.text
+    stored = await world.get_action(source.id)
+    assert stored.sessions[0].debut == date(2027, 4, 5)
+    assert stored.status is Status.PUBLISHED
+
+
+async def test_date_update_in_two_messages(world: World) -> None:
+    source = await published_region(world)
+    client = world.client()
+    await client.command("dates")
+    await client.press(f"{source.reference}")
+    await client.press("Session n° 2")
+    await client.send("20/09/2027")
+    assert "Et la nouvelle date de fin" in client.text
+    await client.send("31/13/2027")
+    assert "Date invalide" in client.text
+    await client.send("20/12/2027")
+    assert "Dates enregistrées" in client.text
+
+
+async def test_another_organisations_action_is_invisible(world: World) -> None:
+    other = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_b, status=Status.PUBLISHED))
+    client = world.client()
+    await client.command("menu")
+    assert "Publiées (0)" in client.labels
+    seq = client.keyboard[0][0].payload.split(":")[0]
+    await client.press("Publiées (0)")
+    seq = client.keyboard[0][0].payload.split(":")[0]
+    await client.press_payload(f"{seq}:view:{other.id}")
+    assert "introuvable" in client.text
+    # A global button naming it (as in a reminder) does not open it either.
+    await client.press_payload(f"g:dates:{other.id}")
+    assert other.reference not in client.text
+
+
+async def test_lists_show_allowed_operations_and_delete_asks_first(world: World) -> None:
+    draft = await world.add_action(make_valid_action(Funder.POLE_EMPLOI, organisation_id=world.org_a))
+    submitted = await world.add_action(make_valid_action(Funder.AGEFIPH, organisation_id=world.org_a, status=Status.SUBMITTED))
+    client = world.client()
+    await client.command("menu")
+    await client.press("En cours d'instruction (1)")
+    await client.press(f"{submitted.reference}")
+    assert "✏ Modifier" not in client.labels and "🗑 Supprimer" not in client.labels
+    assert "👁 Voir le récapitulatif" in client.labels
+    await client.command("menu")
+    await client.press("En cours de création (1)")
+    await client.press(f"{draft.reference}")
+    assert {"✏ Modifier", "✅ Confirmer", "🗑 Supprimer"} <= set(client.labels)
+    await client.press("🗑 Supprimer")
+    assert "définitive" in client.text
+    await client.press("Annuler")
+    assert await world.get_action(draft.id) is not None
+    await client.press("🗑 Supprimer")
+    await client.press("🗑 Oui, supprimer")
+    assert await world.get_action(draft.id) is None
+
+
+async def test_recap_over_4096_characters_is_split(world: World) -> None:
+    long = "Texte long. " * 249  # 2 988 characters
+    draft = await world.add_action(make_valid_action(
+        Funder.REGION, organisation_id=world.org_a, objectif=long, contenu=long, resultats_attendus=long,
+        rythme=long, sessions=[make_session(), make_session(debut=date(2027, 4, 1), fin=date(2027, 5, 1))],
+    ))
+    client = world.client()
+    await client.command("menu")
+    await client.press("En cours de création (1)")
+    await client.press(f"{draft.reference}")
+    await client.press("✏ Modifier")
+    parts = [r.text for r in client.replies]
+    assert len(parts) >= 3
+    assert all(len(p) <= TELEGRAM_LIMIT for p in parts)
+    assert "Récapitulatif" in parts[0] and "Session n° 2" in "".join(parts)
+    assert client.replies[-1].buttons  # the buttons come with the last part
+
+
+async def test_recap_correction_goes_straight_back_to_the_recap(world: World) -> None:
+    draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
+    client = world.client()
+    await client.command("menu")
+    await client.press("En cours de création (1)")
+    await client.press(f"{draft.reference}")
+    await client.press("✏ Modifier")
+    await client.press("✏ Session n° 2")
+    await client.press("Date de fin *")
+    assert current_field(client).key == "fin"
+    await client.send("20/12/2027")
+    assert "Récapitulatif" in client.text and "20/12/2027" in client.text
+    await client.press("💾 Sauvegarder")
+    assert (await world.get_action(draft.id)).sessions[1].fin == date(2027, 12, 20)
+
+
+async def test_print_sends_the_recap_as_a_pdf(world: World) -> None:
+    draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
+    client = world.client()
+    await client.command("menu")
+    await client.press("En cours de création (1)")
+    await client.press(f"{draft.reference}")
+    await client.press("✏ Modifier")
+    await client.press("🖨 Imprimer")
+    [doc] = [r.document for r in client.replies if r.document]
+    assert doc.mime_type == "application/pdf" and doc.content.startswith(b"%PDF")
+
+
+async def test_fiche_organisme_view_and_modify(world: World) -> None:
+    client = world.client()
+    await client.command("menu")
+    await client.press("🏢 Votre fiche organisme")
+    assert "Votre fiche organisme" in client.text and "Forma Sud" in client.text
+    await client.press("Téléphone")
+    await client.send("12")
+    assert "⚠" in client.text
+    await client.send("05 34 00 00 01")
+    assert "Fiche organisme enregistrée" in client.text and "05 34 00 00 01" in client.text
+
+
+async def test_two_members_editing_the_same_draft_second_is_told_to_reload(world: World) -> None:
+    draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
+    first, second = world.client(), world.client(7002)
+    for c in (first, second):
+        await c.command("menu")
+        await c.press("En cours de création (1)")
+        await c.press(f"{draft.reference}")
+        await c.press("✏ Modifier")
+        await c.press("✏ Présentation générale")
+        await c.press("Intitulé de la formation *")
+    await first.send("Par le premier")
+    await first.press("💾 Sauvegarder")
+    await second.send("Par le second")
+    await second.press("💾 Sauvegarder")
+    assert "modifiée entre-temps" in second.text
+    assert (await world.get_action(draft.id)).intitule == "Par le premier"

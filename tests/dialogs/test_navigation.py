@@ -1,0 +1,130 @@
+"""Retour, Passer, Sauvegarder, Quitter, resume after a restart, stale buttons, /aide."""
+
+from __future__ import annotations
+
+from domain.models import Status
+from tests.dialogs.support import World, current_field, fill
+from tests.dialogs.test_intake import start_action
+
+
+async def test_back_keeps_the_answer_and_skip_only_for_optional_fields(world: World) -> None:
+    client = await start_action(world)
+    assert "Passer" not in client.labels  # intitulé is required
+    await client.send("Soudeur TIG")
+    await client.press("⬅ Retour")
+    assert current_field(client).key == "intitule"
+    assert "Réponse actuelle : Soudeur TIG" in client.text
+    assert "11/255 caractères" in client.text
+    await client.press("✔ Garder : Soudeur TIG")
+    assert current_field(client).key == "objectif"
+    # An optional field can be skipped.
+    await fill(client, until="codes_rome")
+    await client.press("Passer")
+    assert current_field(client).key == "objectif_general"
+
+
+async def test_required_field_cannot_be_skipped_even_by_forged_payload(world: World) -> None:
+    client = await start_action(world)
+    seq = client.button("💾 Sauvegarder").payload.split(":")[0]
+    await client.press_payload(f"{seq}:skip")
+    assert "est obligatoire" in client.text
+    assert current_field(client).key == "intitule"
+
+
+async def test_save_keeps_the_draft_and_quit_restores_the_last_save(world: World) -> None:
+    client = await start_action(world)
+    await client.send("Version sauvegardée")
+    await client.press("💾 Sauvegarder")
+    assert "sauvegardée" in client.text and "En cours de création (1)" in client.labels
+    [saved] = await world.actions()
+    assert saved.status is Status.DRAFT and saved.intitule == "Version sauvegardée"
+    # Modify, then quit: the change is dropped, the saved draft stays.
+    await client.press("En cours de création (1)")
+    await client.press(f"{saved.reference}")
+    await client.press("✏ Modifier")
+    await client.press("✏ Présentation générale")
+    await client.press("Intitulé de la formation *")
+    await client.send("Version non sauvegardée")
+    assert "Récapitulatif" in client.text and "Version non sauvegardée" in client.text
+    await client.press("✖ Quitter")
+    assert "modifications faites depuis la dernière sauvegarde" in client.text
+    await client.press("Oui, quitter sans sauvegarder")
+    [after] = await world.actions()
+    assert after.intitule == "Version sauvegardée"
+    assert not any(label.startswith("▶ Reprendre") for label in client.labels)
+
+
+async def test_quit_a_new_action_drops_it_entirely(world: World) -> None:
+    client = await start_action(world)
+    await client.send("Jamais sauvegardée")
+    await client.press("✖ Quitter")
+    assert "toute la saisie sera effacée" in client.text
+    await client.press("Non, continuer la saisie")
+    assert current_field(client).key == "objectif"
+    await client.press("✖ Quitter")
+    await client.press("Oui, quitter sans sauvegarder")
+    assert await world.actions() == []
+    assert "En cours de création (0)" in client.labels
+
+
+async def test_resume_after_restart_same_question_every_answer_kept(world: World) -> None:
+    client = await start_action(world)
+    await fill(client, until="certifications")
+    key_before = current_field(client).key
+    # A new engine (the process restarted): the state comes from storage only.
+    restarted = world.client()
+    await restarted.command("menu")
+    resume = [label for label in restarted.labels if label.startswith("▶ Reprendre")]
+    assert resume, restarted.labels
+    await restarted.press(resume[0])
+    assert current_field(restarted).key == key_before
+    for _ in range(5):
+        await restarted.press("⬅ Retour")
+    assert current_field(restarted).key == "intitule"
+    assert "Réponse actuelle : Titre professionnel Secrétaire assistant" in restarted.text
+
+
+async def test_text_mid_form_from_a_new_process_is_taken_as_the_answer(world: World) -> None:
+    client = await start_action(world)
+    await client.send("Soudeur TIG")
+    restarted = world.client()
+    await restarted.send("Souder à l'arc TIG des aciers.")
+    assert current_field(restarted).key == "resultats_attendus"
+
+
+async def test_old_button_is_no_longer_valid_and_shows_the_current_screen(world: World) -> None:
+    client = await start_action(world)
+    old_save = client.button("💾 Sauvegarder").payload
+    await client.send("Soudeur TIG")
+    await client.press_payload(old_save)
+    assert "Ce bouton n'est plus valable" in client.text
+    assert current_field(client).key == "objectif"
+    assert await world.actions() == []
+
+
+async def test_same_update_twice_is_processed_once(world: World) -> None:
+    from dialogs.io import Incoming
+
+    engine = world.engine()
+    first = await engine.handle(Incoming(chat_id=7001, user_id=7001, command="start", update_id=424242))
+    second = await engine.handle(Incoming(chat_id=7001, user_id=7001, command="start", update_id=424242))
+    assert first and second == []
+
+
+async def test_help_and_unexpected_messages_never_lose_the_place(world: World) -> None:
+    client = await start_action(world)
+    await client.send("Soudeur TIG")
+    await client.command("aide")
+    assert "Aide · formulaire" in client.text
+    assert current_field(client).key == "objectif"
+    await client.command("menu")
+    await client.send("bonjour ?")
+    assert "Je n'attends pas de texte ici" in client.text
+    assert "Vos actions de formation" in client.text
+
+
+async def test_unknown_user_gets_how_to_obtain_a_code_and_nothing_else(world: World) -> None:
+    stranger = world.client(user_id=123456)
+    await stranger.command("start")
+    assert "code de rattachement" in stranger.text
+    assert stranger.labels == []
