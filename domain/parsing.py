@@ -988,6 +988,10 @@ def _parse_address(spec: FieldSpec, text: str) -> Address:
             lines = [inline.group(1), inline.group(2)]
     if len(lines) == 1 or (lines and _CP_AND_CITY.fullmatch(lines[-1]) is None and "," in lines[-1]):
         lines = lines[:-1] + [p.strip() for p in lines[-1].split(",") if p.strip()]
+    if not lines:
+        raise FieldError(
+            f"Adresse non reconnue : {quote(text)}. Par exemple : {ADDRESS_EXAMPLE}", key=key
+        )
     # « …, 31000, Toulouse »: the code postal alone, then the ville.
     if len(lines) >= 3 and _CP_ONLY.fullmatch(lines[-2]) and not _CP_ONLY.fullmatch(lines[-1]):
         lines = [*lines[:-2], f"{lines[-2]} {lines[-1]}"]
@@ -1077,6 +1081,11 @@ def parse_person_name(raw: str, label: str, *, key: str | None = None) -> str:
 def _parse_contact(spec: FieldSpec, text: str) -> Contact:
     key = spec.key
     parts = _split_items(text, r"[,;\n]")
+    if not parts:
+        raise FieldError(
+            f"Commencez par le nom (et le prénom) du contact, par exemple : {CONTACT_EXAMPLE}",
+            key=key,
+        )
     head = parts[0]
     telephone: str | None = None
     courriel: str | None = None

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 from importlib.resources import as_file, files
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -66,14 +68,24 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _package_root() -> Traversable:
+    """Where ``alembic.ini`` and ``migrations/`` are, in a checkout or an installed package."""
+    try:
+        return files("storage")
+    except (NotADirectoryError, TypeError):
+        # ``storage`` seen as a namespace package (an editable install made before it had an
+        # ``__init__.py``): its files are next to this module.
+        return Path(__file__).resolve().parent
+
+
 def alembic_config(url: str | None = None) -> Any:
     """The Alembic configuration shipped inside the package (``storage/alembic.ini``)."""
     from alembic.config import Config
 
-    ini = files("storage").joinpath("alembic.ini")
-    with as_file(ini) as ini_path:
+    root = _package_root()
+    with as_file(root.joinpath("alembic.ini")) as ini_path:
         config = Config(str(ini_path))
-    config.set_main_option("script_location", str(files("storage").joinpath("migrations")))
+    config.set_main_option("script_location", str(root.joinpath("migrations")))
     if url is not None:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config

@@ -1,23 +1,59 @@
+"""The world of the dialog tests, on the in-memory fakes and on the real storage (SQLite file).
+
+Both backends run every scenario: the fakes keep the tests quick to reason about, the SQLite run
+proves the same conversation works on the storage that ships (versions, scoping, JSON round trips).
+"""
+
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from domain.clock import FixedClock
 from domain.ports import Membership, Role
+from storage.database import create_engine, upgrade
+from storage.uow import SqlUnitOfWorkFactory
 from tests.dialogs.support import ORG_A_USER, ORG_A_USER_2, ORG_B_USER, TODAY, World
 from tests.factories import make_organisation
 from tests.fakes import FakeUnitOfWork, Store
 
+ORGANISATIONS = (
+    make_organisation(nom_organisme="Forma Sud"),
+    make_organisation(nom_organisme="Concurrent SA", siret="73282932000074"),
+)
+MEMBERS = ((ORG_A_USER, 0), (ORG_A_USER_2, 0), (ORG_B_USER, 1))
 
-@pytest.fixture
-def world() -> World:
+
+def _fake_world() -> World:
     store = Store()
-    store.organisations[1] = make_organisation(id=1, nom_organisme="Forma Sud")
-    store.organisations[2] = make_organisation(id=2, nom_organisme="Concurrent SA", siret="73282932000074")
-    store.next_id = 10
+    ids = []
+    for org in ORGANISATIONS:
+        store.organisations[store.next_id] = org.model_copy(update={"id": store.next_id})
+        ids.append(store.next_id)
+        store.next_id += 1
     store.memberships += [
-        Membership(user_id=ORG_A_USER, role=Role.MEMBER, organisation_id=1),
-        Membership(user_id=ORG_A_USER_2, role=Role.MEMBER, organisation_id=1),
-        Membership(user_id=ORG_B_USER, role=Role.MEMBER, organisation_id=2),
+        Membership(user_id=user, role=Role.MEMBER, organisation_id=ids[i]) for user, i in MEMBERS
     ]
-    return World(uow_factory=lambda: FakeUnitOfWork(store), org_a=1, org_b=2, clock=FixedClock(TODAY))
+    return World(uow_factory=lambda: FakeUnitOfWork(store), org_a=ids[0], org_b=ids[1], clock=FixedClock(TODAY))
+
+
+@pytest.fixture(params=["fake", "sqlite"])
+async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[World]:
+    if request.param == "fake":
+        yield _fake_world()
+        return
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/dialogs.db")
+    await upgrade(engine)
+    clock = FixedClock(TODAY)
+    factory = SqlUnitOfWorkFactory(engine, clock)
+    ids = []
+    async with factory() as uow:
+        for org in ORGANISATIONS:
+            ids.append((await uow.organisations.add(org)).id)
+        for user, i in MEMBERS:
+            await uow.members.add(Membership(user_id=user, role=Role.MEMBER, organisation_id=ids[i]), chat_id=user)
+        await uow.commit()
+    yield World(uow_factory=factory, org_a=ids[0], org_b=ids[1], clock=clock)
+    await engine.dispose()
