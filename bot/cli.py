@@ -14,6 +14,11 @@ from bot.config import ConfigError, Settings, load_settings
 # Each module adds its family of subcommands; the order is the order of ``formabot --help``.
 COMMAND_MODULES = (
     "bot.commands.start",
+    "bot.commands.run",
+    "bot.commands.dialogs",
+    "bot.commands.admin",
+    "bot.commands.staff",
+    "bot.commands.daily",
     "bot.commands.db",
     "bot.commands.lheo",
 )

@@ -10,13 +10,16 @@ import logging
 from collections.abc import Callable, Sequence
 
 import dialogs.screens  # noqa: F401  (registers the screens)
+from dataclasses import replace
+
 from dialogs.context import Context, Principal
 from dialogs.io import Incoming, Reply
-from dialogs.render import render
-from dialogs.router import dispatch, show
+from dialogs.linking import link
+from dialogs.render import render, text
+from dialogs.router import SCREENS, dispatch, show
 from dialogs.state import DialogState
 from domain.errors import StaleVersion
-from domain.ports import Clock, UnitOfWork
+from domain.ports import BotUnitOfWork, Clock, Membership, Role
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +29,7 @@ MAX_ATTEMPTS = 3
 class DialogEngine:
     def __init__(
         self,
-        uow_factory: Callable[[], UnitOfWork],
+        uow_factory: Callable[[], BotUnitOfWork],
         clock: Clock,
         *,
         staff_ids: Sequence[int] = (),
@@ -52,24 +55,70 @@ class DialogEngine:
         async with self.uow_factory() as uow:
             if inc.update_id is not None and not await uow.mark_update_processed(inc.update_id):
                 return []
-            principal = Principal(
-                user_id=inc.user_id,
-                memberships=tuple(await uow.memberships(inc.user_id)),
-                is_staff=inc.user_id in self.staff_ids,
-            )
             conversation = await uow.conversations.load(inc.chat_id)
             st = DialogState.model_validate(conversation.data) if conversation.data else DialogState()
-            ctx = Context(uow=uow, principal=principal, clock=self.clock, reminder_days=self.reminder_days)
-            replies = await self._step(ctx, st, inc)
+            ctx = Context(
+                uow=uow,
+                principal=await self._principal(uow, inc.user_id),
+                clock=self.clock,
+                reminder_days=self.reminder_days,
+            )
+            if inc.command == "start" and inc.args.strip():
+                linked, reply = await link(uow, inc.user_id, inc.chat_id, inc.args.strip())
+                if not linked:
+                    await uow.commit()  # the failed attempt counts
+                    return [reply]
+                ctx.principal = await self._principal(uow, inc.user_id)
+                ctx.out.append(reply)
+                st = DialogState(form=st.form)  # a fresh start, keeping any answers in progress
+                inc = replace(inc, args="")
+            if ctx.principal.is_staff and Role.STAFF not in {m.role for m in ctx.principal.memberships}:
+                # Staff are named by configuration; the link row lets notifications reach them.
+                await uow.members.add(Membership(user_id=inc.user_id, role=Role.STAFF), chat_id=inc.chat_id)
+            try:
+                replies = await self._step(ctx, st, inc)
+            except PermissionError:
+                # A screen of a role the user does not have (any more): nothing of this step is
+                # kept, the user is taken back to their home screen.
+                await uow.rollback()
+                if inc.update_id is not None:
+                    await uow.mark_update_processed(inc.update_id)
+                st = DialogState.model_validate(conversation.data) if conversation.data else DialogState()
+                st.screen = st.home
+                ctx.out = [Reply(text("operation_not_allowed"))]
+                replies = await show(ctx, st)
             conversation.data = st.model_dump(mode="json")
             await uow.conversations.save(conversation)
             await uow.commit()
             return replies
 
+    async def _principal(self, uow: BotUnitOfWork, user_id: int) -> Principal:
+        return Principal(
+            user_id=user_id,
+            memberships=tuple(await uow.memberships(user_id)),
+            is_staff=user_id in self.staff_ids,
+        )
+
+    @staticmethod
+    def _home(principal: Principal) -> str | None:
+        """The main menu of the user's role: Carif-Oref staff, a funder's validator, a member."""
+        if principal.is_staff and "staff_menu" in SCREENS:
+            return "staff_menu"
+        if principal.funders and "validator_menu" in SCREENS:
+            return "validator_menu"
+        if principal.organisation_ids:
+            return "menu"
+        return None
+
     async def _step(self, ctx: Context, st: DialogState, inc: Incoming) -> list[Reply]:
+        home = self._home(ctx.principal)
+        if home is None:
+            return [*ctx.out, Reply(render("unknown_user.j2", principal=ctx.principal))]
+        if st.home != home:
+            st.home, st.screen = home, home
+        if home != "menu":
+            return await dispatch(ctx, st, inc)
         orgs = ctx.principal.organisation_ids
-        if not orgs:
-            return [Reply(render("unknown_user.j2", principal=ctx.principal))]
         if st.organisation_id not in orgs:
             st.organisation_id = orgs[0] if len(orgs) == 1 else None
         ctx.organisation_id = st.organisation_id

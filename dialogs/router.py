@@ -52,7 +52,7 @@ def screen(cls: type[Screen]) -> type[Screen]:
 async def show(ctx: Context, st: DialogState) -> list[Reply]:
     """Render the current screen under a new number, after the pending messages."""
     st.seq += 1
-    current = SCREENS.get(st.screen) or SCREENS["menu"]
+    current = SCREENS.get(st.screen) or SCREENS[st.home]
     if current.name != st.screen:
         st.screen = current.name
     replies = await current.render(ctx, st, Keyboard(st.seq))
@@ -67,7 +67,7 @@ COMMAND_SCREENS = {"menu": "menu", "start": "menu", "nouvelle": "create", "dates
 
 
 async def dispatch(ctx: Context, st: DialogState, inc: Incoming) -> list[Reply]:
-    current = SCREENS.get(st.screen) or SCREENS["menu"]
+    current = SCREENS.get(st.screen) or SCREENS[st.home]
     if inc.command is not None:
         return await _command(ctx, st, inc.command)
     if inc.payload is not None:
@@ -91,7 +91,7 @@ async def dispatch(ctx: Context, st: DialogState, inc: Incoming) -> list[Reply]:
 
 
 async def _command(ctx: Context, st: DialogState, command: str) -> list[Reply]:
-    current = SCREENS.get(st.screen) or SCREENS["menu"]
+    current = SCREENS.get(st.screen) or SCREENS[st.home]
     if command == "aide":
         ctx.say(render(f"help/{current.help_topic}.j2", state=st))
         return await show(ctx, st)
@@ -100,10 +100,12 @@ async def _command(ctx: Context, st: DialogState, command: str) -> list[Reply]:
             st.extra["quit_from"] = st.screen
             st.screen = "quit_ask"
         else:
-            st.screen = "menu"
+            st.screen = st.home
         st.pending = None
         return await show(ctx, st)
-    target = COMMAND_SCREENS.get(command)
+    target = st.home if command in ("menu", "start") else COMMAND_SCREENS.get(command)
+    if target is not None and st.home != "menu" and command not in ("menu", "start"):
+        target = None  # the organisation's commands are not for staff and validators
     if target is None:
         ctx.say(text("unknown_command", command=command))
         return await show(ctx, st)
@@ -114,8 +116,8 @@ async def _command(ctx: Context, st: DialogState, command: str) -> list[Reply]:
 
 
 async def _global_button(ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-    if verb == "dates" and arg.isdigit():
+    if verb == "dates" and arg.isdigit() and st.home == "menu":
         st.action_id = int(arg)
         st.screen = "dates_pick_session"
     else:
-        st.screen = "menu"
+        st.screen = st.home

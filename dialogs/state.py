@@ -43,6 +43,7 @@ class DialogState(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     screen: str = "menu"
+    home: str = "menu"  # the user's main menu: "menu" (organisation), "staff_menu", "validator_menu"
     seq: int = 0  # bumps at each screen shown; buttons carry it, so an old button is detected
     organisation_id: int | None = None
     form: FormState | None = None

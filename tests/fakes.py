@@ -15,7 +15,7 @@ from domain.errors import StaleVersion
 from domain.events import Event
 from domain.funders import Funder
 from domain.models import Action, Organisation, Status
-from domain.ports import ConversationState, Membership
+from domain.ports import ConversationState, Membership, Role
 
 
 @dataclass
@@ -28,6 +28,8 @@ class Store:
     memberships: list[Membership] = field(default_factory=list)
     processed: set[int] = field(default_factory=set)
     events: list[Event] = field(default_factory=list)
+    codes: dict[str, tuple[Role, int | None, Funder | None]] = field(default_factory=dict)
+    failures: list[int] = field(default_factory=list)
     next_id: int = 1
 
 
@@ -127,6 +129,47 @@ class _Conversations:
         return state
 
 
+class _Members:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    async def add(self, membership: Membership, chat_id: int | None = None) -> bool:
+        if membership in self.uow.data.memberships:
+            return False
+        self.uow.data.memberships.append(membership)
+        return True
+
+    async def of_user(self, user_id: int) -> list[Membership]:
+        return [m for m in self.uow.data.memberships if m.user_id == user_id]
+
+    async def chat_ids_of_organisation(self, organisation_id: int) -> list[int]:
+        return [m.user_id for m in self.uow.data.memberships if m.organisation_id == organisation_id]
+
+
+class _LinkCodes:
+    """Codes kept in clear here: the fake has no secrets to protect (storage hashes them)."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    async def create(self, role: Role, *, organisation_id: int | None = None, funder: Funder | None = None,
+                     created_by: int | None = None) -> str:
+        code = f"CODE{len(self.uow.data.codes) + 1:04d}"
+        self.uow.data.codes[code] = (role, organisation_id, funder)
+        return code
+
+    async def redeem(self, code: str, user_id: int) -> Membership | None:
+        target = self.uow.data.codes.pop(code, None)
+        if target is None:
+            self.uow.data.failures.append(user_id)
+            return None
+        role, organisation_id, funder = target
+        return Membership(user_id=user_id, role=role, organisation_id=organisation_id, funder=funder)
+
+    async def attempts_in_last_hour(self, user_id: int) -> int:
+        return self.uow.data.failures.count(user_id)
+
+
 class FakeUnitOfWork:
     """Works on a copy of the store; ``commit`` swaps it in, leaving without commit drops it."""
 
@@ -139,6 +182,8 @@ class FakeUnitOfWork:
         self.data = copy.deepcopy(self.store)
         self.organisations = _Organisations(self)
         self.conversations = _Conversations(self)
+        self.members = _Members(self)
+        self.link_codes = _LinkCodes(self)
         self._events: list[Event] = []
         return self
 
@@ -173,7 +218,8 @@ class FakeUnitOfWork:
         # Compare-and-swap of conversations was checked on save; apply everything at once.
         self.data.events.extend(self._events)
         self._events = []
-        for name in ("organisations", "actions", "conversations", "memberships", "processed", "events"):
+        for name in ("organisations", "actions", "conversations", "memberships", "processed", "events",
+                     "codes", "failures"):
             setattr(self.store, name, getattr(self.data, name))
         self.store.next_id = self.data.next_id
         self.data = copy.deepcopy(self.store)

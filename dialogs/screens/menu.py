@@ -42,7 +42,7 @@ class ChooseOrganisation(Screen):
         for org_id in ctx.principal.organisation_ids:
             org = await ctx.uow.organisations.get(org_id)
             if org is not None:
-                kb.add(label("organisation", name=org.nom_organisme or org.raison_sociale or org_id), "org", org_id)
+                kb.add(label("organisation", title=org.nom_organisme or org.raison_sociale or org_id), "org", org_id)
         return [Reply(render("choose_org.j2"), kb.rows)]
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
@@ -71,7 +71,7 @@ class Menu(Screen):
         kb.add(label("update_dates"), "dates")
         kb.add(label("fiche"), "fiche")
         if len(ctx.principal.organisation_ids) > 1:
-            kb.add(label("organisation", name=text("change_organisation")), "orgs")
+            kb.add(label("organisation", title=text("change_organisation")), "orgs")
         body = render("menu.j2", organisation=org, notice=st.notice, error=st.error)
         st.error = None
         return [Reply(body, kb.rows)]

@@ -29,7 +29,7 @@ from storage.lheo.schema import LHEO_22_NS, LHEO_NS, Progress, lheo_schema, loca
 MAX_ISSUES = 100
 
 _ELEMENT = re.compile(r"^Element '(?:\{[^}]*\})?([^']+)'(?:, attribute '([^']+)')?: ")
-_NS = re.compile(r"\{[^}]*\}")
+_NS = re.compile(r"\{[^}'\s]*\}")  # {namespace}, not an enumeration set {'0', '1'}
 _TRANSLATIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\[facet 'maxLength'\] The value has a length of '(\d+)'; this exceeds the "
                 r"allowed maximum length of '(\d+)'\."),

@@ -1,0 +1,207 @@
+"""Benchmark: LHEO 2.3 export and XSD validation of 100 000 actions with 2–3 sessions each.
+
+    .venv/bin/python bench/lheo_export.py                 # 100 000 actions
+    .venv/bin/python bench/lheo_export.py --actions 20000 --keep /tmp/offre.xml
+
+The actions are generated in memory by a generator (never a list), spread over 500 organisations
+and the five funders, with texts of realistic lengths (objectives and contents of several hundred
+characters). Each phase runs in its own process so that its peak memory (``ru_maxrss``) is its own:
+
+1. ``export``: ``write_lheo`` of the generated actions to a file (generation time included; the
+   generation alone is timed too, without writing);
+2. ``validate``: ``validate_lheo`` of that file (streamed, formation by formation).
+
+Production runs both (``export_lheo``: write to a temporary file, validate, rename). Targets on the
+2-core machine: under 60 s and under 250 MB peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from domain.funders import Funder  # noqa: E402
+from domain.models import Action, Organisation, Session, Status  # noqa: E402
+from domain.values import Address, Contact  # noqa: E402
+
+NOW = datetime(2027, 1, 4, 5, 0, tzinfo=UTC)
+ORGANISATIONS = 500
+FUNDERS = tuple(Funder)
+WORDS = (
+    "accompagnement", "compétences", "numérique", "sécurité", "production", "hygiène", "gestion",
+    "relation client", "maintenance", "logistique", "bureautique", "comptabilité", "soudure",
+    "électricité", "restauration", "service à la personne", "bâtiment", "développement web",
+)
+TITLES = (
+    "Agent de restauration", "Cuisinier en restauration collective", "Développeur web",
+    "Secrétaire assistant", "Électricien d'équipement", "Agent magasinier", "Aide-soignant",
+    "Comptable assistant", "Conseiller en insertion", "Soudeur TIG", "Maçon", "Plaquiste",
+    "Technicien de maintenance", "Employé administratif", "Vendeur conseil", "Cariste",
+)
+
+
+def _text(seed: int, length: int) -> str:
+    words: list[str] = []
+    size = 0
+    index = seed
+    while size < length:
+        word = WORDS[index % len(WORDS)]
+        words.append(word)
+        size += len(word) + 1
+        index = index * 7 + 3
+    return (" ".join(words)[:length].rstrip() + ".").capitalize()
+
+
+def organisation(number: int) -> Organisation:
+    address = Address(lignes=(f"{number} rue de la Formation",), code_postal=f"{31000 + number % 900:05d}",
+                      ville=f"Ville {number}")
+    contact = Contact(nom=f"Nom{number}", prenom="Camille", telephone="05 61 00 00 00",
+                      courriel=f"contact{number}@organisme.fr")
+    return Organisation(
+        id=number, raison_sociale=f"Organisme {number}", nom_organisme=f"Organisme {number}",
+        siret=f"{73282932000074 + number:014d}", numero_activite=f"{76310000000 + number:011d}",
+        adresse=address, telephone="05 61 00 00 00", courriel=f"contact{number}@organisme.fr",
+        site_web=f"https://organisme{number}.fr", contact=contact,
+    )
+
+
+def sessions(number: int, place: Address) -> list[Session]:
+    start = date(2027, 1, 11) + timedelta(days=number % 300)
+    result = []
+    for rank in range(2 + number % 2):
+        debut = start + timedelta(days=120 * rank)
+        result.append(Session(
+            id=number * 3 + rank, debut=debut, fin=debut + timedelta(days=90),
+            adresse_inscription=place, inscription_debut=debut - timedelta(days=60),
+            inscription_fin=debut - timedelta(days=1), etat_recrutement="1", places=12 + rank,
+            modalites_inscription="Information collective puis entretien individuel.",
+        ))
+    return result
+
+
+def actions(count: int) -> Iterator[tuple[Action, Organisation]]:
+    """``count`` published actions, generated one at a time."""
+    organisations = [organisation(n) for n in range(1, ORGANISATIONS + 1)]
+    for number in range(1, count + 1):
+        org = organisations[number % ORGANISATIONS]
+        funder = FUNDERS[number % len(FUNDERS)]
+        assert org.adresse is not None and org.contact is not None
+        extra: dict[str, object] = {}
+        if funder is Funder.REGION:
+            extra = {"numero_marche": f"2027-{number % 97:03d} lot {number % 7}",
+                     "numero_bon_commande": 1, "semestre_debut": "S1 2027"}
+        elif funder.is_etat:
+            extra = {"reference_convention": f"CONV-2027-{number:06d}"}
+        action = Action(
+            id=number, organisation_id=org.id or 0, funder=funder, status=Status.PUBLISHED,
+            reference=f"FB-{number:06d}", reference_carif=f"24_AF_{number:07d}",
+            created_at=NOW - timedelta(days=number % 400), updated_at=NOW,
+            intitule=f"{TITLES[number % len(TITLES)]} — groupe {number}",
+            objectif=_text(number, 400), resultats_attendus=_text(number + 1, 150),
+            contenu=_text(number + 2, 1200), certifiante=number % 3 != 0,
+            certifications=("RNCP34567",) if number % 3 != 0 else None,
+            formacodes=(f"{22000 + number % 900:05d}", "15081"), codes_rome=("G1602",),
+            objectif_general="6", parcours="1", niveau_entree="1", niveau_sortie="13",
+            contact_formation=org.contact, url_formation=f"https://organisme.fr/f/{number}",
+            publics=("80001", "80003"), info_public=_text(number + 3, 120),
+            niveau_entree_obligatoire=False, conditions_specifiques=_text(number + 4, 200),
+            modalites_enseignement="0", rythme="35 heures par semaine, du lundi au vendredi.",
+            modalites_alternance="Sans alternance", entrees_sorties="0",
+            lieu_formation=org.adresse, heures_centre=400 + number % 300, heures_entreprise=140,
+            duree_indicative="4 mois", prix_total=Decimal(4000 + number % 1000),
+            prise_en_charge=True, acces_handicapes="Locaux accessibles.", places_financees=12,
+            cofinanceurs=("3",), sessions=sessions(number, org.adresse), **extra,
+        )
+        yield action, org
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def phase_generate(count: int) -> dict[str, float]:
+    start = time.perf_counter()
+    sessions_count = sum(len(a.sessions) for a, _ in actions(count))
+    return {"seconds": time.perf_counter() - start, "sessions": sessions_count,
+            "peak_mb": _rss_mb()}
+
+
+def phase_export(count: int, out: Path) -> dict[str, float]:
+    from storage.lheo.export import write_lheo
+
+    start = time.perf_counter()
+    report = write_lheo(out, actions(count), now=NOW)
+    return {"seconds": time.perf_counter() - start, "formations": report.formations,
+            "sessions": report.sessions, "bytes": out.stat().st_size, "peak_mb": _rss_mb()}
+
+
+def phase_validate(out: Path) -> dict[str, float]:
+    from storage.lheo.validate import validate_lheo
+
+    start = time.perf_counter()
+    report = validate_lheo(out)
+    if not report.valid:
+        raise SystemExit("\n".join(str(i) for i in report.issues[:10]))
+    return {"seconds": time.perf_counter() - start, "formations": report.formations,
+            "peak_mb": _rss_mb()}
+
+
+def _child(phase: str, count: int, out: Path) -> dict[str, float]:
+    command = [sys.executable, __file__, "--phase", phase, "--actions", str(count), "--out", str(out)]
+    result = subprocess.run(command, check=True, capture_output=True, text=True)
+    data: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return data
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--actions", type=int, default=100_000)
+    parser.add_argument("--phase", choices=("generate", "export", "validate"))
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--keep", type=Path, help="keep the exported file at this path")
+    args = parser.parse_args()
+
+    if args.phase == "generate":
+        print(json.dumps(phase_generate(args.actions)))
+        return 0
+    if args.phase == "export":
+        print(json.dumps(phase_export(args.actions, args.out)))
+        return 0
+    if args.phase == "validate":
+        print(json.dumps(phase_validate(args.out)))
+        return 0
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.keep or Path(tmp) / "offre.xml"
+        print(f"LHEO export benchmark: {args.actions} actions, {os.cpu_count()} CPU(s)")
+        generate = _child("generate", args.actions, out)
+        print(f"  generation alone : {generate['seconds']:6.1f} s, {int(generate['sessions'])} "
+              f"sessions, peak {generate['peak_mb']:.0f} MB")
+        export = _child("export", args.actions, out)
+        print(f"  export (write)   : {export['seconds']:6.1f} s, {export['bytes'] / 1e6:.0f} MB "
+              f"written, peak {export['peak_mb']:.0f} MB")
+        validate = _child("validate", args.actions, out)
+        print(f"  XSD validation   : {validate['seconds']:6.1f} s, "
+              f"{int(validate['formations'])} formations, peak {validate['peak_mb']:.0f} MB")
+        total = export["seconds"] + validate["seconds"]
+        peak = max(export["peak_mb"], validate["peak_mb"])
+        verdict = "OK" if total < 60 and peak < 250 else "OVER TARGET"
+        print(f"  export_lheo total: {total:6.1f} s (generation included), peak {peak:.0f} MB "
+              f"— target < 60 s, < 250 MB: {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
