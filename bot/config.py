@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [30, 7, 1])
     export_dir: Path = Path("exports")
     daily_time: time = time(6, 0)
+    chat_rate: float = Field(default=1.0, gt=0)  # messages per second per chat (Telegram: 1)
+    webhook_secret: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
 
     @field_validator("admin_ids", "reminder_days", mode="before")
     @classmethod

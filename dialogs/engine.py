@@ -92,6 +92,12 @@ class DialogEngine:
             await uow.commit()
             return replies
 
+    async def mark_unreachable(self, chat_id: int) -> None:
+        """The chat blocked the bot (Telegram's 403): stop sending it notifications."""
+        async with self.uow_factory() as uow:
+            await uow.members.mark_unreachable(chat_id)
+            await uow.commit()
+
     async def _principal(self, uow: BotUnitOfWork, user_id: int) -> Principal:
         return Principal(
             user_id=user_id,

@@ -492,7 +492,7 @@ class SqlMemberRepository(_Repository):
 
 
 LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
-LINK_CODE_LENGTH = 12  # 60 bits
+LINK_CODE_LENGTH = 28  # 28 × 5 bits = 140 bits of secret (≥ 128)
 LINK_CODE_VALIDITY = timedelta(days=7)
 MAX_FAILED_ATTEMPTS_PER_HOUR = 5
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Protocol
 
 from lxml import etree
@@ -31,7 +32,13 @@ def local_name(tag: object) -> str:
 
 
 def xsd_bytes() -> bytes:
-    return resources.files("storage").joinpath("data", XSD_RESOURCE).read_bytes()
+    """The XSD shipped as package data (``storage/data``)."""
+    try:
+        return resources.files("storage").joinpath("data", XSD_RESOURCE).read_bytes()
+    except (NotADirectoryError, FileNotFoundError):
+        # An editable install made while ``storage`` had no ``__init__`` maps it as a namespace
+        # package that importlib.resources cannot read from outside the checkout.
+        return (Path(__file__).resolve().parents[1] / "data" / XSD_RESOURCE).read_bytes()
 
 
 @cache

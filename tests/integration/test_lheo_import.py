@@ -170,7 +170,7 @@ def test_billion_laughs_is_refused_before_parsing(tmp_path: Path) -> None:
     path = tmp_path / "lol.xml"
     path.write_bytes(BILLION_LAUGHS)
     for source in (BILLION_LAUGHS, path):
-        with pytest.raises(LheoImportError, match="refusé par sécurité.*entités XML"):
+        with pytest.raises(LheoImportError, match=r"refusé par sécurité.*entités XML"):
             read_lheo(source, ORG)
 
 

@@ -36,16 +36,16 @@ def test_good_lines_with_bom_from_a_file(tmp_path: Path) -> None:
 
 def test_unknown_and_bad_lines_are_reported_with_their_numbers_the_rest_imported() -> None:
     data = (
-        "reference_carif;reference_ofaa\n"
-        "24_AF_0000001;OF-11\n"  # 2 good
-        "24_AF_9999999;OF-99\n"  # 3 unknown
-        "\n"  # 4 blank: ignored
-        "une seule colonne\n"  # 5 bad
-        "24_AF_0000002;OF-22;en trop\n"  # 6 bad
-        ";OF-00\n"  # 7 bad
-        "24_AF_0000001;OF-12\n"  # 8 duplicate
-        '"24_AF_0000002";"OF-22"\n'  # 9 good (quoted)
-    ).encode()
+        b"reference_carif;reference_ofaa\n"
+        b"24_AF_0000001;OF-11\n"  # 2 good
+        b"24_AF_9999999;OF-99\n"  # 3 unknown
+        b"\n"  # 4 blank: ignored
+        b"une seule colonne\n"  # 5 bad
+        b"24_AF_0000002;OF-22;en trop\n"  # 6 bad
+        b";OF-00\n"  # 7 bad
+        b"24_AF_0000001;OF-12\n"  # 8 duplicate
+        b'"24_AF_0000002";"OF-22"\n'  # 9 good (quoted)
+    )
     result = read_ofaa_csv(data, lambda ref: KNOWN.get(ref))
     assert [(m.line, m.reference_ofaa) for m in result.matched] == [(2, "OF-11"), (9, "OF-22")]
     assert result.unknown == ["ligne 3 : référence Carif-Oref « 24_AF_9999999 » inconnue, ligne ignorée."]

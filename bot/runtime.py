@@ -1,0 +1,112 @@
+"""The bot process: the Telegram application on top of the services, started and stopped cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import signal
+from urllib.parse import urlparse
+
+from bot.config import Settings
+from bot.telegram_channel import COMMANDS, TelegramChannel, build_application
+from bot.wiring import Services, open_services
+
+log = logging.getLogger("formabot.runtime")
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+class BotRuntime:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        webhook_url: str | None = None,
+        rate_limiter: bool = True,
+        poll_timeout: int = 10,
+    ) -> None:
+        if not settings.telegram_token:
+            raise ValueError("FORMABOT_TELEGRAM_TOKEN is not set")
+        self.settings = settings
+        self.webhook_url = webhook_url
+        self.rate_limiter = rate_limiter
+        self.poll_timeout = poll_timeout
+        self.services: Services | None = None
+        self.channel: TelegramChannel | None = None
+        self._app: object = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stop = asyncio.Event()
+
+    async def start(self) -> None:
+        from telegram import BotCommand
+
+        self.services = await open_services(self.settings)
+        assert self.settings.telegram_token is not None
+        app, self.channel = build_application(
+            self.settings.telegram_token,
+            self.settings.telegram_api_url,
+            self.services.dialogs,
+            rate_limiter=self.rate_limiter,
+            chat_rate=self.settings.chat_rate,
+        )
+        self._app = app
+        await app.initialize()
+        try:
+            await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        except Exception as exc:  # noqa: BLE001 — the menu is a comfort, not a reason to stop
+            log.warning("could not register the commands menu", extra={"error": exc.__class__.__name__})
+        await app.start()
+        assert app.updater is not None
+        if self.webhook_url:
+            secret = self.settings.webhook_secret or secrets.token_urlsafe(32)
+            path = urlparse(self.webhook_url).path.lstrip("/")
+            await app.updater.start_webhook(
+                listen=self.settings.webhook_listen,
+                port=self.settings.webhook_port,
+                url_path=path,
+                webhook_url=self.webhook_url,
+                secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            log.info("webhook started", extra={"port": self.settings.webhook_port})
+        else:
+            await app.updater.start_polling(
+                poll_interval=0, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
+                bootstrap_retries=-1,
+            )
+            log.info("long polling started")
+        self._tasks += [asyncio.create_task(t) for t in self._background()]
+
+    def _background(self) -> list:  # type: ignore[type-arg]
+        """The jobs that run beside the updates (outbox delivery, the daily job)."""
+        from bot.jobs import background_jobs
+
+        assert self.services is not None
+        return background_jobs(self.settings, self.services, self._app, self._stop)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        app = self._app
+        if app is not None:
+            if app.updater is not None and app.updater.running:  # type: ignore[attr-defined]
+                await app.updater.stop()  # type: ignore[attr-defined]
+            if app.running:  # type: ignore[attr-defined]
+                await app.stop()  # type: ignore[attr-defined]
+            await app.shutdown()  # type: ignore[attr-defined]
+        if self.services is not None:
+            await self.services.close()
+
+    async def run_until_signal(self) -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await self.start()
+        print("formabot: bot started; Ctrl+C to stop.", flush=True)
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()

@@ -1,0 +1,208 @@
+"""The dialogs on Telegram (python-telegram-bot 22): updates in, replies out.
+
+The dialog engine commits every answer before it returns the replies, so a reply is only ever sent
+for something already stored. PTB's in-memory conversation state is not used at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.ordering import PerUserUpdateProcessor
+from bot.throttle import ChatThrottle
+from dialogs.engine import DialogEngine
+from dialogs.io import Incoming, Reply
+from dialogs.render import split_message, text
+from domain.models import Document
+
+log = logging.getLogger("formabot.telegram")
+
+COMMANDS = (
+    ("start", "Commencer, ou se rattacher avec un code"),
+    ("menu", "Vos actions de formation"),
+    ("nouvelle", "Créer une action de formation"),
+    ("dates", "Mettre à jour des dates de session"),
+    ("aide", "Où suis-je, que puis-je faire ?"),
+    ("annuler", "Abandonner l'opération en cours"),
+)
+SEND_ATTEMPTS = 4
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """The neutral input of an update, or None for an update the dialogs do not handle."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return None
+    base = {"chat_id": chat.id, "user_id": user.id, "update_id": update.update_id, "user_name": user.first_name}
+    if update.callback_query is not None:
+        return Incoming(payload=update.callback_query.data or "", **base)  # type: ignore[arg-type]
+    message = update.message
+    if message is None:
+        return None
+    if message.document is not None:
+        d = message.document
+        doc = Document(file_id=d.file_id, file_name=d.file_name, mime_type=d.mime_type, size=d.file_size)
+        return Incoming(document=doc, **base)  # type: ignore[arg-type]
+    if message.photo:
+        p = message.photo[-1]
+        doc = Document(file_id=p.file_id, file_name="photo.jpg", mime_type="image/jpeg", size=p.file_size)
+        return Incoming(document=doc, **base)  # type: ignore[arg-type]
+    if message.text is None:
+        return Incoming(text="", **base)  # a sticker, a voice note…: answered like unexpected text
+    if message.text.startswith("/"):
+        head, _, args = message.text.partition(" ")
+        command = head[1:].split("@", 1)[0].lower()
+        return Incoming(command=command, args=args.strip(), **base)  # type: ignore[arg-type]
+    return Incoming(text=message.text, **base)  # type: ignore[arg-type]
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in reply.buttons]
+    )
+
+
+class TelegramChannel:
+    def __init__(self, engine: DialogEngine, *, per_chat_rate: float = 1.0) -> None:
+        self.engine = engine
+        self.throttle = ChatThrottle(rate=per_chat_rate)
+
+    async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not isinstance(update, Update):
+            return
+        inc = to_incoming(update)
+        query = update.callback_query
+        if inc is None:
+            if query is not None:
+                await self._answer(query, None)
+            return
+        replies = await self.engine.handle(inc)
+        log.info("update handled", extra={"update_id": update.update_id, "chat": inc.chat_id, "replies": len(replies)})
+        if query is not None:
+            alert = next((r.alert for r in replies if r.alert), None)
+            await self._answer(query, alert)
+        await self.send(context.bot, inc.chat_id, replies, edit=query.message if query else None)
+
+    async def _answer(self, query: CallbackQuery, alert: str | None) -> None:
+        try:
+            await query.answer(text=alert)
+        except BadRequest:
+            log.info("callback query too old to answer")  # the reply still goes out as a message
+
+    async def send(self, bot: object, chat_id: int, replies: Sequence[Reply], *, edit: object = None) -> None:
+        """Send the replies in order; the screen message replaces the pressed one when it can."""
+        editable = isinstance(edit, Message) and len(replies) == 1 and replies[0].document is None
+        for reply in replies:
+            if editable and reply.screen and len(reply.text) <= 4096:
+                assert isinstance(edit, Message)
+                if await self._edit(edit, reply):
+                    continue
+            await self._send_one(bot, chat_id, reply)
+
+    async def _edit(self, message: Message, reply: Reply) -> bool:
+        try:
+            await message.edit_text(reply.text, parse_mode=ParseMode.HTML, reply_markup=markup(reply))
+            return True
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return True
+            log.info("edit refused, sending a new message", extra={"error": exc.__class__.__name__})
+            return False
+
+    async def _send_one(self, bot: object, chat_id: int, reply: Reply) -> None:
+        from telegram import Bot
+
+        assert isinstance(bot, Bot)
+        parts = split_message(reply.text)
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            await self._call(chat_id, lambda p=part, m=(markup(reply) if last else None): bot.send_message(
+                chat_id, p, parse_mode=ParseMode.HTML, reply_markup=m, disable_web_page_preview=True))
+        if reply.document is not None:
+            doc = reply.document
+            await self._call(chat_id, lambda: bot.send_document(
+                chat_id, InputFile(doc.content, filename=doc.file_name), filename=doc.file_name))
+
+    async def _call(self, chat_id: int, send: object) -> None:
+        """One API call with the per-chat pacing; 429 waits, network errors back off, 403 stops."""
+        assert callable(send)
+        delay = 0.5
+        for attempt in range(SEND_ATTEMPTS):
+            await self.throttle.wait(chat_id)
+            try:
+                await send()
+                return
+            except RetryAfter as exc:
+                wait = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
+                await asyncio.sleep(float(wait))
+            except Forbidden:
+                log.info("chat unreachable (bot blocked)", extra={"chat": chat_id})
+                await self.engine.mark_unreachable(chat_id)
+                return
+            except (TimedOut, NetworkError) as exc:
+                if attempt == SEND_ATTEMPTS - 1:
+                    raise
+                log.info("network error, retrying", extra={"error": exc.__class__.__name__, "attempt": attempt})
+                await asyncio.sleep(delay)
+                delay *= 2
+
+
+def build_application(
+    token: str,
+    base_url: str,
+    engine: DialogEngine,
+    *,
+    rate_limiter: bool = True,
+    chat_rate: float = 1.0,
+) -> tuple[Application, TelegramChannel]:  # type: ignore[type-arg]
+    """The PTB application: per-user ordering, rate limiting, one handler for every update."""
+    file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
+    builder: ApplicationBuilder = (  # type: ignore[type-arg]
+        Application.builder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(file_url)
+        .concurrent_updates(PerUserUpdateProcessor(256))
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.post_init(_register_commands).build()
+    channel = TelegramChannel(engine, per_chat_rate=chat_rate)
+    app.add_handler(TypeHandler(Update, channel.on_update))
+    app.add_error_handler(_on_error)
+    return app, channel
+
+
+async def _register_commands(app: Application) -> None:  # type: ignore[type-arg]
+    try:
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+    except (NetworkError, BadRequest) as exc:
+        log.warning("could not register the commands menu", extra={"error": exc.__class__.__name__})
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An unexpected error: logged without the message content; the user is told, nothing else."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(update.effective_chat.id, text("internal_error"), parse_mode=ParseMode.HTML)
+        except Exception:  # noqa: BLE001 — best effort; the error is already logged
+            log.warning("could not tell the user about the error")

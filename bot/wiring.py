@@ -1,0 +1,63 @@
+"""Assembling the parts: the configured clock, the migrated storage, the dialog engine."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from dialogs.engine import DialogEngine
+from domain.clock import SystemClock
+from domain.ports import Clock
+from storage.database import create_engine, upgrade
+from storage.uow import SqlUnitOfWorkFactory
+
+
+class PinnedDayClock:
+    """``FORMABOT_TODAY``: "today" is pinned, but time still runs from the moment the process
+    started (outbox retries, the link-code hour), on that pinned day."""
+
+    def __init__(self, today: date, zone: ZoneInfo) -> None:
+        self._today = today
+        real = datetime.now(zone)
+        self._start = datetime.combine(today, real.timetz())
+        self._origin = time.monotonic()
+
+    def today(self) -> date:
+        return self._today
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._origin)
+
+
+def clock_for(settings: Settings) -> Clock:
+    """``FORMABOT_TODAY`` pins "today" everywhere (demos, tests); otherwise the real date in the zone."""
+    return PinnedDayClock(settings.today, settings.zone) if settings.today else SystemClock(settings.zone)
+
+
+@dataclass
+class Services:
+    engine: AsyncEngine
+    uow_factory: SqlUnitOfWorkFactory
+    clock: Clock
+    dialogs: DialogEngine
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def open_services(settings: Settings, *, migrate: bool = True) -> Services:
+    """The database (migrated to the latest schema at start-up), and the engine on top of it."""
+    engine = create_engine(settings.database_url)
+    if migrate:
+        await upgrade(engine)
+    clock = clock_for(settings)
+    factory = SqlUnitOfWorkFactory(engine, clock)
+    dialogs = DialogEngine(
+        factory, clock, staff_ids=settings.admin_ids, reminder_days=settings.reminder_days
+    )
+    return Services(engine=engine, uow_factory=factory, clock=clock, dialogs=dialogs)

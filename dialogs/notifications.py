@@ -1,0 +1,143 @@
+"""Notifications: an outbox row (kind + payload) worded as a neutral ``Reply``.
+
+The payload is the one ``storage.uow._notification_payload`` writes at commit::
+
+    {"kind": "published", "action_id": 42, "organisation_id": 7,
+     "event": {"reference_carif": "24_123456"},          # the event's own payload (strings)
+     "reference": "FB-000042", "reference_carif": ..., "reference_ofaa": ..., "intitule": ...,
+     "funder": "region", "status": "published", "version": 3}
+
+Every word comes from ``templates/notifications/<kind>.j2`` (HTML, autoescaped: an action's title
+or a refusal reason typed by someone cannot inject markup). ``render_notification`` never raises:
+an unknown kind, or a payload too damaged to word, gives the generic message, because a delivery
+loop must not die on one bad row.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from jinja2 import TemplateNotFound
+
+from dialogs.io import Button, Reply
+from dialogs.render import render, text_env
+from domain.events import EventKind
+from domain.funders import Funder
+from domain.models import Status
+
+log = logging.getLogger("formabot.notifications")
+
+GENERIC_TEMPLATE = "notifications/generic.j2"
+KNOWN_KINDS = frozenset(kind.value for kind in EventKind)
+
+
+def dates_button_payload(action_id: int) -> str:
+    """The global button (valid whatever the screen) that opens the date update of an action."""
+    return f"g:dates:{action_id}"
+
+
+def _label(name: str) -> str:
+    module = text_env().get_template("notifications/labels.j2").make_module()
+    return str(getattr(module, name)()).strip()
+
+
+def _parse_day(value: Any) -> date | None:
+    """A date from the payload: ISO (« 2027-02-03 ») or French (« 03/02/2027 »)."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _funder_label(value: Any) -> str | None:
+    try:
+        return Funder(str(value)).label
+    except ValueError:
+        return None
+
+
+def _status_label(value: Any) -> str | None:
+    try:
+        return str(Status(str(value)).label)
+    except (ValueError, AttributeError):
+        return None
+
+
+def notification_context(payload: dict[str, Any]) -> dict[str, Any]:
+    """The flat, defaulted values the templates use (``n.<name>``), from a stored payload."""
+    raw_event = payload.get("event")
+    event: dict[str, Any] = raw_event if isinstance(raw_event, dict) else {}
+    action_id = _int(payload.get("action_id"))
+    reference = _str(payload.get("reference")) or _str(event.get("reference"))
+    return {
+        "action_id": action_id,
+        "reference": reference,
+        "intitule": _str(payload.get("intitule")),
+        "reference_carif": _str(event.get("reference_carif")) or _str(payload.get("reference_carif")),
+        "reference_ofaa": _str(event.get("reference_ofaa")) or _str(payload.get("reference_ofaa")),
+        "funder": _str(payload.get("funder")) or _str(event.get("funder")),
+        "funder_label": _funder_label(payload.get("funder") or event.get("funder")),
+        "status_label": _status_label(payload.get("status")),
+        "via_vote": event.get("via") == "vote",
+        "reason": _str(event.get("reason")),
+        "comment": _str(event.get("comment")),
+        "days": _int(event.get("days")),
+        "archive_on": _parse_day(event.get("archive_on")),
+        "archived_on": _parse_day(event.get("archived_on")),
+        "session": _str(event.get("session")),
+        "debut": _str(event.get("debut")),
+        "fin": _str(event.get("fin")),
+        "old_debut": _str(event.get("old_debut")),
+        "old_fin": _str(event.get("old_fin")),
+    }
+
+
+def _buttons(kind: str, context: dict[str, Any]) -> list[list[Button]]:
+    if kind == EventKind.REMINDER.value and context["action_id"] is not None:
+        return [[Button(_label("update_dates"), dates_button_payload(context["action_id"]))]]
+    return []
+
+
+def render_notification(kind: str, payload: dict[str, Any]) -> Reply:
+    """The message telling a chat about an event of ``kind`` (never raises)."""
+    try:
+        context = notification_context(payload if isinstance(payload, dict) else {})
+    except Exception:  # a payload too damaged to read: still say something
+        log.exception("unreadable notification payload (kind %r)", kind)
+        context = notification_context({})
+    template = f"notifications/{kind}.j2" if kind in KNOWN_KINDS else GENERIC_TEMPLATE
+    try:
+        text = render(template, n=context)
+        buttons = _buttons(kind, context)
+    except TemplateNotFound:
+        log.error("no template for notification kind %r", kind)
+        text, buttons = render(GENERIC_TEMPLATE, n=context), []
+    except Exception:
+        log.exception("notification of kind %r could not be rendered", kind)
+        text, buttons = render(GENERIC_TEMPLATE, n=context), []
+    if not text.strip():
+        text = render(GENERIC_TEMPLATE, n=context)
+    return Reply(text=text, buttons=buttons)
