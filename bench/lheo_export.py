@@ -90,58 +90,69 @@ def organisation(number: int) -> Organisation:
     )
 
 
+_SESSION = Session(etat_recrutement="1",
+                   modalites_inscription="Information collective puis entretien individuel.")
+
+
 def sessions(number: int, place: Address) -> list[Session]:
     start = date(2027, 1, 11) + timedelta(days=number % 300)
     result = []
     for rank in range(2 + number % 2):
         debut = start + timedelta(days=120 * rank)
-        result.append(Session.model_construct(
-            id=number * 3 + rank, debut=debut, fin=debut + timedelta(days=90),
-            adresse_inscription=place, inscription_debut=debut - timedelta(days=60),
-            inscription_fin=debut - timedelta(days=1), etat_recrutement="1", places=12 + rank,
-            modalites_inscription="Information collective puis entretien individuel.",
-        ))
+        result.append(_SESSION.model_copy(update={
+            "id": number * 3 + rank, "debut": debut, "fin": debut + timedelta(days=90),
+            "adresse_inscription": place, "inscription_debut": debut - timedelta(days=60),
+            "inscription_fin": debut - timedelta(days=1), "places": 12 + rank,
+        }))
     return result
+
+
+def _base(funder: Funder) -> Action:
+    extra: dict[str, object] = {}
+    if funder is Funder.REGION:
+        extra = {"numero_bon_commande": 1, "semestre_debut": "S1 2027"}
+    return Action(
+        organisation_id=1, funder=funder, status=Status.PUBLISHED, updated_at=NOW,
+        codes_rome=("G1602",), objectif_general="6", parcours="1", niveau_entree="1",
+        niveau_sortie="13", publics=("80001", "80003"), niveau_entree_obligatoire=False,
+        modalites_enseignement="0", rythme="35 heures par semaine, du lundi au vendredi.",
+        modalites_alternance="Sans alternance", entrees_sorties="0", heures_entreprise=140,
+        duree_indicative="4 mois", prise_en_charge=True, acces_handicapes="Locaux accessibles.",
+        places_financees=12, cofinanceurs=("3",), **extra,
+    )
 
 
 def actions(count: int) -> Iterator[tuple[Action, Organisation]]:
     """``count`` published actions, generated one at a time.
 
-    ``model_construct`` (no pydantic validation): the values are known good, and the benchmark
-    measures the export, not the models' validation (the storage layer does that on loading).
+    Each is a copy of a validated model of its funder with its own values (``model_copy``): the
+    benchmark measures the export, not the models' validation (the storage does it on loading).
     """
     organisations = [organisation(n) for n in range(1, ORGANISATIONS + 1)]
+    bases = {funder: _base(funder) for funder in FUNDERS}
     for number in range(1, count + 1):
         org = organisations[number % ORGANISATIONS]
         funder = FUNDERS[number % len(FUNDERS)]
         assert org.adresse is not None and org.contact is not None
-        extra: dict[str, object] = {}
+        update: dict[str, object] = {
+            "id": number, "organisation_id": org.id, "reference": f"FB-{number:06d}",
+            "reference_carif": f"24_AF_{number:07d}",
+            "created_at": NOW - timedelta(days=number % 400),
+            "intitule": f"{TITLES[number % len(TITLES)]} — groupe {number}",
+            "objectif": _text(number, 400), "resultats_attendus": _text(number + 1, 150),
+            "contenu": _text(number + 2, 1200), "certifiante": number % 3 != 0,
+            "certifications": ("RNCP34567",) if number % 3 != 0 else None,
+            "formacodes": (f"{22000 + number % 900:05d}", "15081"),
+            "contact_formation": org.contact, "url_formation": f"https://organisme.fr/f/{number}",
+            "info_public": _text(number + 3, 120), "conditions_specifiques": _text(number + 4, 200),
+            "lieu_formation": org.adresse, "heures_centre": 400 + number % 300,
+            "prix_total": Decimal(4000 + number % 1000), "sessions": sessions(number, org.adresse),
+        }
         if funder is Funder.REGION:
-            extra = {"numero_marche": f"2027-{number % 97:03d} lot {number % 7}",
-                     "numero_bon_commande": 1, "semestre_debut": "S1 2027"}
+            update["numero_marche"] = f"2027-{number % 97:03d} lot {number % 7}"
         elif funder.is_etat:
-            extra = {"reference_convention": f"CONV-2027-{number:06d}"}
-        action = Action.model_construct(
-            id=number, organisation_id=org.id or 0, funder=funder, status=Status.PUBLISHED,
-            reference=f"FB-{number:06d}", reference_carif=f"24_AF_{number:07d}",
-            created_at=NOW - timedelta(days=number % 400), updated_at=NOW,
-            intitule=f"{TITLES[number % len(TITLES)]} — groupe {number}",
-            objectif=_text(number, 400), resultats_attendus=_text(number + 1, 150),
-            contenu=_text(number + 2, 1200), certifiante=number % 3 != 0,
-            certifications=("RNCP34567",) if number % 3 != 0 else None,
-            formacodes=(f"{22000 + number % 900:05d}", "15081"), codes_rome=("G1602",),
-            objectif_general="6", parcours="1", niveau_entree="1", niveau_sortie="13",
-            contact_formation=org.contact, url_formation=f"https://organisme.fr/f/{number}",
-            publics=("80001", "80003"), info_public=_text(number + 3, 120),
-            niveau_entree_obligatoire=False, conditions_specifiques=_text(number + 4, 200),
-            modalites_enseignement="0", rythme="35 heures par semaine, du lundi au vendredi.",
-            modalites_alternance="Sans alternance", entrees_sorties="0",
-            lieu_formation=org.adresse, heures_centre=400 + number % 300, heures_entreprise=140,
-            duree_indicative="4 mois", prix_total=Decimal(4000 + number % 1000),
-            prise_en_charge=True, acces_handicapes="Locaux accessibles.", places_financees=12,
-            cofinanceurs=("3",), sessions=sessions(number, org.adresse), **extra,
-        )
-        yield action, org
+            update["reference_convention"] = f"CONV-2027-{number:06d}"
+        yield bases[funder].model_copy(update=update), org
 
 
 def _rss_mb() -> float:

@@ -40,7 +40,7 @@ COMMANDS = (
     ("aide", "Où suis-je, que puis-je faire ?"),
     ("annuler", "Abandonner l'opération en cours"),
 )
-SEND_ATTEMPTS = 4
+SEND_ATTEMPTS = 6
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -103,7 +103,7 @@ class TelegramChannel:
 
     async def _answer(self, query: CallbackQuery, alert: str | None) -> None:
         try:
-            await query.answer(text=alert)
+            await self._call(None, lambda: query.answer(text=alert))
         except BadRequest:
             log.info("callback query too old to answer")  # the reply still goes out as a message
 
@@ -119,7 +119,8 @@ class TelegramChannel:
 
     async def _edit(self, message: Message, reply: Reply) -> bool:
         try:
-            await message.edit_text(reply.text, parse_mode=ParseMode.HTML, reply_markup=markup(reply))
+            await self._call(message.chat_id, lambda: message.edit_text(
+                reply.text, parse_mode=ParseMode.HTML, reply_markup=markup(reply)))
             return True
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
@@ -141,12 +142,14 @@ class TelegramChannel:
             await self._call(chat_id, lambda: bot.send_document(
                 chat_id, InputFile(doc.content, filename=doc.file_name), filename=doc.file_name))
 
-    async def _call(self, chat_id: int, send: object) -> None:
-        """One API call with the per-chat pacing; 429 waits, network errors back off, 403 stops."""
+    async def _call(self, chat_id: int | None, send: object) -> None:
+        """One API call with the per-chat pacing (``chat_id``; None: not a message, no pacing);
+        429 waits and retries, network errors back off, 403 stops. BadRequest goes to the caller."""
         assert callable(send)
         delay = 0.5
         for attempt in range(SEND_ATTEMPTS):
-            await self.throttle.wait(chat_id)
+            if chat_id is not None:
+                await self.throttle.wait(chat_id)
             try:
                 await send()
                 return
@@ -155,7 +158,8 @@ class TelegramChannel:
                 await asyncio.sleep(float(wait))
             except Forbidden:
                 log.info("chat unreachable (bot blocked)", extra={"chat": chat_id})
-                await self.engine.mark_unreachable(chat_id)
+                if chat_id is not None:
+                    await self.engine.mark_unreachable(chat_id)
                 return
             except (TimedOut, NetworkError) as exc:
                 if attempt == SEND_ATTEMPTS - 1:

@@ -36,7 +36,7 @@ _CARIF_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*")
 _SEPARATORS = re.compile(r"[\s,;]+")
 
 
-def message(name: str, **context: Any) -> str:
+def message(name: str, /, **context: Any) -> str:
     """A plain-text message of ``operations.j2`` (escape it before showing it as HTML)."""
     module = text_env().get_template("operations.j2").make_module()
     return str(getattr(module, name)(**context)).strip()
@@ -149,6 +149,14 @@ async def return_for_correction(uow: UnitOfWork, actor: Actor, ref: ActionRef, c
     return await _store(uow, actor, action, events)
 
 
+def check_reference_carif(reference: str) -> str:
+    """A Carif-Oref reference as typed, trimmed; ``OperationRefused`` if it cannot be one."""
+    cleaned = reference.strip()
+    if len(cleaned) > MAX_REFERENCE_CARIF or not _CARIF_REFERENCE.fullmatch(cleaned):
+        raise OperationRefused(message("reference_invalid", reference=cleaned))
+    return cleaned
+
+
 def proposed_reference(action: Action, now: datetime) -> str:
     """The Carif-Oref reference given when none is typed: « CO-2027-000042 » (year, action id)."""
     return f"CO-{now.year}-{action.id or 0:06d}"
@@ -161,9 +169,7 @@ async def publish(
     _staff_only(actor, "verb_publish")
     action = await find(uow, actor, ref)
     lifecycle.ensure_allowed(action, lifecycle.Operation.PUBLISH)
-    reference = (reference_carif or "").strip() or proposed_reference(action, now)
-    if len(reference) > MAX_REFERENCE_CARIF or not _CARIF_REFERENCE.fullmatch(reference):
-        raise OperationRefused(message("reference_invalid", reference=reference))
+    reference = check_reference_carif((reference_carif or "").strip() or proposed_reference(action, now))
     other = await uow.all_actions().by_reference(reference)
     if other is not None and other.id != action.id:
         raise OperationRefused(

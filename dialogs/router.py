@@ -33,10 +33,21 @@ class Screen:
         ctx.say(text("unexpected_text"))
 
     async def on_document(self, ctx: Context, st: DialogState, document: Document) -> None:
-        ctx.say(text("unexpected_document"))
+        """A file no question expects: a member may be sending the État justification of an
+        action, so it waits in the state while they pick the action (``DOCUMENT_SCREEN``)."""
+        if st.home == "menu" and ctx.organisation_id is not None and DOCUMENT_SCREEN in SCREENS:
+            st.extra[PENDING_DOCUMENT] = document.model_dump(mode="json")
+            st.list_page = 0
+            st.screen = DOCUMENT_SCREEN
+        else:
+            ctx.say(text("unexpected_document"))
 
 
 SCREENS: dict[str, Screen] = {}
+
+# Where a file sent outside a question that expects one goes, and where it waits meanwhile.
+DOCUMENT_SCREEN = "justif_pick"
+PENDING_DOCUMENT = "justif_document"
 
 # Every (from, to) screen change seen by this process: tests check each one is declared in the
 # ``targets`` of its screen, so the diagram drawn from ``targets`` is the machine that runs.
@@ -44,7 +55,13 @@ TRANSITIONS_SEEN: set[tuple[str, str]] = set()
 
 
 def screen(cls: type[Screen]) -> type[Screen]:
-    """Register a screen class under its ``name``."""
+    """Register a screen class under its ``name``.
+
+    A screen that keeps the default ``on_document`` can lead to ``DOCUMENT_SCREEN``: it is
+    declared among its ``targets`` so that the drawn machine is the one that runs.
+    """
+    if cls.on_document is Screen.on_document and DOCUMENT_SCREEN not in cls.targets:
+        cls.targets = (*cls.targets, DOCUMENT_SCREEN)
     SCREENS[cls.name] = cls()
     return cls
 

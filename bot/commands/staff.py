@@ -1,9 +1,174 @@
-"""`formabot` subcommands: staff (being written)."""
+"""The Carif-Oref staff's operations on the command line (the same ones as in the chat).
+
+- ``formabot region-vote FILE``: the Région's vote, one action reference per line; prints the report
+  line by line; exit code 1 if any line failed (the other lines are recorded).
+- ``formabot action publish REF [--reference-carif X]``
+- ``formabot action return REF --comment TEXT``
+- ``formabot action approve REF``
+- ``formabot action refuse REF --reason TEXT``
+- ``formabot action justification REF``
+
+REF is the formabot reference (« FB-000042 ») or the Carif-Oref reference. Output is French, for
+people: one line per action; a refusal goes to stderr with exit code 1.
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+from bot.config import Settings
+from dialogs import operations
+from dialogs.operations import Actor
+from domain.errors import DomainError
+from domain.models import Action
+from domain.ports import Clock, UnitOfWork
+
+Operation = Callable[[UnitOfWork, Actor, datetime], Awaitable[Action]]
+
+
+def _clock(settings: Settings) -> Clock:
+    from domain.clock import FixedClock, SystemClock
+
+    if settings.today is not None:
+        return FixedClock(settings.today)
+    return SystemClock(settings.zone)
+
+
+async def _in_transaction(settings: Settings, work: Callable[[Any, datetime], Awaitable[int]]) -> int:
+    """Run ``work(uow, now)`` in one unit of work on the configured database (migrated first)."""
+    from storage.database import create_engine, upgrade
+    from storage.uow import SqlUnitOfWorkFactory
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        clock = _clock(settings)
+        async with SqlUnitOfWorkFactory(engine, clock)() as uow:
+            return await work(uow, clock.now())
+    finally:
+        await engine.dispose()
+
+
+async def _run_one(settings: Settings, reference: str, operation: Operation, done: str) -> int:
+    async def work(uow: Any, now: datetime) -> int:
+        try:
+            action = await operation(uow, Actor.staff(), now)
+        except DomainError as exc:
+            print(operations.message("failed", reference=reference, message=exc.message),
+                  file=sys.stderr)
+            return 1
+        await uow.commit()
+        print(operations.message(done, reference=action.reference,
+                                 reference_carif=action.reference_carif))
+        return 0
+
+    return await _in_transaction(settings, work)
+
+
+async def _region_vote(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        content = Path(args.file).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        print(f"{args.file} : {exc.strerror}", file=sys.stderr)
+        return 2
+
+    async def work(uow: Any, now: datetime) -> int:
+        try:
+            report = await operations.record_region_vote(
+                uow, Actor.staff(), operations.parse_references(content)
+            )
+        except DomainError as exc:
+            print(exc.message, file=sys.stderr)
+            return 1
+        await uow.commit()
+        for line in report.lines:
+            print(line.message)
+        print(report.summary)
+        return 0 if report.ok else 1
+
+    return await _in_transaction(settings, work)
+
+
+async def _publish(args: argparse.Namespace, settings: Settings) -> int:
+    return await _run_one(
+        settings, args.reference,
+        lambda uow, actor, now: operations.publish(
+            uow, actor, args.reference, now=now, reference_carif=args.reference_carif
+        ),
+        "done_publish",
+    )
+
+
+async def _return(args: argparse.Namespace, settings: Settings) -> int:
+    return await _run_one(
+        settings, args.reference,
+        lambda uow, actor, now: operations.return_for_correction(uow, actor, args.reference, args.comment),
+        "done_return",
+    )
+
+
+async def _approve(args: argparse.Namespace, settings: Settings) -> int:
+    return await _run_one(
+        settings, args.reference,
+        lambda uow, actor, now: operations.approve(uow, actor, args.reference),
+        "done_approve",
+    )
+
+
+async def _refuse(args: argparse.Namespace, settings: Settings) -> int:
+    return await _run_one(
+        settings, args.reference,
+        lambda uow, actor, now: operations.refuse(uow, actor, args.reference, args.reason),
+        "done_refuse",
+    )
+
+
+async def _justification(args: argparse.Namespace, settings: Settings) -> int:
+    return await _run_one(
+        settings, args.reference,
+        lambda uow, actor, now: operations.mark_justification(uow, actor, args.reference),
+        "done_justification",
+    )
 
 
 def register(sub: Any) -> None:
-    return None
+    vote = sub.add_parser(
+        "region-vote",
+        help="record the Région's vote: approve the listed actions (one reference per line)",
+    )
+    vote.add_argument("file", help="a text file: one action reference per line")
+    vote.set_defaults(handler=_region_vote)
+
+    action = sub.add_parser("action", help="the Carif-Oref's operations on one action")
+    ops = action.add_subparsers(dest="action_command", metavar="OPERATION", required=True)
+    ref_help = "the action: formabot reference (FB-000042) or Carif-Oref reference"
+
+    publish = ops.add_parser("publish", help="publish the action (gets its Carif-Oref reference)")
+    publish.add_argument("reference", help=ref_help)
+    publish.add_argument("--reference-carif", help="the Carif-Oref reference (default: CO-YEAR-ID)")
+    publish.set_defaults(handler=_publish)
+
+    ret = ops.add_parser("return", help="return the action to its organisation for correction")
+    ret.add_argument("reference", help=ref_help)
+    ret.add_argument("--comment", required=True, help="what the organisation must correct")
+    ret.set_defaults(handler=_return)
+
+    approve = ops.add_parser("approve", help="approve the action (for its funder)")
+    approve.add_argument("reference", help=ref_help)
+    approve.set_defaults(handler=_approve)
+
+    refuse = ops.add_parser("refuse", help="refuse the action, with a reason")
+    refuse.add_argument("reference", help=ref_help)
+    refuse.add_argument("--reason", required=True, help="the reason, sent to the organisation")
+    refuse.set_defaults(handler=_refuse)
+
+    justification = ops.add_parser(
+        "justification", help="mark the État justification of the action as received"
+    )
+    justification.add_argument("reference", help=ref_help)
+    justification.set_defaults(handler=_justification)

@@ -1,3 +1,13 @@
 """The screens of the conversation; importing this package registers them all."""
 
-from dialogs.screens import dates, fiche, form, menu, recap  # noqa: F401
+from dialogs.screens import (  # noqa: F401
+    backoffice,
+    dates,
+    fiche,
+    form,
+    justification,
+    menu,
+    recap,
+    staff,
+    validator,
+)

@@ -1,0 +1,519 @@
+"""Outbox delivery: the notifications queued at commit, sent to Telegram within its limits.
+
+    delivery = OutboxDelivery(bot, uow_factory, clock)       # bot: a plain ``telegram.Bot``
+    report = await delivery.run_once()                        # one batch (scripts, tests)
+    await delivery.run_forever(stop_event)                    # the bot process; ``wake()`` after
+                                                              # a commit that queued messages
+
+How it keeps its promises:
+
+- **Limits.** One global pacer (a token bucket refilled at ``global_rate`` × ``safety`` per second,
+  with a burst of a few tokens, i.e. evenly spaced sends) and one slot per chat (two messages to
+  the same chat at least ``1 / (per_chat_rate × safety)`` seconds apart). Different chats go in
+  parallel, at most ``max_concurrency`` requests in flight. ``safety`` (0.95) keeps a margin for
+  the jitter between our clock and Telegram's.
+- **429 (RetryAfter).** Telegram's flood control is per bot: every sender pauses for
+  ``retry_after`` seconds, then the same message is tried again. Not a failure: ``attempts`` is
+  not touched, and the message keeps its lease (renewed every ``lease_renewal`` seconds while it
+  is held, whatever the wait).
+- **403 (Forbidden).** The user blocked the bot: the chat is marked unreachable (no more
+  notifications are queued for it) and the row is dead.
+- **400 (BadRequest), chat migrated.** Dead, with Telegram's description.
+- **Timeouts, network errors, 5xx.** ``mark_failed`` with ``retry_at = now + backoff(attempts)``
+  (5 s, 10 s, 20 s… capped at 10 minutes); dead after ``max_attempts`` claims.
+- **Exactly once.** A row is marked sent only after Telegram accepted it. The claim leases rows
+  (``storage``: 2 minutes, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so another process does not
+  take them; inside this process a row is never dispatched twice. Outcomes are committed by one
+  writer as soon as they arrive (grouped only when several arrive during one commit), so a crash
+  resends at most the messages in flight or just sent and not yet committed (milliseconds). A
+  timeout on a request Telegram did receive can still make that one message arrive twice: Telegram
+  offers no idempotency key.
+
+The bot should not have PTB's ``AIORateLimiter`` (``Application.bot`` usually has it): pacing is
+done here, and its own retries would hide the 429s. Give the bot's ``HTTPXRequest`` a connection
+pool of at least ``max_concurrency`` (PTB's default for ``Bot`` is 256).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from dialogs.io import Reply
+from dialogs.notifications import render_notification
+from dialogs.render import split_message
+from domain.ports import Clock, OutboxMessage
+from storage.repositories import OUTBOX_LEASE, chunks
+from storage.tables import outbox
+
+log = logging.getLogger("formabot.delivery")
+
+UowFactory = Callable[[], Any]  # storage.uow.SqlUnitOfWorkFactory: () → BotUnitOfWork
+Renderer = Callable[[str, dict[str, Any]], Reply]
+
+BACKOFF_BASE = 5.0
+BACKOFF_CAP = 600.0
+
+
+def backoff(attempts: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP) -> timedelta:
+    """The wait before trying again after the ``attempts``-th failed try: 5 s, 10 s, 20 s… ≤ cap."""
+    exponent = max(0, min(attempts - 1, 30))
+    return timedelta(seconds=min(cap, base * 2**exponent))
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def reply_markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    """The Reply's buttons as an inline keyboard (callback data = the button's payload)."""
+    rows = [
+        [InlineKeyboardButton(button.label, callback_data=button.payload) for button in row]
+        for row in reply.buttons
+        if row
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+class RateLimiter:
+    """Global pacing: at most ``rate`` sends per second, evenly spaced (a token bucket holding
+    ``burst`` tokens, so that a late wake-up can be caught up), and a pause that every sender
+    obeys after a 429 (``pause``). Waiters are served in arrival order."""
+
+    def __init__(self, rate: float, *, burst: int = 1) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self.tolerance = max(0, burst - 1) * self.interval
+        self._tat = 0.0  # theoretical arrival time of the next send (GCRA)
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    def pause(self, seconds: float) -> None:
+        """No send starts for ``seconds`` (Telegram's flood control)."""
+        until = time.monotonic() + seconds
+        self._paused_until = max(self._paused_until, until)
+
+    @property
+    def paused(self) -> bool:
+        return time.monotonic() < self._paused_until
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                tat = max(self._tat, now)
+                wait = max(self._paused_until - now, tat - self.tolerance - now)
+                if wait <= 0:
+                    self._tat = tat + self.interval
+                    return
+                await asyncio.sleep(wait)  # pacing, the purpose of this class
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0  # to be tried again later (network, timeout, 5xx)
+    dead: int = 0  # given up (403, 400, too many attempts)
+    unreachable: int = 0  # chats that blocked the bot (403)
+    rate_limited: int = 0  # 429 received (the message was tried again)
+    seconds: float = 0.0
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.dead
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sent} envoyée(s), {self.failed} à réessayer, {self.dead} abandonnée(s), "
+            f"{self.unreachable} conversation(s) injoignable(s), {self.rate_limited} refus 429, "
+            f"{self.seconds:.1f} s"
+        )
+
+
+@dataclass(slots=True)
+class _Outcome:
+    message: OutboxMessage
+    status: str  # "sent" | "failed" | "dead"
+    error: str | None = None
+    retry_at: datetime | None = None
+    unreachable: bool = False
+
+
+@dataclass(slots=True)
+class _Run:
+    """The state of one ``run_once`` / ``run_forever``."""
+
+    report: DeliveryReport
+    results: asyncio.Queue[_Outcome] = field(default_factory=asyncio.Queue)
+    stopping: bool = False
+
+
+class OutboxDelivery:
+    def __init__(
+        self,
+        bot: Bot,
+        uow_factory: UowFactory,
+        clock: Clock,
+        *,
+        global_rate: float = 30.0,
+        per_chat_rate: float = 1.0,
+        batch: int = 100,
+        max_concurrency: int = 32,
+        max_pending: int | None = None,
+        poll_interval: float = 2.0,
+        max_attempts: int = 20,
+        safety: float = 0.95,
+        lease: timedelta = OUTBOX_LEASE,
+        lease_renewal: float = 30.0,
+        renderer: Renderer = render_notification,
+    ) -> None:
+        if not 0 < safety <= 1:
+            raise ValueError("safety must be in (0, 1]")
+        self.bot = bot
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.global_rate = global_rate
+        self.per_chat_rate = per_chat_rate
+        self.batch = batch
+        self.max_pending = max_pending or 4 * batch
+        self.poll_interval = poll_interval
+        self.max_attempts = max_attempts
+        self.lease = lease
+        self.lease_renewal = lease_renewal
+        self.renderer = renderer
+        effective = global_rate * safety
+        self._limiter = RateLimiter(effective, burst=max(1, int(effective * 0.02)))
+        self._chat_interval = 1.0 / (per_chat_rate * safety)
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._chat_next: dict[int, float] = {}  # monotonic time from which the chat may receive
+        self._lanes: dict[int, deque[OutboxMessage]] = {}
+        self._lane_tasks: dict[int, asyncio.Task[None]] = {}
+        self._sending: set[int] = set()  # chats with a request in flight
+        self._held: set[int] = set()  # claimed here, outcome not committed yet
+        self._wake = asyncio.Event()
+        self._progress = asyncio.Event()
+        self._run: _Run | None = None
+
+    # Public --------------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New messages were queued: claim now instead of at the next poll."""
+        self._wake.set()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._held)
+
+    async def run_once(self) -> DeliveryReport:
+        """Claim one batch, deliver it, record every outcome; returns what happened."""
+        async with self._running() as run:
+            self._dispatch(await self._claim(self.batch))
+            await self._wait_until(lambda: not self._held)
+        return run.report
+
+    async def run_forever(self, stop: asyncio.Event) -> DeliveryReport:
+        """Deliver until ``stop`` is set: claim while there is room, wait for ``wake()`` or the
+        poll interval when nothing is due. On stop, the requests in flight finish, the messages
+        not sent yet are released (claimable again at once) and the outcomes are committed."""
+        async with self._running() as run:
+            while not stop.is_set():
+                room = self.max_pending - len(self._held)
+                if room >= min(self.batch, self.max_pending // 2) or not self._held:
+                    self._wake.clear()
+                    claimed = await self._claim(min(room, self.batch))
+                    if claimed:
+                        self._dispatch(claimed)
+                        continue
+                    await self._wait_any(stop, self._wake, timeout=self.poll_interval)
+                else:
+                    self._progress.clear()
+                    await self._wait_any(stop, self._progress, timeout=self.poll_interval)
+        return run.report
+
+    # Run lifecycle -------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _running(self) -> AsyncIterator[_Run]:
+        if self._run is not None:
+            raise RuntimeError("this delivery is already running")
+        run = self._run = _Run(DeliveryReport())
+        started = time.monotonic()
+        writer = asyncio.create_task(self._writer(run), name="outbox-writer")
+        try:
+            yield run
+        finally:
+            run.stopping = True
+            lanes = list(self._lane_tasks.values())
+            for chat_id, task in list(self._lane_tasks.items()):
+                if chat_id not in self._sending:
+                    task.cancel()  # waiting for its turn: its message is released below
+            if lanes:
+                # A request in flight completes and its outcome is recorded.
+                await asyncio.wait(lanes)
+            unsent = [m for lane in self._lanes.values() for m in lane]
+            self._lanes.clear()
+            self._lane_tasks.clear()
+            if unsent:
+                await self._release(unsent)
+            await run.results.put(_STOP)
+            await writer
+            run.report.seconds = time.monotonic() - started
+            self._run = None
+
+    @staticmethod
+    async def _wait_any(*events: asyncio.Event, timeout: float) -> None:
+        waiters = [asyncio.create_task(e.wait()) for e in events]
+        try:
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _wait_until(self, predicate: Callable[[], bool]) -> None:
+        while not predicate():
+            self._progress.clear()
+            await self._progress.wait()
+
+    # Claiming and dispatching --------------------------------------------------------------------
+
+    async def _claim(self, count: int) -> list[OutboxMessage]:
+        if count <= 0:
+            return []
+        async with self.uow_factory() as uow:
+            claimed: list[OutboxMessage] = await uow.outbox.claim(
+                count, self.clock.now(), lease=self.lease
+            )
+            await uow.commit()
+        fresh = [m for m in claimed if m.id not in self._held]
+        if len(fresh) < len(claimed):  # only after a lease expired while we held the row
+            log.warning("%d claimed rows already held here", len(claimed) - len(fresh))
+        assert self._run is not None
+        self._run.report.claimed += len(fresh)
+        return fresh
+
+    def _dispatch(self, messages: Iterable[OutboxMessage]) -> None:
+        for message in messages:
+            self._held.add(message.id)
+            lane = self._lanes.setdefault(message.chat_id, deque())
+            lane.append(message)
+            if message.chat_id not in self._lane_tasks:
+                self._lane_tasks[message.chat_id] = asyncio.create_task(
+                    self._lane(message.chat_id), name=f"outbox-chat-{message.chat_id}"
+                )
+
+    async def _lane(self, chat_id: int) -> None:
+        """Send the chat's messages one after the other, spaced by the per-chat interval."""
+        run = self._run
+        assert run is not None
+        lane = self._lanes[chat_id]
+        try:
+            while lane and not run.stopping:
+                message = lane[0]
+                outcome = await self._deliver(message)
+                lane.popleft()
+                await run.results.put(outcome)
+        finally:
+            if not lane:
+                self._lanes.pop(chat_id, None)
+            self._lane_tasks.pop(chat_id, None)
+            if len(self._chat_next) > 10_000:
+                now = time.monotonic()
+                for chat, at in list(self._chat_next.items()):
+                    if at < now:
+                        del self._chat_next[chat]
+
+    # Sending -------------------------------------------------------------------------------------
+
+    async def _deliver(self, message: OutboxMessage) -> _Outcome:
+        run = self._run
+        assert run is not None
+        try:
+            reply = self.renderer(message.kind, message.payload)
+            parts = split_message(reply.text)
+            markup = reply_markup(reply)
+        except Exception as exc:  # the renderer should never raise; a bad row must not stop us
+            log.exception("outbox %s: cannot be worded", message.id)
+            return _Outcome(message, "dead", error=f"rendering: {exc!r}")
+        index = 0
+        while index < len(parts):
+            last = index == len(parts) - 1
+            try:
+                await self._send(message.chat_id, parts[index], markup if last else None)
+            except RetryAfter as exc:
+                wait = max(_seconds(exc.retry_after), 0.0)
+                run.report.rate_limited += 1
+                log.info("outbox %s: 429, every send waits %.1f s", message.id, wait)
+                self._limiter.pause(wait)
+                self._chat_next[message.chat_id] = max(
+                    self._chat_next.get(message.chat_id, 0.0), time.monotonic() + wait
+                )
+                continue  # the same part again: not a failure
+            except Forbidden as exc:
+                return _Outcome(message, "dead", error=f"403 {exc.message}", unreachable=True)
+            except ChatMigrated as exc:
+                return _Outcome(message, "dead", error=f"chat migrated to {exc.new_chat_id}")
+            except BadRequest as exc:
+                return _Outcome(message, "dead", error=f"400 {exc.message}")
+            except (TimedOut, NetworkError) as exc:
+                return self._failure(message, f"{type(exc).__name__}: {exc.message}")
+            except TelegramError as exc:
+                return self._failure(message, f"{type(exc).__name__}: {exc.message}")
+            except Exception as exc:
+                log.exception("outbox %s: unexpected error", message.id)
+                return self._failure(message, repr(exc))
+            index += 1
+        return _Outcome(message, "sent")
+
+    def _failure(self, message: OutboxMessage, error: str) -> _Outcome:
+        if message.attempts >= self.max_attempts:
+            return _Outcome(message, "dead", error=f"{error} (after {message.attempts} attempts)")
+        retry_at = self.clock.now() + backoff(message.attempts)
+        return _Outcome(message, "failed", error=error, retry_at=retry_at)
+
+    async def _send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        wait = self._chat_next.get(chat_id, 0.0) - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)  # per-chat pacing
+        async with self._semaphore:
+            while True:
+                await self._limiter.acquire()
+                wait = self._chat_next.get(chat_id, 0.0) - time.monotonic()
+                if wait <= 0:  # a 429 may have pushed this chat's slot while we queued
+                    break
+                await asyncio.sleep(wait)
+            self._chat_next[chat_id] = time.monotonic() + self._chat_interval
+            self._sending.add(chat_id)
+            try:
+                await self.bot.send_message(
+                    chat_id=chat_id,
+                    text=text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            finally:
+                self._sending.discard(chat_id)
+
+    # Recording -----------------------------------------------------------------------------------
+
+    async def _writer(self, run: _Run) -> None:
+        """Commit outcomes as they come (grouping those that arrive during a commit); renew the
+        leases of the held rows every ``lease_renewal`` seconds."""
+        last_renewal = time.monotonic()
+        stopping = False
+        while not stopping:
+            group: list[_Outcome] = []
+            try:
+                first = await asyncio.wait_for(run.results.get(), timeout=self.lease_renewal)
+            except TimeoutError:
+                first = None
+            while first is not None:
+                if first is _STOP:
+                    stopping = True
+                else:
+                    group.append(first)
+                if run.results.empty() or len(group) >= 500:
+                    break
+                first = run.results.get_nowait()
+            renew = time.monotonic() - last_renewal >= self.lease_renewal
+            if group or renew:
+                await self._record(run, group, renew=renew)
+            if renew:
+                last_renewal = time.monotonic()
+
+    async def _record(self, run: _Run, group: Sequence[_Outcome], *, renew: bool) -> None:
+        for attempt in range(8):
+            try:
+                async with self.uow_factory() as uow:
+                    now = self.clock.now()
+                    for outcome in group:
+                        message = outcome.message
+                        if outcome.status == "sent":
+                            await uow.outbox.mark_sent(message.id, now)
+                        elif outcome.status == "failed":
+                            assert outcome.retry_at is not None
+                            await uow.outbox.mark_failed(
+                                message.id, outcome.error or "", outcome.retry_at
+                            )
+                        else:
+                            await uow.outbox.mark_dead(message.id, outcome.error or "")
+                        if outcome.unreachable:
+                            await uow.members.mark_unreachable(message.chat_id)
+                    done = {o.message.id for o in group}
+                    if renew:
+                        await _set_next_attempt(uow, sorted(self._held - done), now + self.lease)
+                    await uow.commit()
+                break
+            except Exception:
+                if attempt == 7:
+                    log.exception("outbox outcomes not recorded (%d rows)", len(group))
+                    break
+                log.warning("outbox outcomes not recorded yet, retrying", exc_info=True)
+                await asyncio.sleep(min(5.0, 0.1 * 2**attempt))  # the database is busy or away
+        report = run.report
+        for outcome in group:
+            self._held.discard(outcome.message.id)
+            if outcome.status == "sent":
+                report.sent += 1
+            elif outcome.status == "failed":
+                report.failed += 1
+                log.info("outbox %s: %s, retry at %s", outcome.message.id, outcome.error,
+                         outcome.retry_at)
+            else:
+                report.dead += 1
+                log.warning("outbox %s: dead: %s", outcome.message.id, outcome.error)
+            if outcome.unreachable:
+                report.unreachable += 1
+        self._progress.set()
+
+    async def _release(self, messages: Sequence[OutboxMessage]) -> None:
+        """Messages claimed but not sent (stopping): claimable again at once."""
+        ids = [m.id for m in messages]
+        try:
+            async with self.uow_factory() as uow:
+                await _set_next_attempt(uow, ids, self.clock.now())
+                await uow.commit()
+        except Exception:
+            log.warning("%d claimed messages not released: their lease will expire", len(ids),
+                        exc_info=True)
+        for message_id in ids:
+            self._held.discard(message_id)
+        self._progress.set()
+
+
+_STOP: Any = object()
+
+
+async def _set_next_attempt(uow: Any, ids: Sequence[int], at: datetime) -> None:
+    """Move the lease of rows still waiting (pending/failed) to ``at``: renew it, or release it.
+
+    (``OutboxRepository`` has no such method yet; this is the same table, inside the unit of work.)
+    """
+    for chunk in chunks(list(ids)):
+        await uow.connection.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(list(chunk)), outbox.c.status.in_(("pending", "failed")))
+            .values(next_attempt_at=at)
+        )

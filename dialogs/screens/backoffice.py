@@ -1,0 +1,203 @@
+"""What the Carif-Oref staff's and the funders' validators' screens share: their labels and short
+messages, who the actor is, the full view of an action, and refusing an action with a reason.
+
+Their words live in ``backoffice_buttons.j2`` (labels, plain text) and ``backoffice_texts.j2``
+(short messages, HTML), beside the screen templates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from markupsafe import Markup
+
+from dialogs import operations
+from dialogs.context import Context
+from dialogs.io import Reply
+from dialogs.keyboards import Keyboard
+from dialogs.operations import Actor, UnknownAction
+from dialogs.recap import general_groups, session_rows
+from dialogs.render import html_env, plain, render, split_message, text_env
+from dialogs.router import SCREENS, Screen, screen
+from dialogs.state import DialogState
+from domain.errors import DomainError, StaleVersion
+from domain.funders import Funder
+from domain.models import Action, Document
+
+STAFF_HOME = "staff_menu"
+VALIDATOR_HOME = "validator_menu"
+LIST_PAGE = 5
+
+T = TypeVar("T")
+
+
+def blabel(name: str, /, **context: Any) -> str:
+    """A button label: the macro ``name`` of ``backoffice_buttons.j2``, plain text."""
+    module = text_env().get_template("backoffice_buttons.j2").make_module()
+    return str(getattr(module, name)(**context)).strip()
+
+
+def btext(name: str, /, **context: Any) -> str:
+    """A short message: the macro ``name`` of ``backoffice_texts.j2``, HTML."""
+    module = html_env().get_template("backoffice_texts.j2").make_module()
+    return Markup(str(getattr(module, name)(**context)).strip())
+
+
+class BackofficeScreen(Screen):
+    """A screen of the staff or of a validator: no free text or file unless it says so."""
+
+    help_topic = "staff"
+
+    async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
+        ctx.say(btext("no_text"))
+
+    async def on_document(self, ctx: Context, st: DialogState, document: Document) -> None:
+        ctx.say(btext("no_document"))
+
+
+def current_funder(ctx: Context, st: DialogState) -> Funder:
+    """The funder whose actions a validator is looking at (one of their links, never another)."""
+    funders = ctx.principal.funders
+    chosen = next((f for f in funders if f.value == st.extra.get("funder")), None)
+    if chosen is None and len(funders) == 1:
+        chosen = funders[0]
+    if chosen is None:
+        raise PermissionError("no funder of this validator selected")
+    st.extra["funder"] = chosen.value
+    return chosen
+
+
+def actor(ctx: Context, st: DialogState) -> Actor:
+    """The staff or the validator behind this conversation; anyone else has no business here."""
+    if st.home == STAFF_HOME and ctx.principal.is_staff:
+        return Actor.staff(ctx.principal.user_id)
+    if st.home == VALIDATOR_HOME:
+        return Actor.validator(current_funder(ctx, st), ctx.principal.user_id)
+    raise PermissionError("not a staff or validator conversation")
+
+
+def is_staff(st: DialogState) -> bool:
+    return st.home == STAFF_HOME
+
+
+def view_screen(st: DialogState) -> str:
+    return "staff_view" if is_staff(st) else "validator_view"
+
+
+def list_screen(st: DialogState) -> str:
+    return "staff_list" if is_staff(st) else "validator_list"
+
+
+async def load(ctx: Context, st: DialogState, action_id: int | None) -> Action | None:
+    """The action in the actor's scope, or None (« introuvable » is said)."""
+    try:
+        if action_id is None:
+            raise UnknownAction("")
+        return await operations.find(ctx.uow, actor(ctx, st), action_id)
+    except UnknownAction:
+        ctx.say(btext("not_found"))
+        return None
+
+
+async def attempt(ctx: Context, st: DialogState, operation: Awaitable[T]) -> T | None:
+    """Run an operation; a refusal becomes the screen's error, a concurrent change a notice."""
+    try:
+        return await operation
+    except StaleVersion:
+        ctx.say(btext("stale"))
+    except UnknownAction:
+        ctx.say(btext("not_found"))
+    except DomainError as exc:
+        st.error = plain(exc.message)
+    return None
+
+
+async def action_view(ctx: Context, st: DialogState, action: Action, kb: Keyboard) -> list[Reply]:
+    """The full view of an action (read-only recap), the buttons under its last message."""
+    org = await ctx.uow.organisations.get(action.organisation_id)
+    body = render(
+        "backoffice_action.j2",
+        action=action,
+        groups=general_groups(action),
+        sessions=session_rows(action),
+        organisation_name=(org.nom_organisme or org.raison_sociale) if org else None,
+        notice=st.notice,
+        error=st.error,
+    )
+    st.error = None
+    replies = [Reply(part) for part in split_message(body)]
+    replies[-1].buttons = kb.rows
+    return replies
+
+
+async def redirect(ctx: Context, st: DialogState, kb: Keyboard, name: str) -> list[Reply]:
+    """Render another screen instead (the action shown is gone, or not in the user's scope)."""
+    st.screen = name
+    return await SCREENS[name].render(ctx, st, kb)
+
+
+@screen
+class RefuseReason(BackofficeScreen):
+    """« Refuser »: the reason, typed (1 to 1000 characters)."""
+
+    name = "refuse_reason"
+    targets = ("refuse_ask", "staff_view", "validator_view", "staff_list", "validator_list")
+
+    async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
+        action = await load(ctx, st, st.action_id)
+        if action is None:
+            return await redirect(ctx, st, kb, list_screen(st))
+        kb.add(blabel("cancel"), "back")
+        body = render("refuse_reason.j2", action=action, limit=operations.MAX_TEXT, error=st.error)
+        st.error = None
+        return [Reply(body, kb.rows)]
+
+    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
+        st.screen = view_screen(st)
+
+    async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
+        if not 1 <= len(value) <= operations.MAX_TEXT:
+            st.error = btext("reason_length", limit=operations.MAX_TEXT)
+            return
+        st.extra["reason"] = value
+        st.screen = "refuse_ask"
+
+
+@screen
+class RefuseAsk(BackofficeScreen):
+    """The reason shown back, then « Oui, refuser l'action »."""
+
+    name = "refuse_ask"
+    targets = ("staff_list", "validator_list", "refuse_reason", "staff_view", "validator_view")
+
+    async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
+        action = await load(ctx, st, st.action_id)
+        reason = st.extra.get("reason")
+        if action is None or not reason:
+            return await redirect(ctx, st, kb, list_screen(st))
+        kb.add(blabel("refuse_yes"), "yes")
+        kb.add(blabel("edit_reason"), "edit")
+        kb.add(blabel("cancel"), "no")
+        return [Reply(render("refuse_ask.j2", action=action, reason=reason), kb.rows)]
+
+    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
+        if verb == "edit":
+            st.screen = "refuse_reason"
+            return
+        if verb != "yes":
+            st.extra.pop("reason", None)
+            st.screen = view_screen(st)
+            return
+        reason = str(st.extra.get("reason", ""))
+        # The scope (a validator sees only their funder's actions) and the lifecycle (only a
+        # submitted action) decide: together they are ``funder_can_decide``.
+        refused = await attempt(
+            ctx, st, operations.refuse(ctx.uow, actor(ctx, st), st.action_id or 0, reason)
+        )
+        if refused is None:
+            st.screen = view_screen(st)
+            return
+        st.extra.pop("reason", None)
+        st.notice = btext("refused", reference=refused.reference)
+        st.screen = list_screen(st)
