@@ -13,9 +13,12 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=_start)
 
 
-def _start(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import build_parser
+async def _start(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.telegram_token:
+        from bot.commands.run import _run
 
-    # The Telegram channel and the console come with later work; until then, list the commands.
-    build_parser().print_help()
-    return 0
+        return await _run(argparse.Namespace(webhook_url=None), settings)
+    from bot.commands.dialogs import _shell
+
+    print("FORMABOT_TELEGRAM_TOKEN n'est pas défini : console sur la base locale, organisme de démonstration.")
+    return await _shell(argparse.Namespace(user=None), settings)

@@ -56,6 +56,21 @@ async def queue(ctx: Context, name: str) -> list[Action]:
     return await ctx.uow.all_actions().list(_QUEUE_STATUS.get(name, Status.SUBMITTED), limit=1000)
 
 
+async def open_reference(ctx: Context, st: DialogState, value: str) -> None:
+    """A reference typed at the menu or in a list opens that action."""
+    if not _REF.fullmatch(value):
+        ctx.say(btext("no_text"))
+        return
+    try:
+        action = await operations.find(ctx.uow, actor(ctx, st), value)
+    except DomainError as exc:
+        ctx.say(plain(exc.message))
+        return
+    st.action_id = action.id
+    st.list_status = None
+    st.screen = "staff_view"
+
+
 @screen
 class StaffMenu(BackofficeScreen):
     name = "staff_menu"
@@ -87,18 +102,7 @@ class StaffMenu(BackofficeScreen):
             ctx.say(text("unexpected_button"))
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
-        """A reference typed at the menu opens that action."""
-        if not _REF.fullmatch(value):
-            ctx.say(btext("no_text"))
-            return
-        try:
-            action = await operations.find(ctx.uow, actor(ctx, st), value)
-        except DomainError as exc:
-            st.error = plain(exc.message)
-            return
-        st.action_id = action.id
-        st.list_status = None
-        st.screen = "staff_view"
+        await open_reference(ctx, st, value)
 
 
 @screen
@@ -128,6 +132,9 @@ class StaffList(BackofficeScreen):
             st.screen = "staff_view"
         else:
             st.screen = "staff_menu"
+
+    async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
+        await open_reference(ctx, st, value)
 
 
 # The operations of the view, in the order shown: (operation, label macro, verb).

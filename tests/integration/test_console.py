@@ -1,0 +1,55 @@
+"""The console channel and the demo data, through the real command line on a temporary SQLite file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def formabot(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {"FORMABOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/console.db", "FORMABOT_TODAY": "2026-12-01",
+           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, timeout=120, check=False)
+
+
+def test_make_run_without_token_opens_the_console_on_demo_data(tmp_path: Path) -> None:
+    out = formabot(tmp_path, "start", stdin="➕ Créer une action\nRégion\nSoudeur TIG\n/menu\n/quitter\n")
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "Vos actions de formation" in text and "Organisme de démonstration" in text
+    for listing in ("En cours de création (1)", "En cours d'instruction (2)", "Publiées (2)", "Archivées (1)", "À corriger (1)"):
+        assert listing in text
+    assert "Intitulé de la formation *" in text and "Objectif de la formation *" in text
+    assert "▶ Reprendre la saisie : Soudeur TIG" in text  # the answer was kept
+
+
+def test_buttons_by_number_and_demo_is_idempotent(tmp_path: Path) -> None:
+    first = formabot(tmp_path, "demo")
+    assert "créé" in first.stdout
+    again = formabot(tmp_path, "demo")
+    assert "existe déjà" in again.stdout
+    out = formabot(tmp_path, "shell", stdin="6\n1\n/quitter\n")
+    assert "Publiées" in out.stdout and "Mettre à jour les dates" in out.stdout
+
+
+def test_dialogs_graph_is_mermaid_from_the_code(tmp_path: Path) -> None:
+    out = formabot(tmp_path, "dialogs", "graph")
+    assert out.stdout.startswith("stateDiagram-v2")
+    assert "recap --> confirm_ask" in out.stdout
+
+
+@pytest.mark.parametrize("bad", [("FORMABOT_TODAY", "2027-02-31"), ("FORMABOT_REMINDER_DAYS", "a,b"), ("FORMABOT_DATABASE_URL", "mysql://x")])
+def test_bad_configuration_is_one_clear_line(tmp_path: Path, bad: tuple[str, str]) -> None:
+    name, value = bad
+    env = {"PATH": "/usr/bin:/bin", name: value, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "bot", "actions", "list"], capture_output=True, text=True,
+                         env=env, cwd=tmp_path, timeout=60, check=False)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and name in lines[0] and "Traceback" not in out.stderr
