@@ -53,7 +53,7 @@ class BotRuntime:
         await app.initialize()
         try:
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
-        except Exception as exc:  # noqa: BLE001 — the menu is a comfort, not a reason to stop
+        except Exception as exc:
             log.warning("could not register the commands menu", extra={"error": exc.__class__.__name__})
         await app.start()
         assert app.updater is not None

@@ -7,6 +7,7 @@ for something already stored. PTB's in-memory conversation state is not used at 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Sequence
 
@@ -134,9 +135,10 @@ class TelegramChannel:
         assert isinstance(bot, Bot)
         parts = split_message(reply.text)
         for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            await self._call(chat_id, lambda p=part, m=(markup(reply) if last else None): bot.send_message(
-                chat_id, p, parse_mode=ParseMode.HTML, reply_markup=m, disable_web_page_preview=True))
+            keyboard = markup(reply) if i == len(parts) - 1 else None  # buttons under the last part
+            await self._call(chat_id, functools.partial(
+                bot.send_message, chat_id, part, parse_mode=ParseMode.HTML, reply_markup=keyboard,
+                disable_web_page_preview=True))
         if reply.document is not None:
             doc = reply.document
             await self._call(chat_id, lambda: bot.send_document(
@@ -208,5 +210,5 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await context.bot.send_message(update.effective_chat.id, text("internal_error"), parse_mode=ParseMode.HTML)
-        except Exception:  # noqa: BLE001 — best effort; the error is already logged
+        except Exception:
             log.warning("could not tell the user about the error")

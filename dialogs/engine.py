@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-
-import dialogs.screens  # noqa: F401  (registers the screens)
 from dataclasses import replace
 
+import dialogs.screens  # noqa: F401  (registers the screens)
 from dialogs.context import Context, Principal
 from dialogs.io import Incoming, Reply
 from dialogs.linking import link

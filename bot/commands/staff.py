@@ -55,6 +55,7 @@ async def _in_transaction(settings: Settings, work: Callable[[Any, datetime], Aw
 
 
 async def _run_one(settings: Settings, reference: str, operation: Operation, done: str) -> int:
+    """Run one operation on one action; print ``done`` (a message of operations.j2) on success."""
     async def work(uow: Any, now: datetime) -> int:
         try:
             action = await operation(uow, Actor.staff(), now)
@@ -63,8 +64,11 @@ async def _run_one(settings: Settings, reference: str, operation: Operation, don
                   file=sys.stderr)
             return 1
         await uow.commit()
-        print(operations.message(done, reference=action.reference,
-                                 reference_carif=action.reference_carif))
+        if done == "done_publish":
+            print(operations.message(done, reference=action.reference,
+                                     reference_carif=action.reference_carif))
+        else:
+            print(operations.message(done, reference=action.reference))
         return 0
 
     return await _in_transaction(settings, work)

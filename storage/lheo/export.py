@@ -98,7 +98,12 @@ def _replace(text: str, escapes: tuple[tuple[str, str], ...]) -> str:
     return text
 
 
+_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _escape(name: str, text: str) -> str:
+    if _SPECIAL.search(text) is None:  # the usual case, one C call
+        return text
     if _ILLEGAL.search(text):
         raise _BadValue(name, "caractère interdit en XML (caractère de contrôle)")
     return _replace(text, _TEXT_ESCAPES)
