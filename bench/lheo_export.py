@@ -9,10 +9,12 @@ characters). Each phase runs in its own process so that its peak memory (``ru_ma
 
 1. ``export``: ``write_lheo`` of the generated actions to a file (generation time included; the
    generation alone is timed too, without writing);
-2. ``validate``: ``validate_lheo`` of that file (streamed, formation by formation).
+2. ``validate``: ``validate_lheo`` of that file (streamed, formation by formation);
+3. ``production``: ``export_lheo``, what the daily job runs: write to a temporary file while a
+   child process validates the same bytes (the two cores work side by side), then rename.
 
-Production runs both (``export_lheo``: write to a temporary file, validate, rename). Targets on the
-2-core machine: under 60 s and under 250 MB peak.
+Wall and CPU times are printed (the machine may be shared: CPU time is the stabler figure).
+Targets on the 2-core machine: under 60 s and under 250 MB peak.
 """
 
 from __future__ import annotations
@@ -159,31 +161,54 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the parallel validator)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _children_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def phase_generate(count: int) -> dict[str, float]:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     sessions_count = sum(len(a.sessions) for a, _ in actions(count))
-    return {"seconds": time.perf_counter() - start, "sessions": sessions_count,
-            "peak_mb": _rss_mb()}
+    return {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu,
+            "sessions": sessions_count, "peak_mb": _rss_mb()}
 
 
 def phase_export(count: int, out: Path) -> dict[str, float]:
     from storage.lheo.export import write_lheo
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     report = write_lheo(out, actions(count), now=NOW)
-    return {"seconds": time.perf_counter() - start, "formations": report.formations,
-            "sessions": report.sessions, "bytes": out.stat().st_size, "peak_mb": _rss_mb()}
+    return {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu,
+            "formations": report.formations, "sessions": report.sessions,
+            "bytes": out.stat().st_size, "peak_mb": _rss_mb()}
 
 
 def phase_validate(out: Path) -> dict[str, float]:
     from storage.lheo.validate import validate_lheo
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     report = validate_lheo(out)
     if not report.valid:
         raise SystemExit("\n".join(str(i) for i in report.issues[:10]))
-    return {"seconds": time.perf_counter() - start, "formations": report.formations,
-            "peak_mb": _rss_mb()}
+    return {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu,
+            "formations": report.formations, "peak_mb": _rss_mb()}
+
+
+def phase_production(count: int, out: Path) -> dict[str, float]:
+    """``export_lheo``: write + validation in a child process at the same time + rename."""
+    from storage.lheo.validate import export_lheo
+
+    start, cpu = time.perf_counter(), _cpu()
+    report = export_lheo(out, actions(count), NOW)
+    return {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu,
+            "formations": report.formations, "peak_mb": _rss_mb(),
+            "child_peak_mb": _children_rss_mb()}
 
 
 def _child(phase: str, count: int, out: Path) -> dict[str, float]:
@@ -196,7 +221,7 @@ def _child(phase: str, count: int, out: Path) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--actions", type=int, default=100_000)
-    parser.add_argument("--phase", choices=("generate", "export", "validate"))
+    parser.add_argument("--phase", choices=("generate", "export", "validate", "production"))
     parser.add_argument("--out", type=Path)
     parser.add_argument("--keep", type=Path, help="keep the exported file at this path")
     args = parser.parse_args()
@@ -210,24 +235,32 @@ def main() -> int:
     if args.phase == "validate":
         print(json.dumps(phase_validate(args.out)))
         return 0
+    if args.phase == "production":
+        print(json.dumps(phase_production(args.actions, args.out)))
+        return 0
 
     with tempfile.TemporaryDirectory() as tmp:
         out = args.keep or Path(tmp) / "offre.xml"
-        print(f"LHEO export benchmark: {args.actions} actions, {os.cpu_count()} CPU(s)")
+        print(f"LHEO export benchmark: {args.actions} actions, {os.cpu_count()} CPU(s), "
+              f"load average {os.getloadavg()[0]:.1f}")
         generate = _child("generate", args.actions, out)
-        print(f"  generation alone : {generate['seconds']:6.1f} s, {int(generate['sessions'])} "
-              f"sessions, peak {generate['peak_mb']:.0f} MB")
+        print(f"  generation alone      : {generate['seconds']:6.1f} s "
+              f"(cpu {generate['cpu']:5.1f} s), {int(generate['sessions'])} sessions, "
+              f"peak {generate['peak_mb']:.0f} MB")
         export = _child("export", args.actions, out)
-        print(f"  export (write)   : {export['seconds']:6.1f} s, {export['bytes'] / 1e6:.0f} MB "
-              f"written, peak {export['peak_mb']:.0f} MB")
+        print(f"  1. export (write)     : {export['seconds']:6.1f} s (cpu {export['cpu']:5.1f} s), "
+              f"{export['bytes'] / 1e6:.0f} MB written, peak {export['peak_mb']:.0f} MB")
         validate = _child("validate", args.actions, out)
-        print(f"  XSD validation   : {validate['seconds']:6.1f} s, "
-              f"{int(validate['formations'])} formations, peak {validate['peak_mb']:.0f} MB")
-        total = export["seconds"] + validate["seconds"]
-        peak = max(export["peak_mb"], validate["peak_mb"])
-        verdict = "OK" if total < 60 and peak < 250 else "OVER TARGET"
-        print(f"  export_lheo total: {total:6.1f} s (generation included), peak {peak:.0f} MB "
-              f"— target < 60 s, < 250 MB: {verdict}")
+        print(f"  2. XSD validation     : {validate['seconds']:6.1f} s "
+              f"(cpu {validate['cpu']:5.1f} s), {int(validate['formations'])} formations, "
+              f"peak {validate['peak_mb']:.0f} MB")
+        production = _child("production", args.actions, out)
+        peak = max(production["peak_mb"], production["child_peak_mb"])
+        verdict = "OK" if production["seconds"] < 60 and peak < 250 else "OVER TARGET"
+        print(f"  3. export_lheo (1 ∥ 2): {production['seconds']:6.1f} s "
+              f"(cpu {production['cpu']:5.1f} s, both processes), peak {production['peak_mb']:.0f} "
+              f"MB + validator {production['child_peak_mb']:.0f} MB — target < 60 s, < 250 MB: "
+              f"{verdict}")
     return 0
 
 

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "bot.commands.staff",
     "bot.commands.daily",
     "bot.commands.db",
+    "bot.commands.member",
     "bot.commands.lheo",
 )
 

@@ -187,6 +187,8 @@ class OutboxDelivery:
         safety: float = 0.95,
         lease: timedelta = OUTBOX_LEASE,
         lease_renewal: float = 30.0,
+        flush_interval: float = 0.05,
+        flush_size: int = 200,
         renderer: Renderer = render_notification,
     ) -> None:
         if not 0 < safety <= 1:
@@ -202,6 +204,8 @@ class OutboxDelivery:
         self.max_attempts = max_attempts
         self.lease = lease
         self.lease_renewal = lease_renewal
+        self.flush_interval = flush_interval
+        self.flush_size = flush_size
         self.renderer = renderer
         effective = global_rate * safety
         self._limiter = RateLimiter(effective, burst=max(1, int(effective * 0.02)))
@@ -225,6 +229,11 @@ class OutboxDelivery:
     @property
     def in_flight(self) -> int:
         return len(self._held)
+
+    @property
+    def report(self) -> DeliveryReport | None:
+        """The report of the run in progress (None when not running)."""
+        return self._run.report if self._run is not None else None
 
     async def run_once(self) -> DeliveryReport:
         """Claim one batch, deliver it, record every outcome; returns what happened."""
@@ -419,24 +428,36 @@ class OutboxDelivery:
     # Recording -----------------------------------------------------------------------------------
 
     async def _writer(self, run: _Run) -> None:
-        """Commit outcomes as they come (grouping those that arrive during a commit); renew the
-        leases of the held rows every ``lease_renewal`` seconds."""
+        """Commit outcomes as they come, those arriving within ``flush_interval`` of the first one
+        in the same transaction; renew the leases of the held rows every ``lease_renewal``
+        seconds."""
+        loop = asyncio.get_running_loop()
         last_renewal = time.monotonic()
         stopping = False
         while not stopping:
             group: list[_Outcome] = []
             try:
-                first = await asyncio.wait_for(run.results.get(), timeout=self.lease_renewal)
+                item = await asyncio.wait_for(run.results.get(), timeout=self.lease_renewal)
             except TimeoutError:
-                first = None
-            while first is not None:
-                if first is _STOP:
+                item = None
+            deadline = loop.time() + self.flush_interval
+            while item is not None:
+                if item is _STOP:
                     stopping = True
-                else:
-                    group.append(first)
-                if run.results.empty() or len(group) >= 500:
                     break
-                first = run.results.get_nowait()
+                group.append(item)
+                if len(group) >= self.flush_size:
+                    break
+                if run.results.empty():
+                    remaining = deadline - loop.time()
+                    if remaining <= 0:
+                        break
+                    try:
+                        item = await asyncio.wait_for(run.results.get(), timeout=remaining)
+                    except TimeoutError:
+                        break
+                else:
+                    item = run.results.get_nowait()
             renew = time.monotonic() - last_renewal >= self.lease_renewal
             if group or renew:
                 await self._record(run, group, renew=renew)
@@ -448,11 +469,13 @@ class OutboxDelivery:
             try:
                 async with self.uow_factory() as uow:
                     now = self.clock.now()
+                    sent = [o.message.id for o in group if o.status == "sent"]
+                    await _mark_sent_many(uow, sent, now)
                     for outcome in group:
                         message = outcome.message
                         if outcome.status == "sent":
-                            await uow.outbox.mark_sent(message.id, now)
-                        elif outcome.status == "failed":
+                            continue
+                        if outcome.status == "failed":
                             assert outcome.retry_at is not None
                             await uow.outbox.mark_failed(
                                 message.id, outcome.error or "", outcome.retry_at
@@ -504,6 +527,23 @@ class OutboxDelivery:
 
 
 _STOP: Any = object()
+
+
+async def _mark_sent_many(uow: Any, ids: Sequence[int], now: datetime) -> None:
+    """``outbox.mark_sent`` for many rows in one statement (``mark_sent_many`` when the
+    repository has it)."""
+    if not ids:
+        return
+    bulk = getattr(uow.outbox, "mark_sent_many", None)
+    if bulk is not None:
+        await bulk(ids, now)
+        return
+    for chunk in chunks(list(ids)):
+        await uow.connection.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(list(chunk)))
+            .values(status="sent", sent_at=now, last_error=None)
+        )
 
 
 async def _set_next_attempt(uow: Any, ids: Sequence[int], at: datetime) -> None:

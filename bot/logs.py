@@ -7,7 +7,7 @@ import logging
 import os
 import re
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 _TOKEN = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
@@ -28,12 +28,18 @@ class JsonFormatter(logging.Formatter):
         return _TOKEN.sub("bot<token>", json.dumps(data, ensure_ascii=False, default=str))
 
 
-def setup_logging(level: str | None = None) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+# Libraries that log what we must not: httpx logs every request URL (the Bot API URL carries the
+# token), python-telegram-bot logs whole updates (what users wrote) at DEBUG, the database drivers
+# log the statements' parameters. They stay at WARNING whatever FORMABOT_LOG_LEVEL says.
+LEAKY_LOGGERS = ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite", "sqlalchemy", "asyncpg", "aiohttp")
+
+
+def setup_logging(level: str | None = None, stream: TextIO | None = None) -> logging.Handler:
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level or os.environ.get("FORMABOT_LOG_LEVEL", "INFO"))
-    # httpx logs every request URL at INFO, and the Bot API URL carries the token.
-    for noisy in ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name in LEAKY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return handler

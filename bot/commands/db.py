@@ -1,8 +1,17 @@
-"""``formabot db …``: the database. ``formabot db upgrade`` runs the migrations to the newest."""
+"""``formabot db …``: the database.
+
+- ``formabot db upgrade`` runs the migrations to the newest.
+- ``formabot db backup FILE`` writes a consistent, checked copy of the SQLite database (the bot may
+  be running); ``formabot db restore FILE`` puts a backup back (the bot stopped), keeping a copy
+  of the replaced database, and migrates it. On PostgreSQL both print the ``pg_dump`` /
+  ``pg_restore`` command lines to use instead, and exit with status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
@@ -11,10 +20,20 @@ from bot.config import Settings
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("db", help="the database (migrations)")
+    p = sub.add_parser("db", help="the database (migrations, backup, restore)")
     commands = p.add_subparsers(dest="db_command", metavar="DB_COMMAND")
     up = commands.add_parser("upgrade", help="migrate FORMABOT_DATABASE_URL to the newest schema")
     up.set_defaults(handler=_upgrade)
+    backup = commands.add_parser(
+        "backup", help="write a consistent copy of the SQLite database to FILE (bot may be running)"
+    )
+    backup.add_argument("file", type=Path, metavar="FILE")
+    backup.set_defaults(handler=_backup)
+    restore = commands.add_parser(
+        "restore", help="replace the SQLite database by the backup FILE (bot stopped), then migrate"
+    )
+    restore.add_argument("file", type=Path, metavar="FILE")
+    restore.set_defaults(handler=_restore)
     p.set_defaults(handler=lambda args, settings: p.print_help() or 0)
 
 
@@ -33,4 +52,67 @@ async def _upgrade(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{shown}: already at revision {after}")
     else:
         print(f"{shown}: migrated from {before or 'empty'} to revision {after}")
+    return 0
+
+
+def _postgres(settings: Settings, file: Path, operation: str) -> int:
+    from storage.backup import postgres_commands
+
+    commands = postgres_commands(settings.database_url, file)
+    print(
+        f"La base configurée est PostgreSQL : formabot ne fait pas lui-même la {operation}, "
+        "utilisez les outils de PostgreSQL.",
+        file=sys.stderr,
+    )
+    print("Sauvegarde (format custom, cohérente même pendant que le bot tourne) :", file=sys.stderr)
+    print(f"  {commands.backup}", file=sys.stderr)
+    print("Restauration (bot arrêté ; tout ou rien), puis migration au schéma le plus récent :",
+          file=sys.stderr)
+    print(f"  {commands.restore}", file=sys.stderr)
+    print("  formabot db upgrade", file=sys.stderr)
+    print("Le mot de passe n'est pas affiché : fournissez-le par PGPASSWORD ou ~/.pgpass.",
+          file=sys.stderr)
+    return 2
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.0f} Ko" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} Mo"
+
+
+async def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.backup import BackupError, backup_sqlite
+    from storage.database import is_sqlite
+
+    if not is_sqlite(settings.database_url):
+        return _postgres(settings, args.file, "sauvegarde")
+    try:
+        result = await backup_sqlite(settings.database_url, args.file)
+    except BackupError as exc:
+        print(f"Sauvegarde impossible : {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Sauvegarde de {result.database} écrite dans {result.file} ({_size(result.size)}, "
+        f"schéma {result.revision}, intégrité vérifiée)."
+    )
+    return 0
+
+
+async def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.backup import BackupError, restore_sqlite
+    from storage.database import is_sqlite
+
+    if not is_sqlite(settings.database_url):
+        return _postgres(settings, args.file, "restauration")
+    try:
+        result = await restore_sqlite(settings.database_url, args.file)
+    except BackupError as exc:
+        print(f"Restauration impossible : {exc}", file=sys.stderr)
+        return 1
+    print(f"Sauvegarde {result.file} restaurée dans {result.database}.")
+    if result.previous_copy is not None:
+        print(f"La base remplacée est conservée dans {result.previous_copy}.")
+    if result.backup_revision != result.revision:
+        print(f"Schéma migré de {result.backup_revision} à {result.revision}.")
+    else:
+        print(f"Schéma {result.revision} (le plus récent).")
     return 0

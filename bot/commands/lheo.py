@@ -40,35 +40,30 @@ UowFactory = Callable[[], Any]  # storage.uow.SqlUnitOfWorkFactory
 
 
 class RichProgress:
-    """A rich progress bar (on a terminal only; see ``make_progress``)."""
+    """A rich progress bar per phase (export, validation, import); see ``make_progress``."""
 
     def __init__(self) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-        from rich.progress import Progress as Bar
-
-        self._bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), transient=False)
+        self._bar: Any = None
         self._task: Any = None
 
     def start(self, description: str, total: int | None = None) -> None:
-        if self._task is None:
-            self._bar.start()
-        else:
-            self._bar.update(self._task, visible=True)
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as Bar
+
+        self.finish()
+        self._bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn())
+        self._bar.start()
         self._task = self._bar.add_task(description, total=total)
 
     def advance(self, count: int = 1) -> None:
-        if self._task is not None:
+        if self._bar is not None:
             self._bar.advance(self._task, count)
 
     def finish(self) -> None:
-        self._bar.stop()
-        self._task = None
+        if self._bar is not None:
+            self._bar.stop()
+        self._bar = self._task = None
 
 
 def make_progress(stream: TextIO | None = None) -> Progress:

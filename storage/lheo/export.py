@@ -109,13 +109,19 @@ def _escape(name: str, text: str) -> str:
     return _replace(text, _TEXT_ESCAPES)
 
 
+_ATTR_SPECIAL = re.compile('[&<>"\r\n\t\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+
+
 def _attrs(name: str, attributes: dict[str, str | None]) -> str:
     parts = []
     for key, value in attributes.items():
-        if value is not None:
+        if value is None:
+            continue
+        if _ATTR_SPECIAL.search(value) is not None:
             if _ILLEGAL.search(value):
                 raise _BadValue(f"{name}/@{key}", "caractère interdit en XML")
-            parts.append(f' {key}="{_replace(value, _ATTR_ESCAPES)}"')
+            value = _replace(value, _ATTR_ESCAPES)
+        parts.append(f' {key}="{value}"')
     return "".join(parts)
 
 

@@ -10,8 +10,11 @@ to (a whole-document streamed validation reports neither).
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -125,37 +128,46 @@ def _check_previous(element: etree._Element, where: str, issues: _Collector) -> 
     if parent is None:
         return
     for sibling in list(element.itersiblings(preceding=True)):
-        if isinstance(sibling.tag, str) and sibling.tag not in (q("formation"), q("extras")):
+        if isinstance(sibling.tag, str) and sibling.tag not in (_FORMATION, _EXTRAS):
             issues.add(_unexpected(sibling, where))
         parent.remove(sibling)
 
 
+_LHEO, _OFFRES, _FORMATION, _EXTRAS = q("lheo"), q("offres"), q("formation"), q("extras")
+
+
 def validate_lheo(
-    path: str | os.PathLike[str], *, progress: Progress | None = None, max_issues: int = MAX_ISSUES
+    source: str | os.PathLike[str] | IO[bytes], *, progress: Progress | None = None,
+    max_issues: int = MAX_ISSUES,
 ) -> ValidationReport:
-    """Validate an LHEO 2.3 file against the XSD, streaming; issues name the action and element."""
+    """Validate an LHEO 2.3 file (a path or a binary stream) against the XSD, streaming.
+
+    Issues name the action (``numero`` of its formation) and the element, with the line.
+    """
     schema = lheo_schema()
     report = ValidationReport()
     issues = _Collector(report, max_issues)
     if progress is not None:
         progress.start("Validation LHEO")
     context = etree.iterparse(
-        str(path), events=("start", "end"),
-        tag=(q("lheo"), q("offres"), q("formation"), q("extras")),
+        source if not isinstance(source, str | os.PathLike) else str(source),
+        events=("start", "end"), tag=("{*}lheo", _OFFRES, _FORMATION, _EXTRAS),
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
     )
     root: etree._Element | None = None
     offres_extras_seen = False
     try:
-        _check_root(path)
+        if isinstance(source, str | os.PathLike):
+            _check_root(source)  # refuse a foreign file before reading it all
         for event, element in context:
-            parent = element.getparent()
-            parent_tag = parent.tag if parent is not None else None
             if event == "start":
                 if root is None:
                     root = element
+                    _check_root_element(root)
                 continue
-            if element.tag == q("formation") and parent_tag == q("offres"):
+            parent = element.getparent()
+            parent_tag = parent.tag if parent is not None else None
+            if element.tag == _FORMATION and parent_tag == _OFFRES:
                 report.formations += 1
                 if offres_extras_seen:
                     issues.add(ValidationIssue(
@@ -169,26 +181,26 @@ def validate_lheo(
                 element.clear(keep_tail=True)
                 if progress is not None:
                     progress.advance()
-            elif element.tag == q("extras") and parent_tag in (q("offres"), q("lheo")):
-                if parent_tag == q("offres"):
+            elif element.tag == _EXTRAS and parent_tag in (_OFFRES, _LHEO):
+                if parent_tag == _OFFRES:
                     offres_extras_seen = True
                     _check_previous(element, "offres", issues)
                 if not schema.validate(element):
                     for entry in schema.error_log:
                         issues.add(issue_from_log(entry))
                 element.clear(keep_tail=True)
-            elif element.tag == q("offres") and parent_tag == q("lheo"):
+            elif element.tag == _OFFRES and parent_tag == _LHEO:
                 for child in element:
-                    if isinstance(child.tag, str) and child.tag not in (
-                        q("formation"), q("extras")
-                    ):
+                    if isinstance(child.tag, str) and child.tag not in (_FORMATION, _EXTRAS):
                         issues.add(_unexpected(child, "offres"))
                 if report.formations == 0:
                     issues.add(ValidationIssue(
                         "aucune <formation> : il en faut au moins une.", "offres",
                         element.sourceline,
                     ))
-        if root is not None:
+        if root is None:  # no <lheo> at all: the root has another name
+            _check_root_element(context.root)
+        else:
             _check_envelope(root, issues)
     except _Enough:
         pass
@@ -210,43 +222,134 @@ class _RootError(Exception):
         self.issue = issue
 
 
+def _check_root_element(element: etree._Element) -> None:
+    if element.tag == _LHEO:
+        return
+    name = local_name(element.tag)
+    if name == "lheo" and etree.QName(element).namespace == LHEO_22_NS:
+        message = "fichier LHEO 2.2 : seul LHEO 2.3 (http://lheo.gouv.fr/2.3) est attendu ici."
+    else:
+        message = (f"la racine doit être <lheo> de LHEO 2.3 (espace de noms {LHEO_NS}), "
+                   f"pas {element.tag}.")
+    raise _RootError(ValidationIssue(message, name or None, element.sourceline))
+
+
 def _check_root(path: str | os.PathLike[str]) -> None:
     """Refuse at once a file whose root is not LHEO 2.3 ``<lheo>`` (read up to the root only)."""
     for _event, element in etree.iterparse(
         str(path), events=("start",), resolve_entities=False, no_network=True, load_dtd=False,
     ):
-        if element.tag == q("lheo"):
-            return
-        name = local_name(element.tag)
-        if name == "lheo" and etree.QName(element).namespace == LHEO_22_NS:
-            message = "fichier LHEO 2.2 : seul LHEO 2.3 (http://lheo.gouv.fr/2.3) est attendu ici."
-        else:
-            message = (f"la racine doit être <lheo> de LHEO 2.3 (espace de noms {LHEO_NS}), "
-                       f"pas {element.tag}.")
-        raise _RootError(ValidationIssue(message, name or None, element.sourceline))
+        _check_root_element(element)
+        return
 
 
 def _check_envelope(root: etree._Element, issues: _Collector) -> None:
     """``<lheo>``: exactly one ``<offres>`` first, then ``<extras>`` only."""
     children = [c for c in root if isinstance(c.tag, str)]
-    offres = [c for c in children if c.tag == q("offres")]
+    offres = [c for c in children if c.tag == _OFFRES]
     if len(offres) != 1:
         issues.add(ValidationIssue(
             f"{len(offres)} élément(s) <offres> : il en faut exactement un.", "lheo",
             root.sourceline,
         ))
     for index, child in enumerate(children):
-        expected = q("offres") if index == 0 else q("extras")
+        expected = _OFFRES if index == 0 else _EXTRAS
         if child.tag != expected:
             issues.add(_unexpected(child, "lheo"))
 
 
-def ensure_valid(path: str | os.PathLike[str], progress: Progress | None = None) -> ValidationReport:
-    """Validate ``path``; raise ``LheoExportError`` (naming the actions) if it is not valid."""
-    report = validate_lheo(path, progress=progress)
-    if not report.valid:
-        raise LheoExportError(report.issues)
-    return report
+def report_to_json(report: ValidationReport) -> str:
+    return json.dumps({
+        "formations": report.formations, "truncated": report.truncated,
+        "issues": [
+            {"message": i.message, "element": i.element, "line": i.line,
+             "reference": i.reference, "position": i.position}
+            for i in report.issues
+        ],
+    })
+
+
+def report_from_json(text: str) -> ValidationReport:
+    data = json.loads(text)
+    return ValidationReport(
+        formations=int(data["formations"]), truncated=bool(data["truncated"]),
+        issues=[ValidationIssue(**issue) for issue in data["issues"]],
+    )
+
+
+class ParallelValidator:
+    """Validates, in a child process, the bytes of an export while they are being written.
+
+    Writing (Python) and validating (libxml2) then run on the two cores side by side instead of
+    one after the other. The child reads exactly the bytes written to the temporary file (see
+    ``_Tee``), so the guarantee is the one of validating the file afterwards. ``result()`` is None
+    when the child could not run to the end; the caller then validates the file itself.
+    """
+
+    def __init__(self) -> None:
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+            [sys.executable, "-m", "storage.lheo.validate"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+        )
+        self.broken = False
+
+    def write(self, data: bytes) -> None:
+        if self.broken or self._process is None or self._process.stdin is None:
+            return
+        try:
+            self._process.stdin.write(data)
+        except OSError:  # the child is gone (BrokenPipeError): validate the file afterwards
+            self.broken = True
+
+    def result(self) -> ValidationReport | None:
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        try:
+            output, _ = process.communicate()
+        except OSError:
+            process.kill()
+            process.wait()
+            return None
+        if self.broken or process.returncode != 0:
+            return None
+        try:
+            return report_from_json(output.decode("utf-8"))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def cancel(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.communicate()
+
+
+class _Tee:
+    """The binary file ``xmlfile`` writes to: the temporary file, and the validator's input."""
+
+    def __init__(self, file: IO[bytes], validator: ParallelValidator | None) -> None:
+        self.file = file
+        self.validator = validator
+
+    def write(self, data: bytes) -> int:
+        self.file.write(data)
+        if self.validator is not None:
+            self.validator.write(data)
+        return len(data)
+
+
+def _validate_stdin() -> int:
+    """The child of ``ParallelValidator``: validate stdin, print the report as JSON."""
+    stdin = sys.stdin.buffer
+    report = validate_lheo(stdin)
+    while stdin.read(1 << 16):  # stopped early (too many issues): drain, never block the writer
+        pass
+    sys.stdout.write(report_to_json(report))
+    return 0
 
 
 class AtomicLheoExport:
@@ -255,27 +358,40 @@ class AtomicLheoExport:
     Writes to a temporary file in the destination's directory; on a clean exit validates it and
     moves it to ``path`` with ``os.replace`` (atomic). An invalid file, or any error, leaves no
     file at ``path`` (an earlier export there is kept as it was) and no temporary file.
+
+    ``parallel`` (default): the bytes are validated by a child process while they are written
+    (``ParallelValidator``); if it fails to run, the file is validated afterwards in this process.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, now: datetime, progress: Progress | None = None
+        self, path: str | os.PathLike[str], *, now: datetime, progress: Progress | None = None,
+        parallel: bool = True,
     ) -> None:
         self.path = Path(path)
         self._now = now
         self._progress = progress
+        self._parallel = parallel
         self._tmp: Path | None = None
         self._handle: IO[bytes] | None = None
+        self._validator: ParallelValidator | None = None
         self._writer: LheoWriter | None = None
         self.report = ExportReport()
+        self.validation: ValidationReport | None = None
 
     def __enter__(self) -> LheoWriter:
         fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
                                     suffix=".tmp")
         self._tmp = Path(name)
         self._handle = os.fdopen(fd, "wb")
+        if self._parallel:
+            try:
+                self._validator = ParallelValidator()
+            except OSError:
+                self._validator = None
         if self._progress is not None:
             self._progress.start("Export LHEO")
-        self._writer = LheoWriter(self._handle, now=self._now, progress=self._progress)
+        out = _Tee(self._handle, self._validator)
+        self._writer = LheoWriter(out, now=self._now, progress=self._progress)  # type: ignore[arg-type]
         return self._writer.__enter__()
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
@@ -289,13 +405,21 @@ class AtomicLheoExport:
                 self._progress.finish()
             if exc_type is not None:
                 return
-            ensure_valid(self._tmp, self._progress)
+            report = self._validator.result() if self._validator is not None else None
+            self._validator = None
+            if report is None:
+                report = validate_lheo(self._tmp, progress=self._progress)
+            self.validation = report
+            if not report.valid:
+                raise LheoExportError(report.issues)
             os.chmod(self._tmp, 0o644)
             os.replace(self._tmp, self.path)
             self._tmp = None
             self.report = self._writer.report
             self.report.path = self.path
         finally:
+            if self._validator is not None:
+                self._validator.cancel()
             if not self._handle.closed:
                 self._handle.close()
             if self._tmp is not None:
@@ -308,13 +432,14 @@ def export_lheo(
     now: datetime,
     *,
     progress: Progress | None = None,
+    parallel: bool = True,
 ) -> ExportReport:
     """Write ``items`` to ``path`` as LHEO 2.3, validated, atomically.
 
     Raises ``LheoExportError`` (« Action FB-000042 : élément intitule-formation : … ») when the file
     does not validate; then no file is published at ``path``.
     """
-    export = AtomicLheoExport(path, now=now, progress=progress)
+    export = AtomicLheoExport(path, now=now, progress=progress, parallel=parallel)
     with export as writer:
         for action, organisation in items:
             writer.write(action, organisation)
@@ -327,3 +452,7 @@ def iter_issues(report: ValidationReport) -> Iterator[str]:
         yield str(issue)
     if report.truncated:
         yield f"… arrêt après {len(report.issues)} erreurs."
+
+
+if __name__ == "__main__":
+    sys.exit(_validate_stdin())

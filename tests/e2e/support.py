@@ -41,7 +41,7 @@ def settings_for(api: FakeBotApi, db: Path, **overrides: object) -> Settings:
 
 @asynccontextmanager
 async def running_bot(settings: Settings) -> AsyncIterator[BotRuntime]:
-    runtime = BotRuntime(settings, poll_timeout=5)
+    runtime = BotRuntime(settings, poll_timeout=1)
     await runtime.start()
     try:
         yield runtime

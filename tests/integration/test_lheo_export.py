@@ -14,10 +14,11 @@ from lxml import etree
 from domain.catalogue import ACTION_FIELDS, ORGANISATION_FIELDS, SESSION_FIELDS
 from domain.funders import Funder
 from domain.models import Action, Organisation, Status
+from storage.lheo import validate as validate_module
 from storage.lheo.errors import LheoExportError
 from storage.lheo.export import build_formation, in_scope, write_lheo
 from storage.lheo.schema import LHEO_NS, lheo_schema, local_name, sequence_order
-from storage.lheo.validate import export_lheo, validate_lheo
+from storage.lheo.validate import AtomicLheoExport, export_lheo, validate_lheo
 from tests.factories import FACTORY_TODAY, make_organisation, make_session, make_valid_action
 
 NOW = datetime(2027, 1, 4, 5, 30, tzinfo=UTC)
@@ -217,15 +218,16 @@ def test_distance_only_action_has_no_place_and_partial_inscription_uses_neutral_
     assert periods == [("00000000", "20270301"), ("20270110", "99999999")]
 
 
+@pytest.mark.parametrize("parallel", [True, False], ids=["child-process", "in-process"])
 def test_invalid_action_fails_naming_action_and_element_and_publishes_nothing(
-    tmp_path: Path,
+    tmp_path: Path, parallel: bool
 ) -> None:
     out = tmp_path / "offre.xml"
     bad = published(Funder.AGEFIPH, 42)
     bad.intitule = "x" * 300  # forced in, past the catalogue
     items = [(a, make_organisation()) for a in [*every_funder(), bad]]
     with pytest.raises(LheoExportError) as raised:
-        export_lheo(out, items, NOW)
+        export_lheo(out, items, NOW, parallel=parallel)
     message = str(raised.value)
     assert "Action FB-000042 : élément intitule-formation : 300 caractères, 255 au plus" in message
     assert raised.value.issues[0].reference == "FB-000042"
@@ -236,11 +238,11 @@ def test_invalid_action_fails_naming_action_and_element_and_publishes_nothing(
 
 def test_invalid_export_keeps_the_previous_file(tmp_path: Path) -> None:
     out = tmp_path / "offre.xml"
-    export_lheo(out, [(a, make_organisation()) for a in every_funder()], NOW)
+    export_lheo(out, [(a, make_organisation()) for a in every_funder()], NOW, parallel=False)
     before = out.read_bytes()
     bad = published(Funder.REGION, 9, sessions=[])  # LHEO requires a session
     with pytest.raises(LheoExportError, match=r"Action FB-000009 : élément acces-handicapes : .* attendu : .*session"):
-        export_lheo(out, [(bad, make_organisation())], NOW)
+        export_lheo(out, [(bad, make_organisation())], NOW, parallel=False)
     assert out.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["offre.xml"]
 
@@ -248,6 +250,36 @@ def test_invalid_export_keeps_the_previous_file(tmp_path: Path) -> None:
 def test_character_xml_cannot_carry_is_reported_not_crashing(tmp_path: Path) -> None:
     bad = published(Funder.REGION, 8, objectif="Bip\x07")
     with pytest.raises(LheoExportError, match="Action FB-000008 : élément objectif-formation"):
+        export_lheo(tmp_path / "o.xml", [(bad, make_organisation())], NOW, parallel=False)
+    assert os.listdir(tmp_path) == []
+
+
+def test_valid_export_is_validated_by_the_child_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def not_here(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the child process validates, not this one")
+
+    monkeypatch.setattr(validate_module, "validate_lheo", not_here)
+    out = tmp_path / "offre.xml"
+    export = AtomicLheoExport(out, now=NOW)
+    with export as writer:
+        for action in every_funder():
+            writer.write(action, make_organisation())
+    assert export.validation is not None and export.validation.valid
+    assert export.validation.formations == len(Funder)
+    assert out.exists()
+
+
+def test_without_the_child_process_the_file_is_validated_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def cannot_start() -> None:
+        raise OSError("no process for you")
+
+    monkeypatch.setattr(validate_module, "ParallelValidator", cannot_start)
+    bad = published(Funder.REGION, 7, certifiante=None)
+    with pytest.raises(LheoExportError, match="Action FB-000007 : élément contact-formation"):
         export_lheo(tmp_path / "o.xml", [(bad, make_organisation())], NOW)
     assert os.listdir(tmp_path) == []
 
@@ -285,3 +317,43 @@ def test_validator_reports_envelope_problems(tmp_path: Path) -> None:
     ]
     path.write_bytes(b'<lheo xmlns="http://www.lheo.org/2.2"><offres/></lheo>')
     assert "LHEO 2.2" in str(validate_lheo(path).issues[0])
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    def start(self, description: str, total: int | None = None) -> None:
+        self.calls.append(("start", description))
+
+    def advance(self, count: int = 1) -> None:
+        self.calls.append(("advance", count))
+
+    def finish(self) -> None:
+        self.calls.append(("finish", None))
+
+
+def test_progress_is_reported_per_action(tmp_path: Path) -> None:
+    recorder = Recorder()
+    export_lheo(tmp_path / "o.xml", [(a, make_organisation()) for a in every_funder()], NOW,
+                progress=recorder, parallel=False)
+    assert recorder.calls[0] == ("start", "Export LHEO")
+    assert recorder.calls.count(("advance", 1)) == 2 * len(Funder)  # written, then validated
+    assert ("start", "Validation LHEO") in recorder.calls
+    assert recorder.calls[-1] == ("finish", None)
+
+
+def test_cli_progress_bar_only_on_a_terminal() -> None:
+    from bot.commands.lheo import RichProgress, make_progress
+    from storage.lheo.schema import NoProgress
+
+    class Stream(io.StringIO):
+        def __init__(self, tty: bool) -> None:
+            super().__init__()
+            self.tty = tty
+
+        def isatty(self) -> bool:
+            return self.tty
+
+    assert isinstance(make_progress(Stream(False)), NoProgress)
+    assert isinstance(make_progress(Stream(True)), RichProgress)

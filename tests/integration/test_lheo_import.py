@@ -275,3 +275,16 @@ def test_round_trip_export_import_export() -> None:
     ignore = {"reference", "reference_carif", "reference_ofaa", "status", "justificatif"}
     for original, draft in zip(originals, result.actions, strict=True):
         assert draft.model_dump(exclude=ignore) == original.model_dump(exclude=ignore)
+
+
+def test_special_characters_survive_the_round_trip() -> None:
+    original = make_valid_action(
+        Funder.AGEFIPH, reference="FB-000009",
+        intitule='R&D <avancé> « guillemets » "doubles" l\'été',
+        objectif="Première ligne\nDeuxième ligne & fin > début",
+    )
+    data = _export([original], datetime(2027, 1, 4, tzinfo=UTC))
+    assert b"R&amp;D &lt;avanc\xc3\xa9&gt;" in data
+    [draft] = read_lheo(data, ORG, today=FACTORY_TODAY).drafts
+    assert draft.action.intitule == original.intitule
+    assert draft.action.objectif == original.objectif
