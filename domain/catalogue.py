@@ -161,7 +161,7 @@ ORGANISATION_FIELDS: tuple[FieldSpec, ...] = (
               "organisme-formation-responsable/coordonnees-organisme/coordonnees/adresse",
               required=True),
     FieldSpec("telephone", "Téléphone", Section.ORGANISME, Kind.PHONE,
-              "Un numéro français (05 61 00 00 00) ou international (+32 2 000 00 00).",
+              "Un numéro français (05 61 00 00 00) ou international (+32 2 555 12 12).",
               "organisme-formation-responsable/coordonnees-organisme/coordonnees/telfixe/numtel",
               max_len=25),
     FieldSpec("courriel", "Courriel", Section.ORGANISME, Kind.EMAIL,

@@ -1,0 +1,191 @@
+"""The daily job: archive sweep, reminders before archiving, LHEO exports, then the run recorded.
+
+    report = await run_daily(uow_factory, clock, settings)             # the scheduled run
+    report = await catch_up(uow_factory, clock, settings)              # at start-up (None: up to date)
+    when = next_daily_run(settings, now)                               # for PTB's JobQueue
+
+Steps (``RULES.md``, « archivage automatique » and « rappels »):
+
+1. One transaction, under ``try_lock_daily_job()`` (PostgreSQL: an advisory lock, so one process
+   does it; another one holding it → this run is skipped and says so):
+   - the archive sweep: ``uow.archive_sweep(today)`` archives the published actions whose date
+     has come and itself publishes one ``ARCHIVED`` event per action (the organisation is told;
+     nothing is published here a second time);
+   - the reminders: ``uow.reminders_due(today, settings.reminder_days)`` → one ``REMINDER`` event
+     per action with ``days`` and ``archive_on`` (ISO) in its payload. The outbox idempotency key
+     holds both, so a second run the same day queues nothing, and moving the sessions (a new
+     archiving date) makes the reminders due again for the new date.
+   Committed: the outbox rows are written with it.
+2. The LHEO exports (``public`` and ``ofaa``) into ``settings.export_dir``, each written to a
+   temporary file, validated and renamed (``bot.commands.lheo.export_actions``). Outside the first
+   transaction: on SQLite every transaction holds the write lock, and an export must not block the
+   bot; a failed export is reported and does not undo the archiving.
+3. ``job_runs.record_run("daily", today)``, last, so that a crash before it makes the catch-up run
+   the whole job again at the next start (every step is idempotent).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from domain.events import Event, EventKind
+from domain.ports import Clock
+
+log = logging.getLogger("formabot.daily")
+
+JOB_NAME = "daily"
+UowFactory = Callable[[], Any]  # storage.uow.SqlUnitOfWorkFactory
+
+# The daily export files, in ``settings.export_dir``.
+EXPORT_FILES: dict[str, str] = {"public": "lheo-public.xml", "ofaa": "lheo-ofaa.xml"}
+
+
+@dataclass(slots=True)
+class ExportResult:
+    scope: str
+    path: Path
+    formations: int = 0
+    sessions: int = 0
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class DailyReport:
+    day: date
+    ran: bool = False
+    skipped: str | None = None  # why the job did not run (another process, already done)
+    archived: list[int] = field(default_factory=list)
+    reminders: Counter[int] = field(default_factory=Counter)  # days → number of actions
+    queued: int = 0  # new outbox rows (archiving and reminder notifications)
+    exports: list[ExportResult] = field(default_factory=list)
+    exports_available: bool = True
+    recorded: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.ran and all(e.error is None for e in self.exports)
+
+
+# Scheduling ---------------------------------------------------------------------------------------
+
+
+def job_time(settings: Settings) -> time:
+    """``settings.daily_time`` in ``settings.timezone``, as PTB's ``JobQueue.run_daily`` wants."""
+    return settings.daily_time.replace(tzinfo=settings.zone)
+
+
+def next_daily_run(settings: Settings, now: datetime | None = None) -> datetime:
+    """The next moment (aware, in ``settings.timezone``) the daily job is due after ``now``.
+
+    Today at ``daily_time`` if that is still ahead, else tomorrow at ``daily_time`` (wall-clock
+    time: 06:00 stays 06:00 across a change of daylight saving time).
+    """
+    zone: ZoneInfo = settings.zone
+    current = (now or datetime.now(zone)).astimezone(zone)
+    at = settings.daily_time.replace(tzinfo=None)
+    candidate = datetime.combine(current.date(), at, tzinfo=zone)
+    if candidate <= current:
+        candidate = datetime.combine(current.date() + timedelta(days=1), at, tzinfo=zone)
+    return candidate
+
+
+# The job ------------------------------------------------------------------------------------------
+
+
+async def run_daily(
+    uow_factory: UowFactory,
+    clock: Clock,
+    settings: Settings,
+    *,
+    today: date | None = None,
+    force: bool = True,
+) -> DailyReport:
+    """Run the daily job for ``today`` (default: the clock's). ``force=False`` skips it when it
+    already ran that day (the scheduler and the catch-up); the command line always runs it."""
+    day = today or clock.today()
+    report = DailyReport(day=day)
+    async with uow_factory() as uow:
+        if not await uow.try_lock_daily_job():
+            report.skipped = "locked"
+            log.info("daily job of %s skipped: another process is running it", day)
+            return report
+        last = await uow.job_runs.last_run(JOB_NAME)
+        if not force and last is not None and last >= day:
+            report.skipped = "done"
+            return report
+        before = await uow.outbox.count()
+        report.archived = await uow.archive_sweep(day)  # publishes the ARCHIVED events itself
+        due = await uow.reminders_due(day, settings.reminder_days)
+        uow.publish(*(reminder_event(r.action_id, r.organisation_id, r.days, r.archive_on)
+                      for r in due))
+        report.reminders = Counter(r.days for r in due)
+        await uow.commit()
+        report.queued = await uow.outbox.count() - before
+        await uow.rollback()  # end the read transaction (SQLite: release the write lock)
+    report.ran = True
+    log.info("daily job of %s: %d archived, %d reminders, %d notifications queued", day,
+             len(report.archived), sum(report.reminders.values()), report.queued)
+
+    await run_exports(uow_factory, clock, settings, day, report)
+
+    async with uow_factory() as uow:
+        await uow.job_runs.record_run(JOB_NAME, day)
+        await uow.commit()
+    report.recorded = True
+    return report
+
+
+def reminder_event(action_id: int, organisation_id: int, days: int, archive_on: date) -> Event:
+    return Event(
+        kind=EventKind.REMINDER,
+        action_id=action_id,
+        organisation_id=organisation_id,
+        payload={"days": str(days), "archive_on": archive_on.isoformat()},
+    )
+
+
+async def run_exports(
+    uow_factory: UowFactory, clock: Clock, settings: Settings, day: date, report: DailyReport
+) -> None:
+    """Hook of the daily LHEO exports: ``bot.commands.lheo.export_actions`` when it is there."""
+    try:
+        from bot.commands.lheo import export_actions
+    except ImportError:  # the LHEO export module is not installed yet: the job goes on without
+        report.exports_available = False
+        log.warning("daily LHEO exports skipped: bot.commands.lheo.export_actions is missing")
+        return
+    directory = Path(settings.export_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    for scope, name in EXPORT_FILES.items():
+        result = ExportResult(scope=scope, path=directory / name)
+        try:
+            written = await export_actions(
+                uow_factory, result.path, scope,  # type: ignore[arg-type]
+                today=day, now=clock.now(),
+            )
+            result.formations, result.sessions = written.formations, written.sessions
+        except Exception as exc:  # reported; the previous file stays in place
+            log.exception("daily LHEO export %s failed", scope)
+            result.error = str(exc) or type(exc).__name__
+        report.exports.append(result)
+
+
+async def catch_up(
+    uow_factory: UowFactory, clock: Clock, settings: Settings
+) -> DailyReport | None:
+    """At start-up: if the daily job last ran before today (or never), run it now."""
+    today = clock.today()
+    async with uow_factory() as uow:
+        last = await uow.job_runs.last_run(JOB_NAME)
+    if last is not None and last >= today:
+        return None
+    log.info("daily job catch-up: last run %s, today %s", last, today)
+    return await run_daily(uow_factory, clock, settings, today=today, force=False)
