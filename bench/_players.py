@@ -15,10 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from dialogs.render import text as render_text
 from tests.e2e.support import Player
 from tests.fakebotapi import ChatMessage, FakeBotApi, FakeUser
 
 StepKind = Literal["start", "text", "press"]
+# formabot's answer to an update it failed on (the update was rolled back; the user may retry).
+INTERNAL_ERROR = str(render_text("internal_error"))[:12]
+RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,10 @@ class Step:
 
 class ScriptError(Exception):
     """A reply that was not the expected one (no such button, a validation error, a timeout)."""
+
+
+class InternalError(Exception):
+    """formabot answered « Un incident m'empêche de traiter ce message »."""
 
 
 class RecordingPlayer(Player):
@@ -93,6 +101,8 @@ class SimUser:
         self.last_bot_message_id: int | None = None
         self.sent = 0
         self.confirmed = 0
+        self.internal_errors = 0
+        self._last_sent = 0.0
         self._waiter: asyncio.Future[tuple[float, ChatMessage]] | None = None
         self.user._record = self._hook(self.user._record)  # type: ignore[method-assign]
 
@@ -103,8 +113,12 @@ class SimUser:
                 return
             self.last_bot_message_id = snapshot.message_id
             waiter = self._waiter
-            if waiter is not None and not waiter.done() and (snapshot.buttons or not self.formabot):
+            if waiter is None or waiter.done():
+                return
+            if snapshot.buttons or not self.formabot:
                 waiter.set_result((time.perf_counter(), snapshot))
+            elif snapshot.text.startswith(INTERNAL_ERROR):
+                waiter.set_exception(InternalError(snapshot.text))
 
         return on_record
 
@@ -122,10 +136,24 @@ class SimUser:
         return data, screen.message_id
 
     async def send(self, step: Step, timeout: float) -> tuple[float, float]:
-        """Send one update and wait for its reply: (time sent, time the reply arrived)."""
+        """Send one update and wait for its reply: (time sent, time the reply arrived). After
+        formabot's internal-error message the user sends it again (``RETRIES`` times at most, each
+        one counted in ``internal_errors``); the time sent is then the first attempt's."""
+        first_sent: float | None = None
+        for _ in range(RETRIES):
+            try:
+                sent, arrived = await self._send_once(step, timeout)
+            except InternalError:
+                self.internal_errors += 1
+                first_sent = first_sent or self._last_sent
+                continue
+            return first_sent or sent, arrived
+        raise ScriptError(f"user {self.user.user_id}: internal error {RETRIES} times on {step}")
+
+    async def _send_once(self, step: Step, timeout: float) -> tuple[float, float]:
         waiter: asyncio.Future[tuple[float, ChatMessage]] = asyncio.get_running_loop().create_future()
         self._waiter = waiter
-        sent = time.perf_counter()
+        sent = self._last_sent = time.perf_counter()
         if step.kind == "start":
             await self.user.send_command("/start", self.code)
         elif step.kind == "text":

@@ -55,6 +55,7 @@ class ExportResult:
     formations: int = 0
     sessions: int = 0
     error: str | None = None
+    empty: bool = False  # nothing in scope: no file (LHEO needs one <formation>), old one removed
 
 
 @dataclass(slots=True)
@@ -107,9 +108,11 @@ async def run_daily(
     *,
     today: date | None = None,
     force: bool = True,
+    exports: bool = True,
 ) -> DailyReport:
     """Run the daily job for ``today`` (default: the clock's). ``force=False`` skips it when it
-    already ran that day (the scheduler and the catch-up); the command line always runs it."""
+    already ran that day (the scheduler and the catch-up); the command line always runs it.
+    ``exports=False`` leaves the LHEO files alone."""
     day = today or clock.today()
     report = DailyReport(day=day)
     async with uow_factory() as uow:
@@ -134,7 +137,8 @@ async def run_daily(
     log.info("daily job of %s: %d archived, %d reminders, %d notifications queued", day,
              len(report.archived), sum(report.reminders.values()), report.queued)
 
-    await run_exports(uow_factory, clock, settings, day, report)
+    if exports:
+        await run_exports(uow_factory, clock, settings, day, report)
 
     async with uow_factory() as uow:
         await uow.job_runs.record_run(JOB_NAME, day)
@@ -162,10 +166,25 @@ async def run_exports(
         report.exports_available = False
         log.warning("daily LHEO exports skipped: bot.commands.lheo.export_actions is missing")
         return
+    from domain.models import Status
+
     directory = Path(settings.export_dir)
     directory.mkdir(parents=True, exist_ok=True)
+    async with uow_factory() as uow:
+        counts = await uow.all_actions().counts()
+    candidates = {
+        "public": counts.get(Status.PUBLISHED, 0),
+        "ofaa": counts.get(Status.PUBLISHED, 0) + counts.get(Status.ARCHIVED, 0),
+    }
     for scope, name in EXPORT_FILES.items():
         result = ExportResult(scope=scope, path=directory / name)
+        if candidates[scope] == 0:
+            # LHEO needs at least one <formation>: with nothing to export, no file is written,
+            # and yesterday's is removed (it would still publish actions archived since).
+            result.empty = True
+            result.path.unlink(missing_ok=True)
+            report.exports.append(result)
+            continue
         try:
             written = await export_actions(
                 uow_factory, result.path, scope,  # type: ignore[arg-type]

@@ -40,6 +40,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import warnings
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from dialogs.io import Reply
 from dialogs.notifications import render_notification
@@ -81,8 +83,13 @@ def backoff(attempts: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP)
     return timedelta(seconds=min(cap, base * 2**exponent))
 
 
-def _seconds(value: int | float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+def _retry_after(error: RetryAfter) -> float:
+    """Seconds to wait (PTB 22 gives an int, or a timedelta with ``PTB_TIMEDELTA``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    return max(seconds, 0.0)
 
 
 def reply_markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -371,7 +378,7 @@ class OutboxDelivery:
             try:
                 await self._send(message.chat_id, parts[index], markup if last else None)
             except RetryAfter as exc:
-                wait = max(_seconds(exc.retry_after), 0.0)
+                wait = _retry_after(exc)
                 run.report.rate_limited += 1
                 log.info("outbox %s: 429, every send waits %.1f s", message.id, wait)
                 self._limiter.pause(wait)

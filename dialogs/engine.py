@@ -28,7 +28,7 @@ MAX_ATTEMPTS = 3
 class DialogEngine:
     def __init__(
         self,
-        uow_factory: Callable[[], BotUnitOfWork],
+        uow_factory: Callable[..., BotUnitOfWork],
         clock: Clock,
         *,
         staff_ids: Sequence[int] = (),
@@ -51,7 +51,8 @@ class DialogEngine:
         return [Reply(render("busy.j2"))]
 
     async def _handle_once(self, inc: Incoming) -> list[Reply]:
-        async with self.uow_factory() as uow:
+        # The user is the actor of everything this input changes (the audit trail names them).
+        async with self.uow_factory(actor_user_id=inc.user_id) as uow:
             if inc.update_id is not None and not await uow.mark_update_processed(inc.update_id):
                 return []
             conversation = await uow.conversations.load(inc.chat_id)

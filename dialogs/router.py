@@ -8,6 +8,7 @@ draws the state machine from it.
 
 from __future__ import annotations
 
+import secrets
 from typing import ClassVar
 
 from dialogs.context import Context
@@ -68,7 +69,7 @@ def screen(cls: type[Screen]) -> type[Screen]:
 
 async def show(ctx: Context, st: DialogState) -> list[Reply]:
     """Render the current screen under a new number, after the pending messages."""
-    st.seq += 1
+    st.seq = _new_seq(st.seq)
     current = SCREENS.get(st.screen) or SCREENS[st.home]
     if current.name != st.screen:
         st.screen = current.name
@@ -77,6 +78,15 @@ async def show(ctx: Context, st: DialogState) -> list[Reply]:
     if replies:
         replies[-1].screen = True
     return [*ctx.out, *replies]
+
+
+def _new_seq(previous: int) -> int:
+    """A fresh screen number. Random rather than counted: after a database restore the counter
+    would go back and buttons shown since the backup would look current again."""
+    seq = previous
+    while seq == previous:
+        seq = secrets.randbelow(2**31)
+    return seq
 
 
 # Commands every screen understands, and the screen each one opens.

@@ -73,8 +73,8 @@ async def _forget(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  - rattachement : {_link_label(link)}")
         else:
             print("  - aucun rattachement")
-        print(f"  - état de conversation : {report.conversations}"
-              " (avec les réponses non sauvegardées d'un formulaire en cours)")
+        unsaved = " (et les réponses non sauvegardées d'un formulaire en cours)" if report.conversations else ""
+        print(f"  - états de conversation : {report.conversations}{unsaved}")
         print(f"  - tentatives de code de rattachement : {report.link_attempts}")
         print(f"  - notifications adressées à sa conversation : {report.notifications}")
         print("Pseudonymisé (identifiant remplacé par un pseudonyme sans retour possible) :")

@@ -36,7 +36,7 @@ def _fake_world() -> World:
     store.memberships += [
         Membership(user_id=user, role=Role.MEMBER, organisation_id=ids[i]) for user, i in MEMBERS
     ]
-    return World(uow_factory=lambda: FakeUnitOfWork(store), org_a=ids[0], org_b=ids[1], clock=FixedClock(TODAY))
+    return World(uow_factory=lambda **_: FakeUnitOfWork(store), org_a=ids[0], org_b=ids[1], clock=FixedClock(TODAY))
 
 
 @pytest.fixture(params=["fake", "sqlite"])

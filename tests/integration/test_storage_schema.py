@@ -49,7 +49,7 @@ async def test_upgrade_is_idempotent_and_at_head(db_url: str) -> None:
     await upgrade(db_url)
     eng = create_engine(db_url)
     try:
-        assert await current_revision(eng) == head_revision() == "0001"
+        assert await current_revision(eng) == head_revision() is not None
     finally:
         await eng.dispose()
 

@@ -1,0 +1,257 @@
+"""The daily job: archive sweep, reminders (each once), exports, run recorded, catch-up, schedule."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main as cli_main
+from bot.config import Settings
+from bot.daily import EXPORT_FILES, catch_up, job_time, next_daily_run, run_daily
+from dialogs.notifications import render_notification
+from domain.clock import FixedClock
+from domain.funders import Funder
+from domain.models import Status
+from domain.ports import Membership, Role
+from storage.database import create_engine, upgrade
+from storage.tables import outbox
+from storage.uow import SqlUnitOfWorkFactory
+from tests.factories import make_organisation, make_session, make_valid_action
+from tests.integration.conftest import TODAY
+
+ARCHIVE_ON = TODAY + timedelta(days=30)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(export_dir=tmp_path / "exports", reminder_days=[30, 7, 1],
+                    database_url=f"sqlite+aiosqlite:///{tmp_path}/unused.db")
+
+
+async def _setup(factory: SqlUnitOfWorkFactory, org: int | None = None) -> int:
+    """Two members and one published action whose archiving date is ``ARCHIVE_ON``, of ``org`` or
+    of a new organisation with a complete fiche (the LHEO export needs it)."""
+    async with factory() as uow:
+        if org is None:
+            organisation = await uow.organisations.add(make_organisation(id=None))
+            assert organisation.id is not None
+            org = organisation.id
+        for user in (101, 102):
+            await uow.members.add(Membership(user_id=user, role=Role.MEMBER, organisation_id=org))
+        action = await uow.actions_for_organisation(org).add(
+            make_valid_action(
+                Funder.REGION, organisation_id=org, status=Status.PUBLISHED,
+                reference_carif="24_P_000777",
+                sessions=[make_session(TODAY + timedelta(days=10), TODAY + timedelta(days=20)),
+                          make_session(ARCHIVE_ON, ARCHIVE_ON + timedelta(days=40))],
+            )
+        )
+        await uow.commit()
+    assert action.id is not None
+    return action.id
+
+
+async def _outbox(factory: SqlUnitOfWorkFactory) -> list[Any]:
+    async with factory() as uow:
+        result = await uow.connection.execute(select(outbox).order_by(outbox.c.id))
+        return list(result)
+
+
+async def test_twice_the_same_day_queues_nothing_more(
+    uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int], clock: FixedClock,
+    settings: Settings,
+) -> None:
+    action_id = await _setup(uow_factory, org_ids[0])
+    first = await run_daily(uow_factory, clock, settings, exports=False)
+    assert first.ran and first.recorded and first.day == TODAY
+    assert first.archived == [] and dict(first.reminders) == {30: 1} and first.queued == 2
+    rows = await _outbox(uow_factory)
+    assert [(r.kind, r.chat_id) for r in rows] == [("reminder", 101), ("reminder", 102)]
+    assert rows[0].payload["event"] == {"days": "30", "archive_on": ARCHIVE_ON.isoformat()}
+    reply = render_notification(rows[0].kind, rows[0].payload)
+    assert "dans 30 jours, le 03/02/2027" in reply.text
+    assert reply.buttons[0][0].payload == f"g:dates:{action_id}"
+
+    again = await run_daily(uow_factory, clock, settings, exports=False)  # forced (the command line)
+    assert again.ran and again.queued == 0 and dict(again.reminders) == {30: 1}
+    assert len(await _outbox(uow_factory)) == 2
+    scheduled = await run_daily(uow_factory, clock, settings, force=False)
+    assert not scheduled.ran and scheduled.skipped == "done"
+    async with uow_factory() as uow:
+        assert await uow.job_runs.last_run("daily") == TODAY
+
+
+async def test_time_moving_forward_reminds_each_once_then_archives(
+    uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int], clock: FixedClock,
+    settings: Settings,
+) -> None:
+    action_id = await _setup(uow_factory, org_ids[0])
+    seen: dict[date, list[str]] = {}
+    day = TODAY - timedelta(days=1)
+    while day <= ARCHIVE_ON + timedelta(days=2):
+        clock.set(day)
+        before = len(await _outbox(uow_factory))
+        report = await run_daily(uow_factory, clock, settings, exports=False)
+        rows = (await _outbox(uow_factory))[before:]
+        assert report.queued == len(rows)
+        if rows:
+            seen[day] = [f"{r.kind}:{r.payload['event'].get('days', '')}" for r in rows
+                         if r.chat_id == 101]
+            assert sorted(r.chat_id for r in rows) == [101, 102] * (len(rows) // 2)
+        if day == ARCHIVE_ON:
+            assert report.archived == [action_id]
+        else:
+            assert report.archived == []
+        day += timedelta(days=1)
+    assert seen == {
+        ARCHIVE_ON - timedelta(days=30): ["reminder:30"],
+        ARCHIVE_ON - timedelta(days=7): ["reminder:7"],
+        ARCHIVE_ON - timedelta(days=1): ["reminder:1"],
+        ARCHIVE_ON: ["archived:"],
+    }
+    archived = [r for r in await _outbox(uow_factory) if r.kind == "archived"]
+    assert len(archived) == 2  # once per member: the sweep's own event, not a second one
+    text = render_notification("archived", archived[0].payload).text
+    assert "archivée depuis le 03/02/2027" in text
+    async with uow_factory() as uow:
+        action = await uow.all_actions().get(action_id)
+    assert action is not None and action.status is Status.ARCHIVED
+    assert action.archived_on == ARCHIVE_ON
+
+
+async def test_new_dates_make_the_reminders_due_again(
+    uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int], clock: FixedClock,
+    settings: Settings,
+) -> None:
+    """The key holds the archiving date: after a date update, the 30-day reminder is told for the
+    new date, once."""
+    org = org_ids[0]
+    action_id = await _setup(uow_factory, org)
+    await run_daily(uow_factory, clock, settings, exports=False)
+    async with uow_factory() as uow:
+        repo = uow.actions_for_organisation(org)
+        action = await repo.get(action_id)
+        assert action is not None
+        action.sessions[1].debut = ARCHIVE_ON + timedelta(days=30)
+        action.sessions[1].fin = ARCHIVE_ON + timedelta(days=60)
+        await repo.save(action)
+        await uow.commit()
+    clock.set(TODAY + timedelta(days=30))
+    report = await run_daily(uow_factory, clock, settings, exports=False)
+    assert report.archived == [] and dict(report.reminders) == {30: 1} and report.queued == 2
+    assert (await run_daily(uow_factory, clock, settings, exports=False)).queued == 0
+
+
+async def test_exports_are_written_atomically_in_the_export_dir(
+    uow_factory: SqlUnitOfWorkFactory, clock: FixedClock,
+    settings: Settings,
+) -> None:
+    await _setup(uow_factory)
+    report = await run_daily(uow_factory, clock, settings)
+    assert report.exports_available and report.ok
+    assert [(e.scope, e.formations, e.error) for e in report.exports] == [
+        ("public", 1, None), ("ofaa", 1, None)
+    ]
+    files = sorted(p.name for p in settings.export_dir.iterdir())
+    assert files == sorted(EXPORT_FILES.values())  # no temporary file left
+    public = (settings.export_dir / EXPORT_FILES["public"]).read_text(encoding="utf-8")
+    assert "24_P_000777" in public and "<lheo" in public
+    # The day of archiving: out of the public file, still in the France Travail one.
+    clock.set(ARCHIVE_ON)
+    after = await run_daily(uow_factory, clock, settings)
+    by_scope = {e.scope: e for e in after.exports}
+    assert by_scope["ofaa"].formations == 1 and by_scope["ofaa"].error is None
+    assert by_scope["public"].empty
+    assert not (settings.export_dir / EXPORT_FILES["public"]).exists()  # no stale public file
+
+
+async def test_another_process_holding_the_lock_skips_the_run(
+    uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int], clock: FixedClock,
+    settings: Settings,
+) -> None:
+    await _setup(uow_factory, org_ids[0])
+
+    class Locked(SqlUnitOfWorkFactory):
+        def __call__(self, actor_user_id: int | None = None) -> Any:
+            uow = super().__call__(actor_user_id)
+
+            async def refuse() -> bool:
+                return False
+
+            uow.try_lock_daily_job = refuse  # type: ignore[method-assign]
+            return uow
+
+    report = await run_daily(Locked(uow_factory.engine, clock), clock, settings)
+    assert not report.ran and report.skipped == "locked" and not report.recorded
+    assert await _outbox(uow_factory) == []
+    async with uow_factory() as uow:
+        assert await uow.job_runs.last_run("daily") is None
+
+
+async def test_catch_up_runs_when_the_last_run_is_before_today(
+    uow_factory: SqlUnitOfWorkFactory, clock: FixedClock, settings: Settings
+) -> None:
+    await _setup(uow_factory)
+    first = await catch_up(uow_factory, clock, settings)  # never ran
+    assert first is not None and first.ran and first.day == TODAY
+    assert await catch_up(uow_factory, clock, settings) is None  # done today
+    clock.set(ARCHIVE_ON + timedelta(days=3))  # the bot was down for a month
+    late = await catch_up(uow_factory, clock, settings)
+    assert late is not None and late.ran and len(late.archived) == 1
+    async with uow_factory() as uow:
+        assert await uow.job_runs.last_run("daily") == ARCHIVE_ON + timedelta(days=3)
+
+
+def test_next_run_from_daily_time_in_the_time_zone() -> None:
+    settings = Settings(daily_time=time(6, 0), timezone="Europe/Paris")
+    assert job_time(settings) == time(6, 0, tzinfo=PARIS)
+    before = datetime(2027, 1, 4, 5, 59, tzinfo=PARIS)
+    assert next_daily_run(settings, before) == datetime(2027, 1, 4, 6, 0, tzinfo=PARIS)
+    at = datetime(2027, 1, 4, 6, 0, tzinfo=PARIS)
+    assert next_daily_run(settings, at) == datetime(2027, 1, 5, 6, 0, tzinfo=PARIS)
+    # Given in UTC: 05:30 UTC is 06:30 in Paris in winter → tomorrow.
+    utc = datetime(2027, 1, 4, 5, 30, tzinfo=ZoneInfo("UTC"))
+    assert next_daily_run(settings, utc) == datetime(2027, 1, 5, 6, 0, tzinfo=PARIS)
+    # Across the change to summer time (28/03/2027): still 06:00 on the wall clock.
+    spring = next_daily_run(settings, datetime(2027, 3, 27, 7, 0, tzinfo=PARIS))
+    assert spring == datetime(2027, 3, 28, 6, 0, tzinfo=PARIS)
+    assert spring.utcoffset() == timedelta(hours=2)
+
+
+def test_command_line_runs_the_job_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
+
+    async def prepare() -> None:
+        await upgrade(url)
+        engine = create_engine(url)
+        factory = SqlUnitOfWorkFactory(engine, FixedClock(TODAY))
+        try:
+            await _setup(factory)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(prepare())
+    monkeypatch.setenv("FORMABOT_DATABASE_URL", url)
+    monkeypatch.setenv("FORMABOT_EXPORT_DIR", str(tmp_path / "out"))
+    monkeypatch.delenv("FORMABOT_TODAY", raising=False)
+    assert cli_main(["daily", "--today", (ARCHIVE_ON - timedelta(days=7)).isoformat()]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Archivage du 27/01/2027 : 0 action(s) archivée(s)."
+    assert out[1] == "Rappels : 1 action(s) (7 j : 1)."
+    assert out[2] == "Notifications mises en file : 2."
+    assert out[3].startswith("Export LHEO public : 1 formation(s)")
+    assert out[-1] == "Exécution enregistrée."
+    monkeypatch.setenv("FORMABOT_TODAY", ARCHIVE_ON.isoformat())
+    assert cli_main(["daily"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Archivage du 03/02/2027 : 1 action(s) archivée(s)."
+    assert (tmp_path / "out" / EXPORT_FILES["ofaa"]).exists()

@@ -1,0 +1,165 @@
+"""Notifications worded from the outbox payloads storage writes: every kind, French, safe HTML."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from dialogs.notifications import render_notification
+from dialogs.render import html_to_text
+from domain.events import Event, EventKind
+from domain.funders import Funder
+from domain.models import Status
+from domain.ports import Membership, Role
+from storage.tables import outbox
+from storage.uow import SqlUnitOfWorkFactory
+from tests.factories import make_valid_action
+
+EVENT_PAYLOADS: dict[EventKind, dict[str, str]] = {
+    EventKind.CONFIRMED: {"funder": "pole-emploi", "reference": "FB-000001"},
+    EventKind.APPROVED: {},
+    EventKind.REFUSED: {"reason": "Budget épuisé pour 2027"},
+    EventKind.RETURNED: {"comment": "Le Formacode ne correspond pas au contenu"},
+    EventKind.PUBLISHED: {"reference_carif": "24_P_000123"},
+    EventKind.ARCHIVED: {"archived_on": "04/01/2027"},
+    EventKind.SESSION_DATES_CHANGED: {
+        "session": "2", "debut": "01/03/2027", "fin": "30/04/2027",
+        "old_debut": "01/02/2027", "old_fin": "31/03/2027",
+    },
+    EventKind.JUSTIFICATION_RECEIVED: {},
+    EventKind.OFAA_REFERENCE: {"reference_ofaa": "OF-778899"},
+    EventKind.REMINDER: {"days": "7", "archive_on": "2027-01-11"},
+}
+
+# What each message must say besides the action's reference.
+EXPECTED: dict[EventKind, list[str]] = {
+    EventKind.CONFIRMED: ["Nouvelle action confirmée", "Pôle emploi"],
+    EventKind.APPROVED: ["validée"],
+    EventKind.REFUSED: ["refusée", "Motif : Budget épuisé pour 2027"],
+    EventKind.RETURNED: ["à corriger", "Le Formacode ne correspond pas au contenu"],
+    EventKind.PUBLISHED: ["publiée", "Référence Carif-Oref : 24_P_000123"],
+    EventKind.ARCHIVED: ["archivée depuis le 04/01/2027"],
+    EventKind.SESSION_DATES_CHANGED: ["session n° 2", "du 01/03/2027 au 30/04/2027",
+                                      "du 01/02/2027 au 31/03/2027"],
+    EventKind.JUSTIFICATION_RECEIVED: ["Justificatif de financement reçu"],
+    EventKind.OFAA_REFERENCE: ["France Travail", "OF-778899"],
+    EventKind.REMINDER: ["sera archivée dans 7 jours, le 11/01/2027"],
+}
+
+FRENCH = re.compile(r"\b(votre|action|le|la|les|est|de|du)\b", re.IGNORECASE)
+
+
+def _payload(kind: EventKind, **overrides: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "kind": kind.value,
+        "action_id": 42,
+        "organisation_id": 7,
+        "event": dict(EVENT_PAYLOADS[kind]),
+        "reference": "FB-000042",
+        "reference_carif": "24_P_000123",
+        "reference_ofaa": None,
+        "intitule": "Soudage TIG <niveau 1> & MIG",
+        "funder": "pole-emploi",
+        "status": "published",
+        "version": 4,
+    }
+    payload.update(overrides)
+    return payload
+
+
+def test_every_kind_has_its_own_message() -> None:
+    assert set(EVENT_PAYLOADS) == set(EventKind) == set(EXPECTED)
+    texts = set()
+    for kind in EventKind:
+        reply = render_notification(kind.value, _payload(kind))
+        plain = html_to_text(reply.text)
+        assert plain.strip(), kind
+        assert "FB-000042" in plain, kind
+        assert FRENCH.search(plain), kind
+        for expected in EXPECTED[kind]:
+            assert expected in plain, (kind, expected, plain)
+        # The action's title is escaped: typed text cannot inject markup.
+        assert "Soudage TIG &lt;niveau 1&gt; &amp; MIG" in reply.text, kind
+        assert "<niveau" not in reply.text
+        texts.add(plain)
+    assert len(texts) == len(EventKind)
+
+
+def test_reminder_button_opens_the_date_update() -> None:
+    reply = render_notification("reminder", _payload(EventKind.REMINDER))
+    assert [[(b.label, b.payload) for b in row] for row in reply.buttons] == [
+        [("📅 Mettre à jour les dates", "g:dates:42")]
+    ]
+    assert len(reply.buttons[0][0].payload.encode()) <= 64
+    tomorrow = render_notification(
+        "reminder", _payload(EventKind.REMINDER, event={"days": "1", "archive_on": "2027-01-05"})
+    )
+    assert "sera archivée demain, le 05/01/2027" in html_to_text(tomorrow.text)
+    thirty = render_notification(
+        "reminder", _payload(EventKind.REMINDER, event={"days": "30", "archive_on": "2027-02-03"})
+    )
+    assert "dans 30 jours, le 03/02/2027" in html_to_text(thirty.text)
+    for kind in EventKind:
+        if kind is not EventKind.REMINDER:
+            assert render_notification(kind.value, _payload(kind)).buttons == [], kind
+
+
+@pytest.mark.parametrize(
+    "kind, payload",
+    [
+        ("something_new", _payload(EventKind.APPROVED)),
+        ("published", {}),
+        ("reminder", {"event": "not a dict", "action_id": "x"}),
+        ("refused", {"event": {"reason": None}, "reference": None, "intitule": 12}),
+        ("", None),
+    ],
+)
+def test_unknown_kind_or_damaged_payload_gives_a_message(kind: str, payload: Any) -> None:
+    reply = render_notification(kind, payload)
+    plain = html_to_text(reply.text)
+    assert plain.strip() and FRENCH.search(plain)
+    assert "None" not in plain
+
+
+def test_unknown_kind_names_the_action() -> None:
+    plain = html_to_text(render_notification("something_new", _payload(EventKind.APPROVED)).text)
+    assert "FB-000042" in plain and "/menu" in plain
+
+
+async def test_payloads_written_by_storage_render(
+    uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int]
+) -> None:
+    """The real outbox payloads (``_notification_payload``) carry what the templates need."""
+    org = org_ids[0]
+    async with uow_factory() as uow:
+        await uow.members.add(Membership(user_id=101, role=Role.MEMBER, organisation_id=org))
+        await uow.members.add(Membership(user_id=301, role=Role.STAFF))
+        action = await uow.actions_for_organisation(org).add(
+            make_valid_action(Funder.REGION, organisation_id=org, status=Status.PUBLISHED,
+                              reference_carif="24_P_000123", intitule="Soudage & co")
+        )
+        await uow.commit()
+    assert action.id is not None and action.reference
+    async with uow_factory() as uow:
+        uow.publish(*(Event(kind, action.id, org, dict(EVENT_PAYLOADS[kind])) for kind in EventKind))
+        await uow.commit()
+        rows = (await uow.connection.execute(select(outbox.c.kind, outbox.c.chat_id,
+                                                    outbox.c.payload))).all()
+    kinds = {row.kind for row in rows}
+    assert kinds == {kind.value for kind in EventKind}
+    for row in rows:
+        reply = render_notification(row.kind, row.payload)
+        plain = html_to_text(reply.text)
+        assert action.reference in plain, row.kind
+        assert "Soudage &amp; co" in reply.text
+        if row.kind == "reminder":
+            assert reply.buttons[0][0].payload == f"g:dates:{action.id}"
+        if row.kind == "published":
+            assert "24_P_000123" in plain
+    # Staff are told of confirmations and justifications only.
+    assert {row.kind for row in rows if row.chat_id == 301} == {
+        "confirmed", "justification_received"
+    }
