@@ -242,6 +242,7 @@ async def throughput(bot: BotProcess, users: list[SimUser], script: list[Step], 
         "wall_s": round(phase.wall, 2),
         "updates_per_s": round(updates / phase.wall, 1),
         "latency_ms": summary_ms(latencies),
+        "internal_errors": sum(u.internal_errors for u in users),
         "failures": len(failures),
         "first_failures": failures[:3],
         "confirmed_seen": sum(u.confirmed for u in users),
@@ -291,6 +292,7 @@ async def latency(
         "max_lateness_ms": round(1000 * max(lateness, default=0.0), 1),
         "latency_ms": summary_ms(from_send),
         "latency_from_schedule_ms": summary_ms(from_schedule),
+        "internal_errors": sum(u.internal_errors for u in users),
         "failures": len(failures),
         "first_failures": failures[:3],
         "confirmed_seen": sum(u.confirmed for u in users),
@@ -399,6 +401,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         confirmed_seen=1 + tp["confirmed_seen"] + lat["confirmed_seen"],
         updates_sent=pilot_updates + tp["updates"] + lat["sent"],
     )
+    results["verification"]["updates_answered_internal_error"] = tp["internal_errors"] + lat["internal_errors"]
     return results
 
 
@@ -413,6 +416,7 @@ def judge(results: dict[str, Any]) -> dict[str, bool]:
         "confirmed_actions_equal_confirmations_seen": ver["confirmed_ok"],
         "processed_updates_ge_updates_sent": ver["processed_ok"],
         "no_failed_user": no_failures,
+        "no_internal_error": all(r["formabot"]["internal_errors"] == 0 for r in (tp, lat)),
         "bots_stopped_cleanly": all(p["stopped_cleanly"] for p in results["processes"].values()),
     }
 
@@ -449,6 +453,7 @@ def table(report: dict[str, Any]) -> str:
         f"{e['latency_ms']['p50']}/{e['latency_ms']['p99']}")
     row("  bot CPU (% of one core)", f["bot_cpu_percent"], e["bot_cpu_percent"])
     row("  harness CPU (fake API + users)", f["harness_cpu_percent"], e["harness_cpu_percent"])
+    row("  internal errors (update retried)", f["internal_errors"], e["internal_errors"])
     row("  failed users", f["failures"], e["failures"])
     f, e = lat["formabot"], lat["echo"]
     lines.append(f"latency (open loop, {p['rate']:g} updates/s scheduled)")
@@ -464,13 +469,15 @@ def table(report: dict[str, Any]) -> str:
     row("  achieved updates / s", f["achieved_rate"], e["achieved_rate"])
     row("  bot CPU (% of one core)", f["bot_cpu_percent"], e["bot_cpu_percent"])
     row("  harness CPU (fake API + users)", f["harness_cpu_percent"], e["harness_cpu_percent"])
+    row("  internal errors (update retried)", f["internal_errors"], e["internal_errors"])
     row("  failed users", f["failures"], e["failures"])
     lines += [
         "every answer committed before its reply (formabot's SQLite file, read after it stopped)",
         f"  confirmed actions {ver['confirmed_actions_in_db']} == users who saw the confirmation "
         f"{ver['users_who_saw_confirmation']}  {verdict(v['confirmed_actions_equal_confirmations_seen'])}",
         f"  processed update ids {ver['processed_update_ids']} ≥ updates sent {ver['updates_sent']}  "
-        f"{verdict(v['processed_updates_ge_updates_sent'])}",
+        f"{verdict(v['processed_updates_ge_updates_sent'])} ({ver['updates_answered_internal_error']} of them were "
+        "answered with formabot's internal-error message, rolled back, and sent again)",
     ]
     for name, proc in r["processes"].items():
         lines.append(f"{name}: stopped cleanly {proc['stopped_cleanly']} (exit {proc['exit_code']}), "

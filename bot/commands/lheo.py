@@ -75,12 +75,14 @@ def make_progress(stream: TextIO | None = None) -> Progress:
 # --- cores ---------------------------------------------------------------------------------------
 
 
-async def _actions_of(uow: Any, statuses: tuple[Status, ...]) -> AsyncIterator[Action]:
-    repository = uow.all_actions()
+async def _actions_of(uow_factory: UowFactory, statuses: tuple[Status, ...]) -> AsyncIterator[Action]:
+    """Every action of ``statuses``, one page per short transaction: on SQLite a transaction holds
+    the write lock, and an export of a whole region must not stop the bot for its duration."""
     for status in statuses:
         offset = 0
         while True:
-            page = await repository.list(status, offset=offset, limit=PAGE)
+            async with uow_factory() as uow:
+                page = await uow.all_actions().list(status, offset=offset, limit=PAGE)
             for action in page:
                 yield action
             if len(page) < PAGE:
@@ -96,21 +98,21 @@ async def export_actions(
     statuses = (Status.PUBLISHED,) if scope == "public" else (Status.PUBLISHED, Status.ARCHIVED)
     organisations: dict[int, Organisation] = {}
     export = AtomicLheoExport(out, now=now, progress=progress)
-    async with uow_factory() as uow:
-        with export as writer:
-            async for action in _actions_of(uow, statuses):
-                if not in_scope(action, scope, today):
-                    continue
-                organisation = organisations.get(action.organisation_id)
-                if organisation is None:
+    with export as writer:
+        async for action in _actions_of(uow_factory, statuses):
+            if not in_scope(action, scope, today):
+                continue
+            organisation = organisations.get(action.organisation_id)
+            if organisation is None:
+                async with uow_factory() as uow:
                     organisation = await uow.organisations.get(action.organisation_id)
-                    if organisation is None:
-                        raise LheoError(
-                            f"Action {action.reference} : organisation {action.organisation_id} "
-                            "introuvable."
-                        )
-                    organisations[action.organisation_id] = organisation
-                writer.write(action, organisation)
+                if organisation is None:
+                    raise LheoError(
+                        f"Action {action.reference} : organisation {action.organisation_id} "
+                        "introuvable."
+                    )
+                organisations[action.organisation_id] = organisation
+            writer.write(action, organisation)
     return export.report
 
 

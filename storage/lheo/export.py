@@ -27,7 +27,7 @@ from typing import IO, Any, Literal
 
 from lxml import etree
 
-from domain.catalogue import ACTION_FIELDS, SESSION_FIELDS, FieldSpec
+from domain.catalogue import ACTION_FIELDS, SESSION_FIELDS, FieldSpec, Kind
 from domain.models import Action, Document, Organisation, Session
 from domain.values import Address, Contact
 from storage.lheo.errors import LheoExportError, ValidationIssue
@@ -37,7 +37,10 @@ Scope = Literal["public", "ofaa"]
 Output = IO[bytes] | str | os.PathLike[str]
 
 # Catalogue fields without an LHEO element: ``extras/<info>`` → ``<extra info="<info>">``.
-ACTION_EXTRAS: tuple[FieldSpec, ...] = tuple(f for f in ACTION_FIELDS if f.lheo.startswith("extras/"))
+# The justification document is for the Carif-Oref only: it never leaves in a public export.
+ACTION_EXTRAS: tuple[FieldSpec, ...] = tuple(
+    f for f in ACTION_FIELDS if f.lheo.startswith("extras/") and f.kind is not Kind.DOCUMENT
+)
 SESSION_EXTRAS: tuple[FieldSpec, ...] = tuple(
     f for f in SESSION_FIELDS if f.lheo.startswith("extras/")
 )

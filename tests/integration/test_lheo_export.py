@@ -159,7 +159,7 @@ def test_extras_carry_what_lheo_has_no_element_for() -> None:
         "semestre-debut": "S1 2027", "reference-ofaa": "OF-777",
     }
     assert _extras(action_of("FB-000002")) == {
-        "reference-convention": "CONV-2027-0042", "justificatif": "convention.pdf",
+        "reference-convention": "CONV-2027-0042",  # the justification document stays private
     }
     assert action_of("FB-000003").find("l:extras", NS) is None
     session = action_of("FB-000001").find("l:session", NS)
