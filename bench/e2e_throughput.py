@@ -344,9 +344,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 "FORMABOT_CHAT_RATE": CHAT_RATE,
                 "FORMABOT_EXPORT_DIR": str(workdir / "exports"),
             })
-            formabot = await start_bot(
-                "formabot", [str(VENV_BIN / "formabot"), "run"], formabot_env, formabot_api, workdir
-            )
+            formabot_argv = args.formabot_cmd.split() if args.formabot_cmd else [str(VENV_BIN / "formabot"), "run"]
+            formabot = await start_bot("formabot", formabot_argv, formabot_env, formabot_api, workdir)
             bots.append(formabot)
             echo = await start_bot(
                 "echo", [sys.executable, str(ROOT / "bench" / "echo_bot.py")], bot_env(echo_api, {}),
@@ -502,6 +501,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20.0, help="latency: seconds of scheduled sends")
     parser.add_argument("--reply-timeout", type=float, default=120.0, help="seconds before a user gives up")
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout instead of the table")
+    parser.add_argument("--formabot-cmd", help="experiments only: another command line for the bot under test "
+                        "(default: .venv/bin/formabot run); it gets the same FORMABOT_* environment")
+    parser.add_argument("--json-out", type=Path, help="also write the JSON document to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (database, logs)")
     args = parser.parse_args()
     if min(args.users, args.latency_users) < 1 or args.rate <= 0 or args.duration <= 0:
@@ -542,8 +544,11 @@ def main() -> int:
         "verdicts": verdicts,
         "total_wall_s": round(time.perf_counter() - started, 1),
     }
+    document = json.dumps(report, ensure_ascii=False, indent=2)
+    if args.json_out is not None:
+        args.json_out.write_text(document + "\n")
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        print(document)
     else:
         print(table(report))
         print(f"total wall time {report['total_wall_s']} s")

@@ -32,6 +32,7 @@ import asyncio
 import json
 import logging
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -242,6 +243,11 @@ async def main(args: argparse.Namespace) -> int:
     print(f"wall time to the last accepted message: {wall:.2f} s (run_forever returned after "
           f"{end - start:.2f} s)   ideal: {ideal:.2f} s   ratio: {ratio:.3f}")
     print(f"delivery report: {report}")
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"CPU: delivery process {own.ru_utime + own.ru_stime:.1f} s, fake server process "
+          f"{child.ru_utime + child.ru_stime:.1f} s (for {total} messages; 300/s needs the "
+          f"delivery process under {1000 / GLOBAL_PER_S:.1f} ms of CPU per message)")
     ok = stats["sent"] == total and sent_rows == total and stats["duplicates"] == 0
     ok = ok and ratio <= 1.15
     print("OK" if ok else "TARGET MISSED")

@@ -226,6 +226,9 @@ class OutboxDelivery:
         self._wake = asyncio.Event()
         self._progress = asyncio.Event()
         self._run: _Run | None = None
+        # One transaction of ours at a time: on SQLite, our claims and writes would otherwise wait
+        # for each other in SQLite's busy handler, which sleeps by steps of up to 100 ms.
+        self._db_lock = asyncio.Lock()
 
     # Public --------------------------------------------------------------------------------------
 
@@ -317,7 +320,7 @@ class OutboxDelivery:
     async def _claim(self, count: int) -> list[OutboxMessage]:
         if count <= 0:
             return []
-        async with self.uow_factory() as uow:
+        async with self._db_lock, self.uow_factory() as uow:
             claimed: list[OutboxMessage] = await uow.outbox.claim(
                 count, self.clock.now(), lease=self.lease
             )
@@ -474,7 +477,7 @@ class OutboxDelivery:
     async def _record(self, run: _Run, group: Sequence[_Outcome], *, renew: bool) -> None:
         for attempt in range(8):
             try:
-                async with self.uow_factory() as uow:
+                async with self._db_lock, self.uow_factory() as uow:
                     now = self.clock.now()
                     sent = [o.message.id for o in group if o.status == "sent"]
                     await _mark_sent_many(uow, sent, now)
@@ -522,7 +525,7 @@ class OutboxDelivery:
         """Messages claimed but not sent (stopping): claimable again at once."""
         ids = [m.id for m in messages]
         try:
-            async with self.uow_factory() as uow:
+            async with self._db_lock, self.uow_factory() as uow:
                 await _set_next_attempt(uow, ids, self.clock.now())
                 await uow.commit()
         except Exception:

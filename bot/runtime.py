@@ -9,6 +9,8 @@ import signal
 from urllib.parse import urlparse
 
 from bot.config import Settings
+from bot.delivery import OutboxDelivery
+from bot.jobs import background_jobs, make_delivery
 from bot.telegram_channel import COMMANDS, TelegramChannel, build_application
 from bot.wiring import Services, open_services
 
@@ -33,6 +35,7 @@ class BotRuntime:
         self.poll_timeout = poll_timeout
         self.services: Services | None = None
         self.channel: TelegramChannel | None = None
+        self.delivery: OutboxDelivery | None = None
         self._app: object = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
@@ -75,18 +78,22 @@ class BotRuntime:
                 bootstrap_retries=-1,
             )
             log.info("long polling started")
-        self._tasks += [asyncio.create_task(t) for t in self._background()]
-
-    def _background(self) -> list:  # type: ignore[type-arg]
-        """The jobs that run beside the updates (outbox delivery, the daily job)."""
-        from bot.jobs import background_jobs
-
-        assert self.services is not None
-        return background_jobs(self.settings, self.services, self._app, self._stop)
+        # Beside the updates: the outbox delivery, woken after each update (a confirmation may
+        # have queued notifications), and the daily job with its catch-up.
+        self.delivery = make_delivery(self.settings, self.services)
+        self.channel.after_update = self.delivery.wake
+        self._tasks += [
+            asyncio.create_task(job)
+            for job in background_jobs(self.settings, self.services, app, self._stop, self.delivery)
+        ]
 
     async def stop(self) -> None:
         self._stop.set()
-        for task in self._tasks:
+        if self.delivery is not None:
+            self.delivery.wake()
+        # The delivery stops by itself on the event (releasing what it holds); give it a moment.
+        _done, pending = await asyncio.wait(self._tasks, timeout=10) if self._tasks else (set(), set())
+        for task in pending:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         app = self._app

@@ -34,9 +34,12 @@ class PinnedDayClock:
         return self._start + timedelta(seconds=time.monotonic() - self._origin)
 
 
-def clock_for(settings: Settings) -> Clock:
-    """``FORMABOT_TODAY`` pins "today" everywhere (demos, tests); otherwise the real date in the zone."""
-    return PinnedDayClock(settings.today, settings.zone) if settings.today else SystemClock(settings.zone)
+def clock_for(settings: Settings, today: date | None = None) -> Clock:
+    """``today`` (a command's ``--today``) or ``FORMABOT_TODAY`` pins "today" everywhere (demos,
+    tests, replays); otherwise the real date in the zone. Every process of formabot takes its
+    clock here, so that the times they write (outbox due times…) agree with each other."""
+    day = today or settings.today
+    return PinnedDayClock(day, settings.zone) if day else SystemClock(settings.zone)
 
 
 @dataclass

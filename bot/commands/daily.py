@@ -35,10 +35,9 @@ def register(sub: Any) -> None:
 
 
 def make_clock(settings: Settings, today: date | None = None) -> Clock:
-    from domain.clock import FixedClock, SystemClock
+    from bot.wiring import clock_for
 
-    day = today or settings.today
-    return FixedClock(day) if day is not None else SystemClock(settings.zone)
+    return clock_for(settings, today)
 
 
 @contextlib.asynccontextmanager

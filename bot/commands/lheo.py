@@ -184,11 +184,12 @@ def validate_file(path: Path, progress: Progress | None = None) -> tuple[bool, l
 
 
 def _factory(settings: Settings) -> tuple[Any, UowFactory]:
+    from bot.wiring import clock_for
     from storage.database import create_engine
     from storage.uow import SqlUnitOfWorkFactory
 
     engine = create_engine(settings.database_url)
-    return engine, SqlUnitOfWorkFactory(engine)
+    return engine, SqlUnitOfWorkFactory(engine, clock_for(settings))
 
 
 def _today_now(settings: Settings) -> tuple[date, datetime]:

@@ -32,11 +32,9 @@ Operation = Callable[[UnitOfWork, Actor, datetime], Awaitable[Action]]
 
 
 def _clock(settings: Settings) -> Clock:
-    from domain.clock import FixedClock, SystemClock
+    from bot.wiring import clock_for
 
-    if settings.today is not None:
-        return FixedClock(settings.today)
-    return SystemClock(settings.zone)
+    return clock_for(settings)
 
 
 async def _in_transaction(settings: Settings, work: Callable[[Any, datetime], Awaitable[int]]) -> int:
