@@ -11,6 +11,7 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 
+from sqlalchemy.exc import DBAPIError
 from telegram import (
     BotCommand,
     CallbackQuery,
@@ -42,6 +43,7 @@ COMMANDS = (
     ("annuler", "Abandonner l'opération en cours"),
 )
 SEND_ATTEMPTS = 6
+STORE_PATIENCE = 600.0  # seconds an answer is kept pending while the database cannot store it
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -96,13 +98,44 @@ class TelegramChannel:
             if query is not None:
                 await self._answer(query, None)
             return
-        replies = await self.engine.handle(inc)
+        replies = await self._handle_until_stored(context.bot, inc, query)
+        if replies is None:
+            return
         log.info("update handled", extra={"update_id": update.update_id, "chat": inc.chat_id, "replies": len(replies)})
         if query is not None:
             alert = next((r.alert for r in replies if r.alert), None)
             await self._answer(query, alert)
         self.after_update()
         await self.send(context.bot, inc.chat_id, replies, edit=query.message if query else None)
+
+    async def _handle_until_stored(
+        self, bot: object, inc: Incoming, query: CallbackQuery | None
+    ) -> list[Reply] | None:
+        """The dialog step, retried while the database cannot store it (locked, disk full, down).
+
+        The user is told at once that the answer is not saved yet and waits; their next updates
+        wait behind this one (per-user ordering), other users go on. Nothing is pretended: the
+        usual reply comes only once the answer is committed. After ``STORE_PATIENCE`` seconds the
+        user is told to send it again.
+        """
+        delay, waited, told = 1.0, 0.0, False
+        while True:
+            try:
+                return await self.engine.handle(inc)
+            except (DBAPIError, OSError) as exc:
+                log.warning("cannot store an update, keeping it pending",
+                            extra={"chat": inc.chat_id, "error": exc.__class__.__name__, "waited": waited})
+                if not told:
+                    told = True
+                    if query is not None:
+                        await self._answer(query, None)
+                    await self._send_one(bot, inc.chat_id, Reply(text("storage_unavailable")))
+                if waited >= STORE_PATIENCE:
+                    await self._send_one(bot, inc.chat_id, Reply(text("storage_gave_up")))
+                    return None
+                await asyncio.sleep(delay)  # backoff before trying to store it again
+                waited += delay
+                delay = min(delay * 2, 30.0)
 
     async def _answer(self, query: CallbackQuery, alert: str | None) -> None:
         try:
@@ -165,6 +198,8 @@ class TelegramChannel:
                 if chat_id is not None:
                     await self.engine.mark_unreachable(chat_id)
                 return
+            except BadRequest:
+                raise  # a subclass of NetworkError in PTB, but final: retrying cannot help
             except (TimedOut, NetworkError) as exc:
                 if attempt == SEND_ATTEMPTS - 1:
                     raise

@@ -105,7 +105,12 @@ class SqlActionRepository(_Repository):
         if self.organisation_id is not None:
             return actions.c.organisation_id == self.organisation_id
         if self.funder is not None:
-            return actions.c.funder == self.funder.value
+            # A validator sees what was proposed to the funder, never an organisation's work in
+            # progress (a draft, or an action sent back to it for correction).
+            return and_(
+                actions.c.funder == self.funder.value,
+                actions.c.status.not_in((Status.DRAFT.value, Status.RETURNED.value)),
+            )
         return true()
 
     async def _load(self, where: ColumnElement[bool], *, order: bool = False,

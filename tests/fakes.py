@@ -40,7 +40,10 @@ class _Actions:
     def _visible(self, action: Action) -> bool:
         if self.organisation_id is not None and action.organisation_id != self.organisation_id:
             return False
-        return self.funder is None or action.funder is self.funder
+        if self.funder is None:
+            return True
+        # As in storage: a validator never sees an organisation's work in progress.
+        return action.funder is self.funder and action.status not in (Status.DRAFT, Status.RETURNED)
 
     async def get(self, action_id: int) -> Action | None:
         a = self.uow.data.actions.get(action_id)

@@ -38,16 +38,18 @@ class BotProcess:
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FORMABOT_")}
-        env.update({
-            "FORMABOT_TELEGRAM_TOKEN": self.api.token,
-            "FORMABOT_TELEGRAM_API_URL": self.api.base_url,
-            "FORMABOT_DATABASE_URL": f"sqlite+aiosqlite:///{self.db}",
-            "FORMABOT_TODAY": TODAY.isoformat(),
-            "FORMABOT_CHAT_RATE": "1000",
-            "FORMABOT_EXPORT_DIR": str(self.db.parent / "exports"),
-            "PYTHONPATH": str(REPO_ROOT),
-            "PYTHONDONTWRITEBYTECODE": "1",
-        })
+        env.update(
+            {
+                "FORMABOT_TELEGRAM_TOKEN": self.api.token,
+                "FORMABOT_TELEGRAM_API_URL": self.api.base_url,
+                "FORMABOT_DATABASE_URL": f"sqlite+aiosqlite:///{self.db}",
+                "FORMABOT_TODAY": TODAY.isoformat(),
+                "FORMABOT_CHAT_RATE": "1000",
+                "FORMABOT_EXPORT_DIR": str(self.db.parent / "exports"),
+                "PYTHONPATH": str(REPO_ROOT),
+                "PYTHONDONTWRITEBYTECODE": "1",
+            }
+        )
         env.update(self.extra_env)
         return env
 
@@ -69,8 +71,11 @@ class BotProcess:
                 stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
             )  # fmt: skip
         self.starts += 1
-        polling = asyncio.ensure_future(self.api.wait_until(
-            lambda: len(self.api.requests_for("getUpdates")) > polls_before, timeout))
+        polling = asyncio.ensure_future(
+            self.api.wait_until(
+                lambda: len(self.api.requests_for("getUpdates")) > polls_before, timeout
+            )
+        )
         exited = asyncio.ensure_future(self.process.wait())
         try:
             await asyncio.wait({polling, exited}, return_when=asyncio.FIRST_COMPLETED)
@@ -81,9 +86,12 @@ class BotProcess:
                     await task
         if self.process.returncode is not None:
             raise AssertionError(
-                f"formabot run exited with {self.process.returncode} before polling:\n{self.log_tail()}")
+                f"formabot run exited with {self.process.returncode} before polling:\n{self.log_tail()}"
+            )
         if len(self.api.requests_for("getUpdates")) <= polls_before:
-            raise AssertionError(f"formabot run did not poll within {timeout} s:\n{self.log_tail()}")
+            raise AssertionError(
+                f"formabot run did not poll within {timeout} s:\n{self.log_tail()}"
+            )
         elapsed = time.monotonic() - began
         self.start_times.append(elapsed)
         return elapsed

@@ -69,7 +69,9 @@ def kill_plan(rng: random.Random) -> dict[tuple[int, str], Point]:
         if phase == 0:
             plan[(n, "before")] = Point.BEFORE_SEND
         else:
-            plan[(n, "after")] = rng.choice([Point.SENT, Point.TAKEN, Point.REPLYING, Point.AFTER_REPLY])
+            plan[(n, "after")] = rng.choice(
+                [Point.SENT, Point.TAKEN, Point.REPLYING, Point.AFTER_REPLY]
+            )
     return plan
 
 
@@ -122,14 +124,28 @@ def next_input(screen: ChatMessage) -> Input | None:
         where = f"session {session} · {spec.key}" if session else spec.key
         if spec.kind is Kind.MULTI_CHOICE:
             first = spec.choices[0]
-            box = next((t for t in labels if t.startswith("☐ ") and first.label.startswith(t[2:].rstrip("…"))), None)
+            box = next(
+                (
+                    t
+                    for t in labels
+                    if t.startswith("☐ ") and first.label.startswith(t[2:].rstrip("…"))
+                ),
+                None,
+            )
             if box is not None:
                 return Input(f"tick {where}", button=box)
             [validate] = [t for t in labels if t.startswith("✅ Valider")]  # « ✅ Valider (1) »
-            return Input(f"validate {where}", button=validate, spec=spec, session=session,
-                         expected=spec.parse(first.code))
+            return Input(
+                f"validate {where}",
+                button=validate,
+                spec=spec,
+                session=session,
+                expected=spec.parse(first.code),
+            )
         raw = SESSION_OVERRIDES.get(session or 0, {}).get(spec.key, VALID_SAMPLES[spec.key])
-        return Input(f"answer {where}", text=raw, spec=spec, session=session, expected=spec.parse(raw))
+        return Input(
+            f"answer {where}", text=raw, spec=spec, session=session, expected=spec.parse(raw)
+        )
     if "✅ Oui, je confirme" in labels:
         return Input("confirm: yes", button="✅ Oui, je confirme")
     if "✅ Confirmer (valider la proposition)" in labels:
@@ -150,7 +166,11 @@ def next_input(screen: ChatMessage) -> Input | None:
 
 
 def _same(a: Input | None, b: Input | None) -> bool:
-    return a is not None and b is not None and (a.description, a.text, a.button) == (b.description, b.text, b.button)
+    return (
+        a is not None
+        and b is not None
+        and (a.description, a.text, a.button) == (b.description, b.text, b.button)
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -166,7 +186,9 @@ def _plain(value: Any) -> Any:
 class CrashingUser:
     """The scripted user, and the process it kills: it only moves on from what the bot shows."""
 
-    def __init__(self, api: FakeBotApi, user: FakeUser, bot: BotProcess, plan: dict[tuple[int, str], Point]) -> None:
+    def __init__(
+        self, api: FakeBotApi, user: FakeUser, bot: BotProcess, plan: dict[tuple[int, str], Point]
+    ) -> None:
         self.api = api
         self.user = user
         self.bot = bot
@@ -177,7 +199,9 @@ class CrashingUser:
         self.figures = Figures()
 
     async def wait_screen(self) -> ChatMessage:
-        self.screen = await self.user.wait_for(lambda m: bool(m.buttons), REPLY_TIMEOUT, what="screen")
+        self.screen = await self.user.wait_for(
+            lambda m: bool(m.buttons), REPLY_TIMEOUT, what="screen"
+        )
         return self.screen
 
     async def crash(self, point: Point) -> None:
@@ -189,14 +213,16 @@ class CrashingUser:
         self.figures.restarts.append(await self.bot.start())
         self.user.skip_replies()
         await self.user.send_command("/aide")
-        aide = await self.user.wait_for(lambda m: m.text.startswith("Aide ·"), REPLY_TIMEOUT, what="help")
+        aide = await self.user.wait_for(
+            lambda m: m.text.startswith("Aide ·"), REPLY_TIMEOUT, what="help"
+        )
         await self.wait_screen()
         self.figures.crash_cycles.append(time.monotonic() - began)
         pending, self.pending = self.pending, None
         if pending is None:
             return
         aide_index = next(i for i, m in enumerate(self.user.messages) if m is aide)
-        between = self.user.messages[pending.transcript_start:aide_index]
+        between = self.user.messages[pending.transcript_start : aide_index]
         if any(m.from_bot and m.buttons for m in between):
             pending.acknowledged = True  # the reply came (before the kill, or redelivered after it)
         else:
@@ -237,15 +263,22 @@ class CrashingUser:
             if point is Point.SENT:
                 await self.crash(point)
             elif point is Point.TAKEN:
-                await self.api.wait_until(lambda q=in_queue: not any(_is(u, q) for u in self.api.pending_updates),
-                                          REPLY_TIMEOUT)
+                await self.api.wait_until(
+                    lambda q=in_queue: not any(_is(u, q) for u in self.api.pending_updates),
+                    REPLY_TIMEOUT,
+                )
                 await self.crash(point)
             elif point is Point.REPLYING:
-                await self.api.wait_until(lambda start=requests_before: any(
-                    r.method.lower() in REPLY_METHODS for r in self.api.requests[start:]), REPLY_TIMEOUT)
+                await self.api.wait_until(
+                    lambda start=requests_before: any(
+                        r.method.lower() in REPLY_METHODS for r in self.api.requests[start:]
+                    ),
+                    REPLY_TIMEOUT,
+                )
                 await self.crash(point)
             else:
-                await self.wait_screen()
+                screen = await self.wait_screen()
+                assert "⚠" not in screen.text, screen  # every answer of the script is valid
                 step.acknowledged = True
                 self.pending = None
                 if point is Point.AFTER_REPLY:
@@ -253,7 +286,9 @@ class CrashingUser:
             n += 1
         self.figures.inputs = n
         assert not any(  # the bot never failed nor showed an outdated screen
-            "Un incident m'empêche" in m.text or "plus valable" in m.text for m in self.user.bot_messages)
+            "Un incident m'empêche" in m.text or "plus valable" in m.text
+            for m in self.user.bot_messages
+        )
 
 
 def _is(update: dict[str, Any], queued: tuple[str, Any]) -> bool:
@@ -275,12 +310,13 @@ async def _stored_actions(database_url: str) -> list[Action]:
 
 def _write_report(data: dict[str, Any]) -> None:
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    (REPORT.parent / ".gitignore").write_text("*\n")  # figures of a run, never committed
     REPORT.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 @pytest.mark.slow
-async def test_fifty_sigkills_during_a_region_action_lose_no_acknowledged_answer(tmp_path: Path) -> None:
+async def test_fifty_sigkills_during_a_region_action_lose_no_acknowledged_answer(
+    tmp_path: Path,
+) -> None:
     began = time.monotonic()
     db = tmp_path / "bot.db"
     async with FakeBotApi() as api:
@@ -297,7 +333,9 @@ async def test_fifty_sigkills_during_a_region_action_lose_no_acknowledged_answer
             assert bot.kills == KILLS, (bot.kills, claire.figures.kills)
         finally:
             exit_code = await bot.stop()
-        assert exit_code == 0, f"formabot run did not stop cleanly on SIGTERM ({exit_code}):\n{bot.log_tail()}"
+        assert exit_code == 0, (
+            f"formabot run did not stop cleanly on SIGTERM ({exit_code}):\n{bot.log_tail()}"
+        )
 
     [action] = await _stored_actions(settings.database_url)
     figures = claire.figures
@@ -309,7 +347,9 @@ async def test_fifty_sigkills_during_a_region_action_lose_no_acknowledged_answer
         record: Any = action if answer.session is None else action.sessions[answer.session - 1]
         stored = record.get(answer.spec.key)
         if _plain(stored) != _plain(answer.expected):
-            figures.lost.append(f"{answer.description}: stored {stored!r}, answered {answer.expected!r}")
+            figures.lost.append(
+                f"{answer.description}: stored {stored!r}, answered {answer.expected!r}"
+            )
     with sqlite3.connect(db) as con:
         integrity = con.execute("PRAGMA integrity_check").fetchall()
 

@@ -68,13 +68,19 @@ async def test_funder_and_staff_scopes(
     uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int]
 ) -> None:
     a, b = org_ids
-    pe = await _add(uow_factory, a, Funder.POLE_EMPLOI)
+    pe = await _add(uow_factory, a, Funder.POLE_EMPLOI, status=Status.SUBMITTED)
     agefiph = await _add(uow_factory, b, Funder.AGEFIPH)
-    assert pe.id is not None and agefiph.id is not None
+    pe_draft = await _add(uow_factory, a, Funder.POLE_EMPLOI)
+    pe_returned = await _add(uow_factory, a, Funder.POLE_EMPLOI, status=Status.RETURNED)
+    assert pe.id is not None and agefiph.id is not None and pe_draft.id is not None
     async with uow_factory() as uow:
         validators = uow.actions_for_funder(Funder.POLE_EMPLOI)
         assert [x.id for x in await validators.list()] == [pe.id]
         assert await validators.get(agefiph.id) is None
+        # The organisation's work in progress is not the validator's to see.
+        assert await validators.get(pe_draft.id) is None
+        assert await validators.get(pe_returned.id or 0) is None
+        assert await validators.counts() == {Status.SUBMITTED: 1}
         loaded = await validators.get(pe.id)
         assert loaded is not None
         loaded.status = Status.APPROVED
@@ -86,8 +92,8 @@ async def test_funder_and_staff_scopes(
         with pytest.raises(PermissionError):
             await validators.add(make_valid_action(Funder.POLE_EMPLOI, organisation_id=a))
         staff = uow.all_actions()
-        assert {x.id for x in await staff.list()} == {pe.id, agefiph.id}
-        assert await staff.counts() == {Status.APPROVED: 1, Status.DRAFT: 1}
+        assert {x.id for x in await staff.list()} == {pe.id, agefiph.id, pe_draft.id, pe_returned.id}
+        assert await staff.counts() == {Status.APPROVED: 1, Status.DRAFT: 2, Status.RETURNED: 1}
         assert [x.id for x in await staff.list(Status.APPROVED)] == [pe.id]
         await uow.commit()
 

@@ -1,0 +1,38 @@
+"""Database locked: the user is told the answer is pending (not pretended saved), then it is stored."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.e2e.support import Player, new_link_code, running_bot, settings_for
+from tests.fakebotapi import FakeBotApi
+
+
+async def test_locked_database_keeps_the_answer_pending_then_stores_it(tmp_path: Path) -> None:
+    async with FakeBotApi() as api:
+        db = tmp_path / "bot.db"
+        settings = settings_for(api, db)
+        _, code = await new_link_code(settings)
+        async with running_bot(settings):
+            claire = Player(api.user(1001, "Claire"))
+            await claire.command("start", code)
+            await claire.press("➕ Créer une action")
+            await claire.press("Région")
+            # Another program takes the database's write lock and keeps it.
+            blocker = sqlite3.connect(db, isolation_level=None)
+            blocker.execute("BEGIN EXCLUSIVE")
+            try:
+                claire.user.skip_replies()
+                await claire.user.send_text("Soudeur TIG")
+                pending = await claire.user.wait_for(lambda m: "gardée en attente" in m.text, timeout=30)
+                assert "Objectif" not in pending.text
+            finally:
+                blocker.execute("ROLLBACK")
+                blocker.close()
+            # Once the database is back, the answer is stored and the next question comes.
+            await claire.user.wait_for(lambda m: "Objectif de la formation *" in m.text, timeout=60)
+            await claire.command("aide")
+            assert claire.current_field().key == "objectif"
+            await claire.press("⬅ Retour")
+            assert "Réponse actuelle : Soudeur TIG" in claire.text
