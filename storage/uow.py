@@ -17,6 +17,8 @@ transaction. The unit of work can be used again after ``commit`` (a new transact
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -97,6 +99,23 @@ def _daily_lock_key(name: str) -> int:
     return 0x466F726D00000000 + zlib.crc32(name.encode())  # "Form" + crc32 of the job name
 
 
+# SQLite has one writer at a time and every unit of work takes the write lock (BEGIN IMMEDIATE).
+# Within one process, units of work queue on an asyncio lock instead of in SQLite's busy handler,
+# which sleeps by steps of up to 100 ms: under load that sleeping, not the work, made the latency.
+# Other processes on the same file still meet in SQLite's busy timeout.
+_WRITER_LOCKS: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
+WRITER_WAIT = 60.0  # seconds; beyond, the caller gets TimeoutError (the chat keeps the answer pending)
+
+
+def writer_lock(engine: AsyncEngine) -> asyncio.Lock | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    lock = _WRITER_LOCKS.get(engine)
+    if lock is None:
+        lock = _WRITER_LOCKS[engine] = asyncio.Lock()
+    return lock
+
+
 class SqlUnitOfWork:
     def __init__(
         self, engine: AsyncEngine, clock: Clock | None = None, actor_user_id: int | None = None
@@ -105,6 +124,7 @@ class SqlUnitOfWork:
         self.clock: Clock = clock or UtcClock()
         self.actor_user_id = actor_user_id
         self._connection: AsyncConnection | None = None
+        self._writer: asyncio.Lock | None = None
         self._events: list[Event] = []
         self.organisations = SqlOrganisationRepository(self)
         self.conversations = SqlConversationRepository(self)
@@ -126,8 +146,24 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         if self._connection is not None:
             raise RuntimeError("a unit of work is entered once")
-        self._connection = await self._engine.connect()
+        self._writer = writer_lock(self._engine)
+        if self._writer is not None:
+            try:
+                await asyncio.wait_for(self._writer.acquire(), WRITER_WAIT)
+            except TimeoutError:
+                self._writer = None
+                raise
+        try:
+            self._connection = await self._engine.connect()
+        except BaseException:
+            self._release_writer()
+            raise
         return self
+
+    def _release_writer(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.release()
 
     async def __aexit__(
         self,
@@ -137,13 +173,16 @@ class SqlUnitOfWork:
     ) -> None:
         connection, self._connection = self._connection, None
         self._events.clear()
-        if connection is None:
-            return
         try:
-            if connection.in_transaction():
-                await connection.rollback()
+            if connection is None:
+                return
+            try:
+                if connection.in_transaction():
+                    await connection.rollback()
+            finally:
+                await connection.close()
         finally:
-            await connection.close()
+            self._release_writer()
 
     async def commit(self) -> None:
         """Write the queued events (audit + outbox), then commit everything at once."""

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
 from tests.e2e.support import Player, new_link_code, running_bot, settings_for
 from tests.fakebotapi import FakeBotApi
+
+
+def _lock(db: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(db, isolation_level=None, timeout=30, check_same_thread=False)
+    connection.execute("BEGIN EXCLUSIVE")
+    return connection
+
+
+def _unlock(connection: sqlite3.Connection) -> None:
+    connection.execute("ROLLBACK")
+    connection.close()
 
 
 async def test_locked_database_keeps_the_answer_pending_then_stores_it(tmp_path: Path) -> None:
@@ -19,17 +31,16 @@ async def test_locked_database_keeps_the_answer_pending_then_stores_it(tmp_path:
             await claire.command("start", code)
             await claire.press("➕ Créer une action")
             await claire.press("Région")
-            # Another program takes the database's write lock and keeps it.
-            blocker = sqlite3.connect(db, isolation_level=None)
-            blocker.execute("BEGIN EXCLUSIVE")
+            # Another program takes the database's write lock and keeps it (in a thread: a blocking
+            # call here would stop the bot's event loop, which shares this process).
+            blocker = await asyncio.to_thread(_lock, db)
             try:
                 claire.user.skip_replies()
                 await claire.user.send_text("Soudeur TIG")
                 pending = await claire.user.wait_for(lambda m: "gardée en attente" in m.text, timeout=30)
                 assert "Objectif" not in pending.text
             finally:
-                blocker.execute("ROLLBACK")
-                blocker.close()
+                await asyncio.to_thread(_unlock, blocker)
             # Once the database is back, the answer is stored and the next question comes.
             await claire.user.wait_for(lambda m: "Objectif de la formation *" in m.text, timeout=60)
             await claire.command("aide")
