@@ -7,8 +7,9 @@ Two subprocesses, each long-polling its own fake Telegram Bot API (``tests.fakeb
 on loopback from this process, which also plays the users):
 
 - ``formabot run`` on a temporary SQLite file, with ``FORMABOT_TODAY=2026-12-01`` and
-  ``FORMABOT_CHAT_RATE=1000``: Telegram's per-chat pacing (one message per second per chat) is
-  switched off, because the echo bot has none and the fake enforces none;
+  ``FORMABOT_CHAT_RATE=1000`` and ``FORMABOT_GLOBAL_RATE=1000``: Telegram's pacing (one message per
+  second per chat, 30 per second overall) is switched off, because the echo bot has none and the
+  fake enforces none;
 - ``bench/echo_bot.py``, a bare python-telegram-bot echo bot: the ceiling.
 
 A pilot user first goes through a whole action with the e2e ``Player`` (which reads every question),
@@ -342,6 +343,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 "FORMABOT_DATABASE_URL": database_url,
                 "FORMABOT_TODAY": TODAY,
                 "FORMABOT_CHAT_RATE": CHAT_RATE,
+                "FORMABOT_GLOBAL_RATE": CHAT_RATE,
                 "FORMABOT_EXPORT_DIR": str(workdir / "exports"),
             })
             formabot_argv = args.formabot_cmd.split() if args.formabot_cmd else [str(VENV_BIN / "formabot"), "run"]
@@ -433,8 +435,9 @@ def table(report: dict[str, Any]) -> str:
         f"load average {m['loadavg_start']} at start, {m['loadavg_end']} at the end",
         f"parameters: throughput {p['users']} users × {r['script_updates_per_action']} updates (one full "
         f"action each); latency {p['rate']:g} updates/s over {p['latency_users']} users for {p['duration_s']:g} s",
-        f"FORMABOT_CHAT_RATE={CHAT_RATE}: formabot's per-chat pacing (Telegram: 1 message/s per chat) is "
-        "switched off, because the echo bot has none and the fake enforces none.",
+        f"FORMABOT_CHAT_RATE={CHAT_RATE}, FORMABOT_GLOBAL_RATE={CHAT_RATE}: formabot's pacing (Telegram: "
+        "1 message/s per chat, 30/s overall) is switched off, because the echo bot has none and the "
+        "fake enforces none.",
         "",
         f"{'':38}{'formabot':>12}{'echo bot':>12}",
     ]
@@ -537,7 +540,8 @@ def main() -> int:
             "rate": args.rate,
             "latency_users": args.latency_users,
             "duration_s": args.duration,
-            "formabot_env": {"FORMABOT_TODAY": TODAY, "FORMABOT_CHAT_RATE": CHAT_RATE},
+            "formabot_env": {"FORMABOT_TODAY": TODAY, "FORMABOT_CHAT_RATE": CHAT_RATE,
+                             "FORMABOT_GLOBAL_RATE": CHAT_RATE},
             "chat_rate_note": "Telegram's per-chat pacing switched off: the echo bot has none and the fake enforces none",
         },
         "results": results,

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     export_dir: Path = Path("exports")
     daily_time: time = time(6, 0)
     chat_rate: float = Field(default=1.0, gt=0)  # messages per second per chat (Telegram: 1)
+    global_rate: float = Field(default=30.0, gt=0)  # API calls per second overall (Telegram: 30)
     webhook_secret: str | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443

@@ -51,6 +51,7 @@ class BotRuntime:
             self.services.dialogs,
             rate_limiter=self.rate_limiter,
             chat_rate=self.settings.chat_rate,
+            global_rate=self.settings.global_rate,
         )
         self._app = app
         await app.initialize()

@@ -215,6 +215,7 @@ def build_application(
     *,
     rate_limiter: bool = True,
     chat_rate: float = 1.0,
+    global_rate: float = 30.0,
 ) -> tuple[Application, TelegramChannel]:  # type: ignore[type-arg]
     """The PTB application: per-user ordering, rate limiting, one handler for every update."""
     file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
@@ -226,7 +227,7 @@ def build_application(
         .concurrent_updates(PerUserUpdateProcessor(256))
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=global_rate, max_retries=3))
     app = builder.post_init(_register_commands).build()
     channel = TelegramChannel(engine, per_chat_rate=chat_rate)
     app.add_handler(TypeHandler(Update, channel.on_update))
