@@ -44,6 +44,7 @@ class Context:
     reminder_days: Sequence[int] = (30, 7, 1)
     out: list[Reply] = field(default_factory=list)  # messages shown before the next screen
     organisation_id: int | None = None
+    _organisation: Organisation | None = None
 
     def say(self, text: str) -> None:
         self.out.append(Reply(text))
@@ -54,10 +55,17 @@ class Context:
             raise PermissionError("no organisation selected")
         return self.uow.actions_for_organisation(self.organisation_id)
 
+    def forget_organisation(self) -> None:
+        """After the fiche was changed in this input: read it again."""
+        self._organisation = None
+
     async def organisation(self) -> Organisation:
+        """The user's organisation, read once per input (screens ask for it several times)."""
         if self.organisation_id is None:
             raise PermissionError("no organisation selected")
-        org = await self.uow.organisations.get(self.organisation_id)
-        if org is None:
-            raise PermissionError("unknown organisation")
-        return org
+        if self._organisation is None or self._organisation.id != self.organisation_id:
+            org = await self.uow.organisations.get(self.organisation_id)
+            if org is None:
+                raise PermissionError("unknown organisation")
+            self._organisation = org
+        return self._organisation.model_copy(deep=True)

@@ -22,7 +22,7 @@ from typing import Any
 from jinja2 import TemplateNotFound
 
 from dialogs.io import Button, Reply
-from dialogs.render import render, text_env
+from dialogs.render import macros, render
 from domain.events import EventKind
 from domain.funders import Funder
 from domain.models import Status
@@ -39,7 +39,7 @@ def dates_button_payload(action_id: int) -> str:
 
 
 def _label(name: str) -> str:
-    module = text_env().get_template("notifications/labels.j2").make_module()
+    module = macros("notifications/labels.j2", html=False)
     return str(getattr(module, name)()).strip()
 
 

@@ -65,16 +65,21 @@ def render(template: str, **context: Any) -> str:
     return re.sub(r"\n{3,}", "\n\n", out).strip()
 
 
+@cache
+def macros(template: str, *, html: bool) -> Any:
+    """The macros of a template, built once (making a module renders the whole template)."""
+    env = html_env() if html else text_env()
+    return env.get_template(template).make_module()
+
+
 def label(name: str, **context: Any) -> str:
     """A button label: the macro ``name`` of ``buttons.j2``, plain text."""
-    module = text_env().get_template("buttons.j2").make_module()
-    return str(getattr(module, name)(**context)).strip()
+    return str(getattr(macros("buttons.j2", html=False), name)(**context)).strip()
 
 
 def text(name: str, **context: Any) -> str:
     """A short message: the macro ``name`` of ``texts.j2``, HTML."""
-    module = html_env().get_template("texts.j2").make_module()
-    return Markup(str(getattr(module, name)(**context)).strip())
+    return Markup(str(getattr(macros("texts.j2", html=True), name)(**context)).strip())
 
 
 def plain(message: str) -> str:

@@ -18,7 +18,7 @@ from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.operations import Actor, UnknownAction
 from dialogs.recap import general_groups, session_rows
-from dialogs.render import html_env, plain, render, split_message, text_env
+from dialogs.render import macros, plain, render, split_message
 from dialogs.router import SCREENS, Screen, screen
 from dialogs.state import DialogState
 from domain.errors import DomainError, StaleVersion
@@ -34,13 +34,13 @@ T = TypeVar("T")
 
 def blabel(name: str, /, **context: Any) -> str:
     """A button label: the macro ``name`` of ``backoffice_buttons.j2``, plain text."""
-    module = text_env().get_template("backoffice_buttons.j2").make_module()
+    module = macros("backoffice_buttons.j2", html=False)
     return str(getattr(module, name)(**context)).strip()
 
 
 def btext(name: str, /, **context: Any) -> str:
     """A short message: the macro ``name`` of ``backoffice_texts.j2``, HTML."""
-    module = html_env().get_template("backoffice_texts.j2").make_module()
+    module = macros("backoffice_texts.j2", html=True)
     return Markup(str(getattr(module, name)(**context)).strip())
 
 

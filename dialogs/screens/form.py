@@ -279,6 +279,7 @@ async def _advance(ctx: Context, st: DialogState) -> None:
     if form.kind == "organisation":
         org = form.organisation()
         await ctx.uow.organisations.save(org)
+        ctx.forget_organisation()
         _unpark(st)
         st.screen = "fiche"
         st.notice = text("fiche_saved")
