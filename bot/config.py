@@ -66,9 +66,12 @@ class Settings(BaseSettings):
     @field_validator("telegram_api_url")
     @classmethod
     def _url(cls, value: str) -> str:
+        """python-telegram-bot's ``base_url``: ``…/bot``, to which the token is appended. A server
+        address given without it (``http://127.0.0.1:8081``) gets it added."""
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
-        return value
+        value = value.rstrip("/")
+        return value if value.endswith("/bot") else value + "/bot"
 
     @field_validator("database_url")
     @classmethod

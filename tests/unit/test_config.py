@@ -1,0 +1,55 @@
+"""Configuration from FORMABOT_* variables."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("FORMABOT_"):
+            monkeypatch.delenv(name)
+
+
+def test_defaults() -> None:
+    s = load_settings()
+    assert s.database_url == "sqlite+aiosqlite:///formabot.db"
+    assert s.timezone == "Europe/Paris" and s.reminder_days == [30, 7, 1]
+    assert s.telegram_api_url == "https://api.telegram.org/bot" and s.admin_ids == [] and s.today is None
+
+
+def test_values_are_read_and_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORMABOT_ADMIN_IDS", "11, 22")
+    monkeypatch.setenv("FORMABOT_REMINDER_DAYS", "1,30,7,7")
+    monkeypatch.setenv("FORMABOT_TODAY", "2027-01-04")
+    monkeypatch.setenv("FORMABOT_TELEGRAM_API_URL", "http://127.0.0.1:8081/")
+    s = load_settings()
+    assert s.admin_ids == [11, 22] and s.reminder_days == [30, 7, 1]
+    assert s.today == date(2027, 1, 4)
+    assert s.telegram_api_url == "http://127.0.0.1:8081/bot"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("FORMABOT_TODAY", "2027-02-31"),
+        ("FORMABOT_ADMIN_IDS", "staff"),
+        ("FORMABOT_REMINDER_DAYS", "0"),
+        ("FORMABOT_TIMEZONE", "Mars/Olympus"),
+        ("FORMABOT_DATABASE_URL", "mysql://localhost/x"),
+        ("FORMABOT_TELEGRAM_API_URL", "ftp://x"),
+    ],
+)
+def test_a_bad_value_is_one_line_naming_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    message = str(err.value)
+    assert name in message and "\n" not in message
