@@ -77,9 +77,9 @@ class DialogEngine:
                 await uow.members.add(Membership(user_id=inc.user_id, role=Role.STAFF), chat_id=inc.chat_id)
             try:
                 replies = await self._step(ctx, st, inc)
-            except PermissionError:
-                # A screen of a role the user does not have (any more): nothing of this step is
-                # kept, the user is taken back to their home screen.
+            except (PermissionError, LookupError):
+                # A screen of a role the user does not have (any more), or a state that no longer
+                # holds together: nothing of this step is kept, the user is back at their home.
                 await uow.rollback()
                 if inc.update_id is not None:
                     await uow.mark_update_processed(inc.update_id)

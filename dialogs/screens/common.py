@@ -11,6 +11,14 @@ from domain.errors import StaleVersion
 from domain.models import Action
 
 
+def form_of(st: DialogState) -> FormState:
+    """The form in progress; none (a state from an older version, a restore…) is a LookupError,
+    which the engine answers by taking the user back to their home screen."""
+    if st.form is None:
+        raise LookupError("no form in progress")
+    return st.form
+
+
 async def save_working_copy(ctx: Context, st: DialogState) -> Action | None:
     """« Sauvegarder »: the working copy becomes the stored draft. None if someone saved first."""
     assert st.form is not None
@@ -28,6 +36,15 @@ async def save_working_copy(ctx: Context, st: DialogState) -> Action | None:
     st.form.draft = saved.model_dump(mode="json")
     st.form.dirty = False
     return saved
+
+
+async def save_and_leave(ctx: Context, st: DialogState) -> None:
+    """« 💾 Sauvegarder »: the draft is stored and the user is back at the menu (unless someone
+    saved the action in between: then they stay, with the reloaded version)."""
+    if await save_working_copy(ctx, st) is not None:
+        st.form = None
+        st.screen = "menu"
+        st.notice = text("saved")
 
 
 async def load_action(ctx: Context, action_id: int | None) -> Action | None:

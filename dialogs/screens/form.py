@@ -24,7 +24,7 @@ from dialogs.io import Reply
 from dialogs.keyboards import Keyboard, page_slice, pages
 from dialogs.render import label, plain, render, text
 from dialogs.router import Screen, screen
-from dialogs.screens.common import save_working_copy
+from dialogs.screens.common import form_of, save_and_leave
 from dialogs.state import DialogState, FormState
 from domain.catalogue import FieldSpec, Kind, Section
 from domain.errors import FieldError, Problem
@@ -52,7 +52,7 @@ class Question(Screen):
     help_topic = "question"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        form = _form(st)
+        form = form_of(st)
         spec = spec_of(form)
         value = current_value(form, spec)
         pos, total = position(form)
@@ -113,7 +113,7 @@ class Question(Screen):
             kb.grid([kb.button(s, "sm", s) for s in _semesters(ctx.clock.today())], 2)
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        form = _form(st)
+        form = form_of(st)
         spec = spec_of(form)
         try:
             if verb in ("y", "n") and spec.kind is Kind.YESNO:
@@ -147,10 +147,7 @@ class Question(Screen):
             elif verb == "back":
                 _back(st)
             elif verb == "save":
-                if await save_working_copy(ctx, st) is not None:
-                    st.form = None
-                    st.screen = "menu"
-                    st.notice = text("saved")
+                await save_and_leave(ctx, st)
             elif verb == "quit":
                 ask_quit(st)
             elif verb == "done":
@@ -163,7 +160,7 @@ class Question(Screen):
             ctx.say(text("unexpected_button"))
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
-        form = _form(st)
+        form = form_of(st)
         spec = spec_of(form)
         try:
             if substeps(spec):
@@ -176,7 +173,7 @@ class Question(Screen):
             st.error = plain(exc.message)
 
     async def on_document(self, ctx: Context, st: DialogState, document: Document) -> None:
-        form = _form(st)
+        form = form_of(st)
         spec = spec_of(form)
         if spec.kind is not Kind.DOCUMENT:
             st.error = text("document_not_expected")
@@ -186,11 +183,6 @@ class Question(Screen):
         except FieldError as exc:
             st.error = plain(exc.message)
 
-
-def _form(st: DialogState) -> FormState:
-    if st.form is None:
-        raise LookupError("no form in progress")
-    return st.form
 
 
 def _month_of(value: str | None) -> date | None:
@@ -214,7 +206,7 @@ def _default_month(form: FormState, today: date) -> date:
 
 
 async def _shortcut(ctx: Context, st: DialogState, spec: FieldSpec, index: int) -> None:
-    form = _form(st)
+    form = form_of(st)
     sc = spec.shortcuts[index]
     value = sc.value
     if sc.source:
@@ -227,7 +219,7 @@ async def _shortcut(ctx: Context, st: DialogState, spec: FieldSpec, index: int) 
 
 
 async def _skip(ctx: Context, st: DialogState, spec: FieldSpec) -> None:
-    form = _form(st)
+    form = form_of(st)
     steps = substeps(spec)
     if steps and steps[form.substep] in ("prenom", "telephone", "courriel"):
         whole = _apply_substep(form, spec, None)
@@ -241,7 +233,7 @@ async def _skip(ctx: Context, st: DialogState, spec: FieldSpec) -> None:
 
 
 def _back(st: DialogState) -> None:
-    form = _form(st)
+    form = form_of(st)
     if form.substep > 0:
         form.substep -= 1
         return
@@ -268,14 +260,14 @@ def _unpark(st: DialogState) -> None:
 
 
 async def _accept(ctx: Context, st: DialogState, value: Any) -> None:
-    form = _form(st)
+    form = form_of(st)
     set_value(form, spec_of(form), value)
     await _advance(ctx, st)
 
 
 async def _advance(ctx: Context, st: DialogState) -> None:
     """After an answer: the next question, or the end of the section and its checks."""
-    form = _form(st)
+    form = form_of(st)
     if form.kind == "organisation":
         org = form.organisation()
         await ctx.uow.organisations.save(org)
@@ -320,7 +312,7 @@ def _general_keys(form: FormState) -> tuple[FieldSpec, ...]:
 
 
 def start_session(st: DialogState, index: int) -> None:
-    form = _form(st)
+    form = form_of(st)
     action = form.action()
     form.section = Section.SESSION
     form.session_index = index
@@ -341,7 +333,7 @@ class Sessions(Screen):
     help_topic = "sessions"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        form = _form(st)
+        form = form_of(st)
         action = form.action()
         body = render(
             "sessions.j2",
@@ -361,7 +353,7 @@ class Sessions(Screen):
         return [Reply(body, kb.rows)]
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        form = _form(st)
+        form = form_of(st)
         action = form.action()
         if verb == "add":
             problems = general_blocks_sessions(action)
@@ -381,10 +373,7 @@ class Sessions(Screen):
         elif verb == "done" and action.sessions:
             st.screen = "recap"
         elif verb == "save":
-            if await save_working_copy(ctx, st) is not None:
-                st.form = None
-                st.screen = "menu"
-                st.notice = text("saved")
+            await save_and_leave(ctx, st)
         elif verb == "quit":
             ask_quit(st)
         else:
@@ -403,7 +392,7 @@ class QuitAsk(Screen):
     help_topic = "quit"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        form = _form(st)
+        form = form_of(st)
         action = form.action()
         kb.add(label("quit_yes"), "yes").add(label("quit_no"), "no")
         return [Reply(render("quit_ask.j2", new=action.id is None, dirty=form.dirty), kb.rows)]

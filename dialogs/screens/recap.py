@@ -11,20 +11,14 @@ from dialogs.keyboards import Keyboard
 from dialogs.recap import general_groups, recap_messages, recap_pdf, session_rows
 from dialogs.render import label, plain, render, text
 from dialogs.router import Screen, screen
-from dialogs.screens.common import save_working_copy
+from dialogs.screens.common import form_of, save_and_leave, save_working_copy
 from dialogs.screens.form import ask_quit, start_session
-from dialogs.state import DialogState, FormState
+from dialogs.state import DialogState
 from domain.catalogue import Section
 from domain.errors import ActionInvalid, DomainError
 from domain.events import Event
 from domain.lifecycle import confirm
 from domain.rules import validate_action
-
-
-def _form(st: DialogState) -> FormState:
-    if st.form is None:
-        raise LookupError("no form in progress")
-    return st.form
 
 
 async def _org_name(ctx: Context) -> str | None:
@@ -39,7 +33,7 @@ class Recap(Screen):
     help_topic = "recap"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        action = _form(st).action()
+        action = form_of(st).action()
         problems = validate_action(action, ctx.clock.today())
         parts = recap_messages(action, problems, organisation_name=await _org_name(ctx))
         for i, group in enumerate(general_groups(action)):
@@ -58,7 +52,7 @@ class Recap(Screen):
         return replies
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        form = _form(st)
+        form = form_of(st)
         action = form.action()
         if verb == "group" and arg.isdigit():
             st.extra["pick"] = f"group:{arg}"
@@ -79,10 +73,7 @@ class Recap(Screen):
             else:
                 st.screen = "confirm_ask"
         elif verb == "save":
-            if await save_working_copy(ctx, st) is not None:
-                st.form = None
-                st.screen = "menu"
-                st.notice = text("saved")
+            await save_and_leave(ctx, st)
         elif verb == "quit":
             ask_quit(st)
         else:
@@ -98,7 +89,7 @@ class PickField(Screen):
     help_topic = "recap"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        action = _form(st).action()
+        action = form_of(st).action()
         kind, _, index = str(st.extra.get("pick", "group:0")).partition(":")
         i = int(index) if index.isdigit() else 0
         if kind == "session" and i < len(action.sessions):
@@ -116,7 +107,7 @@ class PickField(Screen):
         return [Reply(render("pick_field.j2", title=title), kb.rows)]
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        form = _form(st)
+        form = form_of(st)
         kind, _, index = str(st.extra.get("pick", "group:0")).partition(":")
         if verb == "f":
             if kind == "session":
@@ -150,13 +141,13 @@ class ConfirmAsk(Screen):
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         kb.add(label("confirm_yes"), "yes").add(label("back_recap"), "no")
-        return [Reply(render("confirm_ask.j2", action=_form(st).action()), kb.rows)]
+        return [Reply(render("confirm_ask.j2", action=form_of(st).action()), kb.rows)]
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
         if verb != "yes":
             st.screen = "recap"
             return
-        form = _form(st)
+        form = form_of(st)
         action = form.action()
         try:
             events = confirm(action, ctx.clock.today(), ctx.clock.now())

@@ -128,3 +128,17 @@ async def test_unknown_user_gets_how_to_obtain_a_code_and_nothing_else(world: Wo
     await stranger.command("start")
     assert "code de rattachement" in stranger.text
     assert stranger.labels == []
+
+
+async def test_a_state_that_no_longer_holds_together_leads_back_home(world: World) -> None:
+    client = await start_action(world)
+    async with world.uow_factory() as uow:
+        state = await uow.conversations.load(client.chat_id)
+        state.data = {**state.data, "form": None}  # e.g. written by an older version
+        await uow.conversations.save(state)
+        await uow.commit()
+    await client.send("Soudeur TIG")
+    assert "Cette opération n'est pas possible" in client.text
+    assert "Vos actions de formation" in client.text
+    await client.press("➕ Créer une action")
+    assert "Créer une action de formation" in client.text
