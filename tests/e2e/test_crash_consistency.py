@@ -196,6 +196,7 @@ class CrashingUser:
         self.screen: ChatMessage | None = None
         self.pending: Input | None = None
         self.inputs: list[Input] = []
+        self.acknowledged: set[str] = set()  # the descriptions of the acknowledged inputs (unique)
         self.figures = Figures()
 
     async def wait_screen(self) -> ChatMessage:
@@ -205,8 +206,11 @@ class CrashingUser:
         return self.screen
 
     async def crash(self, point: Point) -> None:
-        """SIGKILL, restart, then /aide: where am I? The pending input is judged from the transcript."""
+        """SIGKILL, restart, then /aide: where am I? The pending input is judged from the
+        transcript, and the screen shown must not be behind anything the bot acknowledged."""
         began = time.monotonic()
+        assert self.screen is not None
+        before = None if self.pending is not None else next_input(self.screen)
         await self.bot.kill()
         self.api.set_latency(0)
         self.figures.kills[point.value] = self.figures.kills.get(point.value, 0) + 1
@@ -216,22 +220,35 @@ class CrashingUser:
         aide = await self.user.wait_for(
             lambda m: m.text.startswith("Aide ·"), REPLY_TIMEOUT, what="help"
         )
-        await self.wait_screen()
+        screen = await self.wait_screen()
         self.figures.crash_cycles.append(time.monotonic() - began)
+        after = next_input(screen)
         pending, self.pending = self.pending, None
-        if pending is None:
-            return
-        aide_index = next(i for i, m in enumerate(self.user.messages) if m is aide)
-        between = self.user.messages[pending.transcript_start : aide_index]
-        if any(m.from_bot and m.buttons for m in between):
-            pending.acknowledged = True  # the reply came (before the kill, or redelivered after it)
-        else:
-            assert self.screen is not None
-            if _same(next_input(self.screen), pending):
+        if pending is not None:
+            aide_index = next(i for i, m in enumerate(self.user.messages) if m is aide)
+            between = self.user.messages[pending.transcript_start : aide_index]
+            if any(m.from_bot and m.buttons for m in between):
+                # The reply came (before the kill, or after the restart: Telegram redelivered it).
+                self.acknowledge(pending)
+            elif _same(after, pending):
                 self.figures.unacknowledged_asked_again += 1
             else:
                 pending.committed_silently = True
                 self.figures.unacknowledged_committed += 1
+        # The bot resumes where it was: the same screen when nothing was pending, and never a
+        # step whose answer it had acknowledged (it would have forgotten it).
+        if (before is not None and not _same(after, before)) or (
+            after is not None and after.description in self.acknowledged
+        ):
+            self.figures.lost.append(
+                f"after a kill {point.value}, the bot asked for "
+                f"{after.description if after else 'nothing'!r} instead of "
+                f"{before.description if before else 'what came next'!r}"
+            )
+
+    def acknowledge(self, step: Input) -> None:
+        step.acknowledged = True
+        self.acknowledged.add(step.description)
 
     async def play(self) -> None:
         await self.wait_screen()
@@ -279,7 +296,7 @@ class CrashingUser:
             else:
                 screen = await self.wait_screen()
                 assert "⚠" not in screen.text, screen  # every answer of the script is valid
-                step.acknowledged = True
+                self.acknowledge(step)
                 self.pending = None
                 if point is Point.AFTER_REPLY:
                     await self.crash(point)

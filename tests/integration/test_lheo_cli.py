@@ -19,7 +19,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import FACTORY_TODAY, make_organisation, make_valid_action
 
 NS = {"l": LHEO_NS}
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "lheo" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "lheo"  # copies of ../shared/lheo/examples
 
 
 class Database:

@@ -19,7 +19,7 @@ from storage.lheo.export import write_lheo
 from storage.lheo.import_ import DEFAULT_FUNDER, describe, read_lheo
 from tests.factories import FACTORY_TODAY, make_organisation, make_valid_action
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "lheo" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "lheo"  # copies of ../shared/lheo/examples
 MINIMAL = EXAMPLES / "exemple-minimal-2.3-synthetique.xml"
 ONISEP = EXAMPLES / "exemple-bts-onisep-2.2.xml"
 AFPA = EXAMPLES / "intercarif-centre-afpa-2.2-pseudonymised.xml"
