@@ -42,7 +42,7 @@ COMMANDS = (
     ("aide", "Où suis-je, que puis-je faire ?"),
     ("annuler", "Abandonner l'opération en cours"),
 )
-SEND_ATTEMPTS = 6
+SEND_PATIENCE = 180.0  # seconds a reply keeps being retried while Telegram cannot be reached
 STORE_PATIENCE = 600.0  # seconds an answer is kept pending while the database cannot store it
 
 
@@ -180,11 +180,15 @@ class TelegramChannel:
                 chat_id, InputFile(doc.content, filename=doc.file_name), filename=doc.file_name))
 
     async def _call(self, chat_id: int | None, send: object) -> None:
-        """One API call with the per-chat pacing (``chat_id``; None: not a message, no pacing);
-        429 waits and retries, network errors back off, 403 stops. BadRequest goes to the caller."""
+        """One API call with the per-chat pacing (``chat_id``; None: not a message, no pacing).
+
+        429 waits ``retry_after`` and tries again; a network error or a timeout backs off and tries
+        again for up to ``SEND_PATIENCE`` seconds (Telegram down for a while: the reply still comes
+        once it is back); 403 marks the chat unreachable; BadRequest goes to the caller.
+        """
         assert callable(send)
-        delay = 0.5
-        for attempt in range(SEND_ATTEMPTS):
+        delay, waited, attempt = 0.5, 0.0, 0
+        while True:
             if chat_id is not None:
                 await self.throttle.wait(chat_id)
             try:
@@ -201,11 +205,13 @@ class TelegramChannel:
             except BadRequest:
                 raise  # a subclass of NetworkError in PTB, but final: retrying cannot help
             except (TimedOut, NetworkError) as exc:
-                if attempt == SEND_ATTEMPTS - 1:
+                attempt += 1
+                if waited >= SEND_PATIENCE:
                     raise
                 log.info("network error, retrying", extra={"error": exc.__class__.__name__, "attempt": attempt})
                 await asyncio.sleep(delay)
-                delay *= 2
+                waited += delay
+                delay = min(delay * 2, 10.0)
 
 
 def build_application(

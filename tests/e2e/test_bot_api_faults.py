@@ -225,3 +225,4 @@ async def test_bot_api_unreachable_for_30_seconds_message_processed_after_nothin
         await _assert_place(url, claire, QUESTIONS[:5])
         assert not api.stats.duplicates
         assert not api.unanswered_callbacks()
+        assert not any("Un incident" in m.text for m in claire.user.bot_messages)

@@ -2,8 +2,9 @@
 
 A scripted user fills a whole Région action (general data, two sessions, récapitulatif, confirm).
 At 50 points chosen by a seeded random generator (reproducible) the process is killed: before an
-answer is sent, right after it is sent (still in Telegram's queue, or already taken by the bot), or
-after the bot's reply. After each restart (the new process polls) the user types /aide, reads where
+answer is sent; right after it is sent (still in Telegram's queue, or already taken by the bot);
+while the bot sends its reply (the answer committed, the reply held by "Telegram"); or after the
+reply. After each restart (the new process polls) the user types /aide, reads where
 they are and goes on from the screen shown, as a person would.
 
 An answer whose reply never came may or may not have been committed: both are fine. Every answer the
@@ -20,8 +21,10 @@ import re
 import sqlite3
 import statistics
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -246,6 +249,14 @@ class CrashingUser:
                 f"{before.description if before else 'what came next'!r}"
             )
 
+    def taken(self, queued: tuple[str, Any]) -> bool:
+        """The bot took the update: Telegram no longer holds it (getUpdates confirmed it)."""
+        return not any(_is(update, queued) for update in self.api.pending_updates)
+
+    def replying(self, since: int) -> bool:
+        """The bot has started replying (only ever after the commit)."""
+        return any(r.method.lower() in REPLY_METHODS for r in self.api.requests[since:])
+
     def acknowledge(self, step: Input) -> None:
         step.acknowledged = True
         self.acknowledged.add(step.description)
@@ -280,18 +291,10 @@ class CrashingUser:
             if point is Point.SENT:
                 await self.crash(point)
             elif point is Point.TAKEN:
-                await self.api.wait_until(
-                    lambda q=in_queue: not any(_is(u, q) for u in self.api.pending_updates),
-                    REPLY_TIMEOUT,
-                )
+                await self.api.wait_until(partial(self.taken, in_queue), REPLY_TIMEOUT)
                 await self.crash(point)
             elif point is Point.REPLYING:
-                await self.api.wait_until(
-                    lambda start=requests_before: any(
-                        r.method.lower() in REPLY_METHODS for r in self.api.requests[start:]
-                    ),
-                    REPLY_TIMEOUT,
-                )
+                await self.api.wait_until(partial(self.replying, requests_before), REPLY_TIMEOUT)
                 await self.crash(point)
             else:
                 screen = await self.wait_screen()
@@ -313,7 +316,7 @@ def _is(update: dict[str, Any], queued: tuple[str, Any]) -> bool:
     body = update.get(kind)
     if not isinstance(body, dict):
         return False
-    return body.get("message_id" if kind == "message" else "id") == ident
+    return bool(body.get("message_id" if kind == "message" else "id") == ident)
 
 
 async def _stored_actions(database_url: str) -> list[Action]:
@@ -367,7 +370,7 @@ async def test_fifty_sigkills_during_a_region_action_lose_no_acknowledged_answer
             figures.lost.append(
                 f"{answer.description}: stored {stored!r}, answered {answer.expected!r}"
             )
-    with sqlite3.connect(db) as con:
+    with closing(sqlite3.connect(db)) as con:
         integrity = con.execute("PRAGMA integrity_check").fetchall()
 
     data = {
