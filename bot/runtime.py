@@ -79,10 +79,10 @@ class BotRuntime:
                 bootstrap_retries=-1,
             )
             log.info("long polling started")
-        # Beside the updates: the outbox delivery, woken after each update (a confirmation may
-        # have queued notifications), and the daily job with its catch-up.
+        # Beside the updates: the outbox delivery, woken when an update queued notifications
+        # (otherwise it looks every few seconds), and the daily job with its catch-up.
         self.delivery = make_delivery(self.settings, self.services)
-        self.channel.after_update = self.delivery.wake
+        self.services.dialogs.on_published = self.delivery.wake
         self._tasks += [
             asyncio.create_task(job)
             for job in background_jobs(self.settings, self.services, app, self._stop, self.delivery)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy.exc import DBAPIError
 from telegram import (
@@ -87,7 +87,6 @@ class TelegramChannel:
     def __init__(self, engine: DialogEngine, *, per_chat_rate: float = 1.0) -> None:
         self.engine = engine
         self.throttle = ChatThrottle(rate=per_chat_rate)
-        self.after_update: Callable[[], None] = lambda: None
 
     async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not isinstance(update, Update):
@@ -105,7 +104,6 @@ class TelegramChannel:
         if query is not None:
             alert = next((r.alert for r in replies if r.alert), None)
             await self._answer(query, alert)
-        self.after_update()
         await self.send(context.bot, inc.chat_id, replies, edit=query.message if query else None)
 
     async def _handle_until_stored(

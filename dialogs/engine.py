@@ -18,11 +18,36 @@ from dialogs.render import render, text
 from dialogs.router import SCREENS, dispatch, show
 from dialogs.state import DialogState
 from domain.errors import StaleVersion
+from domain.events import Event
 from domain.ports import BotUnitOfWork, Clock, Membership, Role
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+
+
+class _PublishWatch:
+    """Whether the unit of work was given events to publish during this input."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __bool__(self) -> bool:
+        return self.seen
+
+
+def _watch_publish(uow: BotUnitOfWork) -> _PublishWatch:
+    # Screens and operations publish through ``uow.publish``; wrapping it on this one instance
+    # tells the engine, without each of them having to, that notifications were queued.
+    watch = _PublishWatch()
+    publish = uow.publish
+
+    def watched(*events: Event) -> None:
+        watch.seen = watch.seen or bool(events)
+        publish(*events)
+
+    uow.publish = watched  # type: ignore[method-assign]
+    return watch
 
 
 class DialogEngine:
@@ -38,6 +63,8 @@ class DialogEngine:
         self.clock = clock
         self.staff_ids = frozenset(staff_ids)
         self.reminder_days = tuple(reminder_days)
+        # Called after a commit that queued notifications (the bot wakes its outbox delivery).
+        self.on_published: Callable[[], None] = lambda: None
 
     async def handle(self, inc: Incoming) -> list[Reply]:
         """Process one input; an update already processed returns no reply and changes nothing."""
@@ -55,6 +82,7 @@ class DialogEngine:
         async with self.uow_factory(actor_user_id=inc.user_id) as uow:
             if inc.update_id is not None and not await uow.mark_update_processed(inc.update_id):
                 return []
+            published = _watch_publish(uow)
             conversation = await uow.conversations.load(inc.chat_id)
             st = DialogState.model_validate(conversation.data) if conversation.data else DialogState()
             ctx = Context(
@@ -90,6 +118,8 @@ class DialogEngine:
             conversation.data = st.model_dump(mode="json")
             await uow.conversations.save(conversation)
             await uow.commit()
+            if published:
+                self.on_published()
             return replies
 
     async def mark_unreachable(self, chat_id: int) -> None:
