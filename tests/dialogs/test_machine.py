@@ -69,3 +69,10 @@ async def test_every_button_shown_fits_telegram_64_bytes(world: World) -> None:
     kb = Keyboard(10**9)
     kb.calendar(date(2027, 12, 1)).add("x", "view", 10**12).add("x", "sm", "S2 2099").add("x", "f", "adresse_inscription")
     assert all(len(b.payload.encode()) <= MAX_PAYLOAD for row in kb.rows for b in row)
+
+
+def test_the_readme_shows_the_current_graph() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "```mermaid\n" + mermaid().strip() + "\n```" in readme, "run `formabot dialogs graph` into the README"
