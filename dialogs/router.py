@@ -8,6 +8,7 @@ draws the state machine from it.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import ClassVar
 
@@ -43,6 +44,8 @@ class Screen:
         else:
             ctx.say(text("unexpected_document"))
 
+
+log = logging.getLogger(__name__)
 
 SCREENS: dict[str, Screen] = {}
 
@@ -108,7 +111,12 @@ async def dispatch(ctx: Context, st: DialogState, inc: Incoming) -> list[Reply]:
             return [Reply(text("stale_button")), *reply]
         if verb == "noop":
             return []
-        await current.on_button(ctx, st, verb, arg)
+        try:
+            await current.on_button(ctx, st, verb, arg)
+        except (ValueError, IndexError, KeyError):
+            # A forged or garbled payload ("pg:abc", an index out of range): nothing changes.
+            log.warning("button payload refused", extra={"screen": current.name, "verb": verb})
+            ctx.say(text("unexpected_button"))
     elif inc.document is not None:
         await current.on_document(ctx, st, inc.document)
     else:

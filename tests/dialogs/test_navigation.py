@@ -142,3 +142,17 @@ async def test_a_state_that_no_longer_holds_together_leads_back_home(world: Worl
     assert "Vos actions de formation" in client.text
     await client.press("➕ Créer une action")
     assert "Créer une action de formation" in client.text
+
+
+async def test_garbled_payloads_on_every_screen_change_nothing(world: World) -> None:
+    client = world.client()
+    await client.command("menu")
+    for screen_button in ("En cours de création (0)", "➕ Créer une action"):
+        await client.command("menu")
+        await client.press(screen_button)
+        seq = client.keyboard[0][0].payload.split(":")[0]
+        for forged in ("pg:abc", "view:x", "pick:-1", "c:999", "funder:nope", "f:unknown_key"):
+            await client.press_payload(f"{seq}:{forged}")
+            seq = client.keyboard[0][0].payload.split(":")[0]
+            assert "Un incident" not in client.text
+    assert await world.actions() == []
