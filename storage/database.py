@@ -39,7 +39,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     Extra keyword arguments go to ``create_async_engine`` (e.g. ``pool_size``, ``echo``).
     """
     if is_sqlite(url):
-        kwargs.setdefault("connect_args", {}).setdefault("timeout", 5.0)
+        connect_args = {"timeout": 5.0, **kwargs.pop("connect_args", {})}
+        kwargs.setdefault("async_creator", _one_trip_creator(url, connect_args))
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
@@ -47,6 +48,22 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+def _one_trip_creator(url: str, connect_args: dict[str, Any]) -> Any:
+    """aiosqlite connections making one thread trip per statement (``storage.sqlite_driver``),
+    opened with the file, URI flag and options the URL gives."""
+    from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+
+    from storage import sqlite_driver
+
+    args, options = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
+    options.update(connect_args)
+
+    async def creator() -> sqlite_driver.OneTripConnection:
+        return await sqlite_driver.connect(*args, **options)
+
+    return creator
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Table,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -58,6 +59,32 @@ CHUNK = 500
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+# The statements every update runs are built once, with named parameters: on SQLite, building a
+# statement and computing its cache key cost more than running it.
+_ORGANISATION_BY_ID = select(organisations).where(organisations.c.id == bindparam("p_id"))
+_CONVERSATION_BY_CHAT = select(conversations.c.data, conversations.c.version).where(
+    conversations.c.chat_id == bindparam("p_chat_id")
+)
+_CONVERSATION_SWAP = (
+    update(conversations)
+    .where(
+        conversations.c.chat_id == bindparam("p_chat_id"),
+        conversations.c.version == bindparam("p_version"),
+    )
+    .values(
+        data=bindparam("p_data"),
+        user_id=bindparam("p_user_id"),
+        version=bindparam("p_new_version"),
+        updated_at=bindparam("p_now"),
+    )
+)
+_MEMBERSHIPS_OF_USER = (
+    select(members.c.user_id, members.c.role, members.c.organisation_id, members.c.funder)
+    .where(members.c.user_id == bindparam("p_user_id"))
+    .order_by(members.c.id)
+)
 
 
 def upsert_ignore(conn: AsyncConnection, table: Table, conflict: Sequence[str]) -> Any:
@@ -301,9 +328,7 @@ async def load_actions_by_id(conn: AsyncConnection, ids: Iterable[int]) -> dict[
 class SqlOrganisationRepository(_Repository):
     async def get(self, organisation_id: int) -> Organisation | None:
         row = (
-            await self._conn.execute(
-                select(organisations).where(organisations.c.id == organisation_id)
-            )
+            await self._conn.execute(_ORGANISATION_BY_ID, {"p_id": organisation_id})
         ).mappings().first()
         return None if row is None else mapping.load_organisation(row)
 
@@ -350,13 +375,7 @@ class SqlOrganisationRepository(_Repository):
 class SqlConversationRepository(_Repository):
     async def load(self, chat_id: int) -> ConversationState:
         """The chat's state; a chat never seen gets an empty state at version 0."""
-        row = (
-            await self._conn.execute(
-                select(conversations.c.data, conversations.c.version).where(
-                    conversations.c.chat_id == chat_id
-                )
-            )
-        ).first()
+        row = (await self._conn.execute(_CONVERSATION_BY_CHAT, {"p_chat_id": chat_id})).first()
         if row is None:
             return ConversationState(chat_id=chat_id)
         return ConversationState(chat_id=chat_id, data=dict(row.data or {}), version=row.version)
@@ -380,13 +399,15 @@ class SqlConversationRepository(_Repository):
             written = (await self._conn.execute(stmt)).first() is not None
         else:
             result = await self._conn.execute(
-                update(conversations)
-                .where(
-                    conversations.c.chat_id == state.chat_id,
-                    conversations.c.version == state.version,
-                )
-                .values(data=state.data, user_id=user_id, version=state.version + 1,
-                        updated_at=now)
+                _CONVERSATION_SWAP,
+                {
+                    "p_chat_id": state.chat_id,
+                    "p_version": state.version,
+                    "p_data": state.data,
+                    "p_user_id": user_id,
+                    "p_new_version": state.version + 1,
+                    "p_now": now,
+                },
             )
             written = result.rowcount == 1
         if not written:
@@ -461,11 +482,7 @@ class SqlMemberRepository(_Repository):
         return result.rowcount > 0
 
     async def of_user(self, user_id: int) -> list[Membership]:
-        result = await self._conn.execute(
-            select(members.c.user_id, members.c.role, members.c.organisation_id, members.c.funder)
-            .where(members.c.user_id == user_id)
-            .order_by(members.c.id)
-        )
+        result = await self._conn.execute(_MEMBERSHIPS_OF_USER, {"p_user_id": user_id})
         return [_membership(row) for row in result]
 
     async def _chat_ids(self, where: ColumnElement[bool]) -> list[int]:

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.events import Event, EventKind
@@ -114,6 +114,9 @@ def writer_lock(engine: AsyncEngine) -> asyncio.Lock | None:
     if lock is None:
         lock = _WRITER_LOCKS[engine] = asyncio.Lock()
     return lock
+
+
+_MARK_UPDATE: dict[str, Any] = {}
 
 
 class SqlUnitOfWork:
@@ -221,12 +224,16 @@ class SqlUnitOfWork:
 
     async def mark_update_processed(self, update_id: int) -> bool:
         """Record the update id; False if it was already (a redelivery: change nothing)."""
-        stmt = (
-            upsert_ignore(self.connection, processed_updates, ("update_id",))
-            .values(update_id=update_id, processed_at=self.clock.now())
-            .returning(processed_updates.c.update_id)
-        )
-        return (await self.connection.execute(stmt)).first() is not None
+        dialect = self.connection.dialect.name
+        stmt = _MARK_UPDATE.get(dialect)
+        if stmt is None:  # built once per dialect (it runs for every update)
+            stmt = _MARK_UPDATE[dialect] = (
+                upsert_ignore(self.connection, processed_updates, ("update_id",))
+                .values(update_id=bindparam("p_update_id"), processed_at=bindparam("p_now"))
+                .returning(processed_updates.c.update_id)
+            )
+        found = await self.connection.execute(stmt, {"p_update_id": update_id, "p_now": self.clock.now()})
+        return found.first() is not None
 
     # Jobs --------------------------------------------------------------------------------------
 

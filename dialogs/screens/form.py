@@ -77,7 +77,9 @@ class Question(Screen):
         self._widget(ctx, form, spec, value, kb)
         if value is not None and form.substep == 0:
             kb.add(label("keep", value=spec.format(value)), "keep")
-        org = await ctx.organisation() if ctx.organisation_id is not None else None
+        # The organisation is read only for a question offering to copy from it.
+        wants_org = any(sc.source and sc.source.startswith("organisation.") for sc in spec.shortcuts)
+        org = await ctx.organisation() if wants_org and ctx.organisation_id is not None else None
         for i, sc in enumerate(spec.shortcuts):
             if form.substep == 0 and (sc.value is not None or resolve_shortcut(sc.source or "", action, org)):
                 kb.add(sc.label, "sc", i)

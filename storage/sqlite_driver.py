@@ -1,0 +1,144 @@
+"""aiosqlite with one trip to its thread per statement.
+
+aiosqlite runs each sqlite3 call on the connection's own thread, and SQLAlchemy's adapter makes four
+calls per statement (open a cursor, execute, fetch, close): four round trips between the event loop
+and that thread, each a future, a wake-up of the loop through its self-pipe and a context switch.
+On a busy bot those round trips cost more CPU than SQLite's work itself. This cursor does the
+cursor-open, execute, first fetch and, for a result that fits in it, the close in one trip; further
+chunks of a large result (a streamed export) are fetched chunk by chunk as before, so memory stays
+bounded. Used through ``create_async_engine(..., async_creator=…)`` (see ``storage.database``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import aiosqlite
+
+FIRST_CHUNK = 256  # rows fetched with the statement; a larger result is fetched in chunks
+
+
+class OneTripCursor:
+    """The part of ``aiosqlite.Cursor`` SQLAlchemy uses, one thread trip per statement."""
+
+    def __init__(self, connection: OneTripConnection) -> None:
+        self._connection = connection
+        self._cursor: sqlite3.Cursor | None = None  # still open: more rows to fetch
+        self._rows: list[Any] = []
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self.arraysize = 1
+
+    # SQLAlchemy enters the cursor as an async context manager.
+    async def __aenter__(self) -> OneTripCursor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _run(self, fn: Callable[[], Any]) -> Any:
+        return await self._connection._execute(fn)
+
+    async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> OneTripCursor:
+        await self._close_open_cursor()
+        conn = self._connection
+
+        def run() -> tuple[Any, int, int | None, list[Any], sqlite3.Cursor | None]:
+            cursor = conn._conn.cursor()
+            try:
+                cursor.execute(sql, () if parameters is None else parameters)
+                rows = cursor.fetchmany(FIRST_CHUNK) if cursor.description else []
+            except BaseException:
+                cursor.close()
+                raise
+            if len(rows) < FIRST_CHUNK:
+                cursor.close()  # exhausted: description, rowcount and lastrowid stay readable
+                return cursor.description, cursor.rowcount, cursor.lastrowid, rows, None
+            return cursor.description, cursor.rowcount, cursor.lastrowid, rows, cursor
+
+        self.description, self.rowcount, self.lastrowid, self._rows, self._cursor = await self._run(run)
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> OneTripCursor:
+        await self._close_open_cursor()
+        conn = self._connection
+
+        def run() -> tuple[Any, int, int | None]:
+            cursor = conn._conn.cursor()
+            try:
+                cursor.executemany(sql, parameters)
+                return cursor.description, cursor.rowcount, cursor.lastrowid
+            finally:
+                cursor.close()
+
+        self.description, self.rowcount, self.lastrowid = await self._run(run)
+        self._rows = []
+        return self
+
+    async def fetchone(self) -> Any:
+        rows = await self.fetchmany(1)
+        return rows[0] if rows else None
+
+    async def fetchmany(self, size: int | None = None) -> Sequence[Any]:
+        size = self.arraysize if size is None else size
+        if len(self._rows) < size and self._cursor is not None:
+            self._rows += await self._fetch_more(max(size - len(self._rows), FIRST_CHUNK))
+        taken, self._rows = self._rows[:size], self._rows[size:]
+        return taken
+
+    async def fetchall(self) -> Sequence[Any]:
+        rows, self._rows = self._rows, []
+        if self._cursor is not None:
+            cursor, self._cursor = self._cursor, None
+
+            def rest() -> list[Any]:
+                try:
+                    return cursor.fetchall()
+                finally:
+                    cursor.close()
+
+            rows += await self._run(rest)
+        return rows
+
+    async def _fetch_more(self, size: int) -> list[Any]:
+        cursor = self._cursor
+        assert cursor is not None
+
+        def more() -> list[Any]:
+            rows = cursor.fetchmany(size)
+            if len(rows) < size:
+                cursor.close()
+            return rows
+
+        rows: list[Any] = await self._run(more)
+        if len(rows) < size:
+            self._cursor = None
+        return rows
+
+    async def close(self) -> None:
+        self._rows = []
+        await self._close_open_cursor()
+
+    async def _close_open_cursor(self) -> None:
+        cursor, self._cursor = self._cursor, None
+        if cursor is not None:
+            await self._run(cursor.close)
+
+
+class OneTripConnection(aiosqlite.Connection):
+    """An aiosqlite connection whose cursors make one thread trip per statement."""
+
+    def cursor(self) -> OneTripCursor:  # type: ignore[override]
+        return OneTripCursor(self)
+
+
+def connect(database: str, **kwargs: Any) -> OneTripConnection:
+    """Like ``aiosqlite.connect``: awaiting the result opens the connection on its thread."""
+
+    def connector() -> sqlite3.Connection:
+        return sqlite3.connect(database, **kwargs)
+
+    return OneTripConnection(connector, 64)
