@@ -48,8 +48,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -59,8 +58,9 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
+from telegram.warnings import PTBDeprecationWarning
 
+from bot import bot_api
 from dialogs.io import Reply
 from dialogs.notifications import render_notification
 from dialogs.render import split_message
@@ -90,21 +90,6 @@ def _retry_after(error: RetryAfter) -> float:
         value = error.retry_after
     seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
     return max(seconds, 0.0)
-
-
-_NO_PREVIEW = '{"is_disabled": true}'
-# ``do_api_request`` suggests the named method every time; here the raw call is deliberate.
-warnings.filterwarnings("ignore", message="Please use 'Bot.sendMessage'", category=PTBUserWarning)
-
-
-def reply_markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    """The Reply's buttons as an inline keyboard (callback data = the button's payload)."""
-    rows = [
-        [InlineKeyboardButton(button.label, callback_data=button.payload) for button in row]
-        for row in reply.buttons
-        if row
-    ]
-    return InlineKeyboardMarkup(rows) if rows else None
 
 
 class RateLimiter:
@@ -376,7 +361,7 @@ class OutboxDelivery:
         try:
             reply = self.renderer(message.kind, message.payload)
             parts = split_message(reply.text)
-            markup = reply_markup(reply)
+            keyboard = bot_api.keyboard_json(reply)
         except Exception as exc:  # the renderer should never raise; a bad row must not stop us
             log.exception("outbox %s: cannot be worded", message.id)
             return _Outcome(message, "dead", error=f"rendering: {exc!r}")
@@ -384,7 +369,7 @@ class OutboxDelivery:
         while index < len(parts):
             last = index == len(parts) - 1
             try:
-                await self._send(message.chat_id, parts[index], markup if last else None)
+                await self._send(message.chat_id, parts[index], keyboard if last else None)
             except RetryAfter as exc:
                 wait = _retry_after(exc)
                 run.report.rate_limited += 1
@@ -416,7 +401,7 @@ class OutboxDelivery:
         retry_at = self.clock.now() + backoff(message.attempts)
         return _Outcome(message, "failed", error=error, retry_at=retry_at)
 
-    async def _send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    async def _send(self, chat_id: int, text: str, keyboard: str | None) -> None:
         wait = self._chat_next.get(chat_id, 0.0) - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)  # per-chat pacing
@@ -430,18 +415,7 @@ class OutboxDelivery:
             self._chat_next[chat_id] = time.monotonic() + self._chat_interval
             self._sending.add(chat_id)
             try:
-                # The raw Bot API call: same request pipeline and errors as send_message, without
-                # building a Message from the answer (nobody reads it): the delivery is CPU-bound.
-                await self.bot.do_api_request(
-                    "sendMessage",
-                    api_kwargs={
-                        "chat_id": chat_id,
-                        "text": text,
-                        "parse_mode": ParseMode.HTML.value,
-                        "link_preview_options": _NO_PREVIEW,
-                        **({"reply_markup": markup.to_json()} if markup is not None else {}),
-                    },
-                )
+                await bot_api.send_message(self.bot, chat_id, text, keyboard)  # raw: CPU-bound
             finally:
                 self._sending.discard(chat_id)
 

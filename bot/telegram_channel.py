@@ -15,8 +15,6 @@ from sqlalchemy.exc import DBAPIError
 from telegram import (
     BotCommand,
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InputFile,
     Message,
     Update,
@@ -25,6 +23,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot import bot_api
 from bot.ordering import PerUserUpdateProcessor
 from bot.throttle import ChatThrottle
 from dialogs.engine import DialogEngine
@@ -73,14 +72,6 @@ def to_incoming(update: Update) -> Incoming | None:
         command = head[1:].split("@", 1)[0].lower()
         return Incoming(command=command, args=args.strip(), **base)  # type: ignore[arg-type]
     return Incoming(text=message.text, **base)  # type: ignore[arg-type]
-
-
-def markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in reply.buttons]
-    )
 
 
 class TelegramChannel:
@@ -137,7 +128,7 @@ class TelegramChannel:
 
     async def _answer(self, query: CallbackQuery, alert: str | None) -> None:
         try:
-            await self._call(None, lambda: query.answer(text=alert))
+            await self._call(None, lambda: bot_api.answer_callback_query(query.get_bot(), query.id, alert))
         except BadRequest:
             log.info("callback query too old to answer")  # the reply still goes out as a message
 
@@ -153,8 +144,8 @@ class TelegramChannel:
 
     async def _edit(self, message: Message, reply: Reply) -> bool:
         try:
-            await self._call(message.chat_id, lambda: message.edit_text(
-                reply.text, parse_mode=ParseMode.HTML, reply_markup=markup(reply)))
+            await self._call(message.chat_id, lambda: bot_api.edit_message_text(
+                message.get_bot(), message.chat_id, message.message_id, reply.text, bot_api.keyboard_json(reply)))
             return True
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
@@ -168,10 +159,8 @@ class TelegramChannel:
         assert isinstance(bot, Bot)
         parts = split_message(reply.text)
         for i, part in enumerate(parts):
-            keyboard = markup(reply) if i == len(parts) - 1 else None  # buttons under the last part
-            await self._call(chat_id, functools.partial(
-                bot.send_message, chat_id, part, parse_mode=ParseMode.HTML, reply_markup=keyboard,
-                disable_web_page_preview=True))
+            keyboard = bot_api.keyboard_json(reply) if i == len(parts) - 1 else None  # buttons under the last part
+            await self._call(chat_id, functools.partial(bot_api.send_message, bot, chat_id, part, keyboard))
         if reply.document is not None:
             doc = reply.document
             await self._call(chat_id, lambda: bot.send_document(

@@ -1,0 +1,75 @@
+"""The Bot API calls formabot makes for every update, made raw (``Bot.do_api_request``).
+
+The named methods (``send_message``, ``edit_message_text``…) build a ``Message`` (with its
+keyboard, user and chat objects) from every answer, and the keyboards from button objects; nobody
+reads those answers, and on a busy bot that building is a large share of the CPU. The raw call goes
+through the same pipeline (rate limiter, request, errors: ``RetryAfter``, ``Forbidden``,
+``BadRequest``…) with the keyboard already as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+from telegram import Bot
+from telegram.warnings import PTBUserWarning
+
+from dialogs.io import Reply
+
+HTML = "HTML"
+NO_PREVIEW = '{"is_disabled": true}'
+# ``do_api_request`` suggests the named method on every call; here the raw call is deliberate.
+warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
+
+
+def keyboard_json(reply: Reply) -> str | None:
+    """The reply's buttons as an inline keyboard (callback data = the button's payload)."""
+    rows = [
+        [{"text": button.label, "callback_data": button.payload} for button in row]
+        for row in reply.buttons
+        if row
+    ]
+    return json.dumps({"inline_keyboard": rows}, ensure_ascii=False) if rows else None
+
+
+def _with_keyboard(kwargs: dict[str, Any], keyboard: str | None) -> dict[str, Any]:
+    if keyboard is not None:
+        kwargs["reply_markup"] = keyboard
+    return kwargs
+
+
+async def send_message(bot: Bot, chat_id: int, text: str, keyboard: str | None = None) -> None:
+    await bot.do_api_request(
+        "sendMessage",
+        api_kwargs=_with_keyboard(
+            {"chat_id": chat_id, "text": text, "parse_mode": HTML, "link_preview_options": NO_PREVIEW},
+            keyboard,
+        ),
+    )
+
+
+async def edit_message_text(
+    bot: Bot, chat_id: int, message_id: int, text: str, keyboard: str | None = None
+) -> None:
+    await bot.do_api_request(
+        "editMessageText",
+        api_kwargs=_with_keyboard(
+            {
+                "chat_id": chat_id,
+                "message_id": message_id,
+                "text": text,
+                "parse_mode": HTML,
+                "link_preview_options": NO_PREVIEW,
+            },
+            keyboard,
+        ),
+    )
+
+
+async def answer_callback_query(bot: Bot, query_id: str, alert: str | None = None) -> None:
+    kwargs: dict[str, Any] = {"callback_query_id": query_id}
+    if alert:
+        kwargs["text"] = alert
+    await bot.do_api_request("answerCallbackQuery", api_kwargs=kwargs)
