@@ -372,7 +372,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 progress(f"throughput: {name}, {args.users} users × {len(script)} updates…")
                 codes_ = tp_codes if formabot_side else fake_codes[1 : 1 + args.users]
                 users = new_users(api, THROUGHPUT_FIRST_ID, codes_, formabot=formabot_side)
+                api.requests.clear()
                 results.setdefault("throughput", {})[name] = await throughput(bot, users, script, args.reply_timeout)
+                results["throughput"][name]["api_calls_per_update"] = calls_per_update(
+                    api, results["throughput"][name]["updates"])
                 progress(f"  {results['throughput'][name]['updates_per_s']} updates/s")
                 api.requests.clear()
             for name, bot, api, formabot_side in (
@@ -422,6 +425,10 @@ def judge(results: dict[str, Any]) -> dict[str, bool]:
     }
 
 
+def _cpu_ms(phase: dict[str, Any]) -> float:
+    return round(10 * phase["bot_cpu_percent"] / max(phase["updates_per_s"], 1e-9), 2)
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -454,9 +461,13 @@ def table(report: dict[str, Any]) -> str:
     row("  reply latency p50 / p99 (ms)", f"{f['latency_ms']['p50']}/{f['latency_ms']['p99']}",
         f"{e['latency_ms']['p50']}/{e['latency_ms']['p99']}")
     row("  bot CPU (% of one core)", f["bot_cpu_percent"], e["bot_cpu_percent"])
+    row("  bot CPU per update (ms)", _cpu_ms(f), _cpu_ms(e))
     row("  harness CPU (fake API + users)", f["harness_cpu_percent"], e["harness_cpu_percent"])
     row("  internal errors (update retried)", f["internal_errors"], e["internal_errors"])
     row("  failed users", f["failures"], e["failures"])
+    for method in sorted(set(f.get("api_calls_per_update", {})) | set(e.get("api_calls_per_update", {}))):
+        row(f"  {method} per update", f.get("api_calls_per_update", {}).get(method, 0),
+            e.get("api_calls_per_update", {}).get(method, 0))
     f, e = lat["formabot"], lat["echo"]
     lines.append(f"latency (open loop, {p['rate']:g} updates/s scheduled)")
     row("  p50 (ms)", f["latency_ms"]["p50"], e["latency_ms"]["p50"])
@@ -490,6 +501,14 @@ def table(report: dict[str, Any]) -> str:
                 lines.append(f"{phase} {name} failure: {failure}")
     lines.append(f"overall: {verdict(all(v.values()))}")
     return "\n".join(lines)
+
+
+def calls_per_update(api: FakeBotApi, updates: int) -> dict[str, float]:
+    """The Bot API requests the bot made, by method, per update it received."""
+    counts: dict[str, int] = {}
+    for request in api.requests:
+        counts[request.method] = counts.get(request.method, 0) + 1
+    return {method: round(n / max(updates, 1), 2) for method, n in sorted(counts.items())}
 
 
 def progress(message: str) -> None:

@@ -24,7 +24,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot import bot_api
-from bot.ordering import PerUserUpdateProcessor
+from bot.ordering import FlowControlledRequest, PerUserUpdateProcessor
 from bot.throttle import ChatThrottle
 from dialogs.engine import DialogEngine
 from dialogs.io import Incoming, Reply
@@ -212,12 +212,14 @@ def build_application(
 ) -> tuple[Application, TelegramChannel]:  # type: ignore[type-arg]
     """The PTB application: per-user ordering, rate limiting, one handler for every update."""
     file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
+    processor = PerUserUpdateProcessor(256)
     builder: ApplicationBuilder = (  # type: ignore[type-arg]
         Application.builder()
         .token(token)
         .base_url(base_url)
         .base_file_url(file_url)
-        .concurrent_updates(PerUserUpdateProcessor(256))
+        .concurrent_updates(processor)
+        .get_updates_request(FlowControlledRequest(processor.flow, connection_pool_size=1))
     )
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=global_rate, max_retries=3))
