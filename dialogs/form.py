@@ -40,7 +40,7 @@ def fields(form: FormState) -> tuple[FieldSpec, ...]:
         return SESSION_FIELDS
     if form.section == Section.ORGANISME:
         return ORGANISATION_FIELDS
-    return action_fields_for(form.action())
+    return action_fields_for(form.action_view())
 
 
 def spec_of(form: FormState) -> FieldSpec:
@@ -89,7 +89,7 @@ def previous_key(form: FormState) -> str | None:
 def current_value(form: FormState, spec: FieldSpec) -> Any:
     if form.section == Section.ORGANISME:
         return form.organisation().get(spec.key)
-    action = form.action()
+    action = form.action_view()
     if form.section == Section.SESSION:
         if form.session_index >= len(action.sessions):
             return None

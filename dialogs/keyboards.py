@@ -15,6 +15,7 @@ from babel.dates import format_date
 
 from dialogs.io import Button
 from dialogs.render import label
+from domain.text import FRENCH
 
 MAX_PAYLOAD = 64
 PAGE_SIZE = 8
@@ -111,7 +112,7 @@ def page_slice(items: Sequence[object], page: int, page_size: int = PAGE_SIZE) -
 
 
 def _month_title(month: date) -> str:
-    return format_date(month, "LLLL yyyy", locale="fr_FR").capitalize()
+    return format_date(month, "LLLL yyyy", locale=FRENCH).capitalize()
 
 
 def flatten(rows: Iterable[Iterable[Button]]) -> list[Button]:

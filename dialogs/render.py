@@ -19,6 +19,8 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from domain.text import FRENCH
+
 TELEGRAM_LIMIT = 4096
 
 
@@ -27,11 +29,11 @@ def _fr_date(value: date | None) -> str:
 
 
 def _fr_number(value: int | Decimal | None) -> str:
-    return format_decimal(value, locale="fr_FR") if value is not None else "—"
+    return format_decimal(value, locale=FRENCH) if value is not None else "—"
 
 
 def _month(value: date) -> str:
-    return format_date(value, "LLLL yyyy", locale="fr_FR")
+    return format_date(value, "LLLL yyyy", locale=FRENCH)
 
 
 def _make_env(autoescape: bool) -> Environment:
@@ -42,6 +44,7 @@ def _make_env(autoescape: bool) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,  # package data: no file check at every render
     )
     env.filters["frdate"] = _fr_date
     env.filters["frnum"] = _fr_number

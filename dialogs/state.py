@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from domain.models import Action, Organisation
 
@@ -32,8 +32,19 @@ class FormState(BaseModel):
     dirty: bool = False  # changes since the last save
     confirm_quit: bool = False
 
+    # The working copy as an Action, validated once per draft (each answer replaces the draft).
+    _view: tuple[dict[str, Any], Action] | None = PrivateAttr(default=None)
+
     def action(self) -> Action:
+        """The working copy as a new Action, for a caller that changes it and stores it back."""
         return Action.model_validate(self.draft)
+
+    def action_view(self) -> Action:
+        """The working copy as an Action to read, never to change (a screen asks several times)."""
+        view = self._view
+        if view is None or view[0] is not self.draft:
+            view = self._view = (self.draft, Action.model_validate(self.draft))
+        return view[1]
 
     def organisation(self) -> Organisation:
         return Organisation.model_validate(self.draft)

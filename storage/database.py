@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_PRAGMAS = (
@@ -41,6 +42,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         connect_args = {"timeout": 5.0, **kwargs.pop("connect_args", {})}
         kwargs.setdefault("async_creator", _one_trip_creator(url, connect_args))
+        # A connection comes back to the pool with its transaction already ended: SQLAlchemy's
+        # Connection rolls back an open one when it closes, and the driver is in autocommit
+        # mode between our explicit BEGINs. The pool's own reset would be one more ROLLBACK.
+        kwargs.setdefault("pool_reset_on_return", None)
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
@@ -82,7 +87,16 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # On the driver's cursor: the statement needs none of SQLAlchemy's execution machinery,
+        # which would cost more than SQLite's work (this runs for every unit of work).
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except dbapi_error as error:  # raised as SQLAlchemy would (e.g. OperationalError: locked)
+            raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, dbapi_error) from error
+        finally:
+            cursor.close()
 
 
 def _package_root() -> Traversable:

@@ -56,7 +56,7 @@ class Question(Screen):
         spec = spec_of(form)
         value = current_value(form, spec)
         pos, total = position(form)
-        action = form.action() if form.kind == "action" else None
+        action = form.action_view() if form.kind == "action" else None
         steps = substeps(spec)
         body = render(
             "question.j2",
@@ -199,7 +199,7 @@ def _month_of(value: str | None) -> date | None:
 def _default_month(form: FormState, today: date) -> date:
     """The calendar opens on a useful month: the session's start for its end, else today."""
     if form.section == Section.SESSION and form.key != "debut":
-        action = form.action()
+        action = form.action_view()
         if form.session_index < len(action.sessions):
             start = action.sessions[form.session_index].debut
             if start is not None:
