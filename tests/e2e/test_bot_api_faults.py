@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from telegram.request import HTTPXRequest
 
+from bot.ordering import FlowControlledRequest
 from dialogs.state import DialogState
 from domain.catalogue import Section, field_spec
 from storage.database import create_engine
@@ -157,7 +158,13 @@ async def test_requests_timing_out_then_the_answer_is_processed_and_delivered(
             kwargs.setdefault("read_timeout", SHORT_READ_TIMEOUT)
             super().__init__(*args, **kwargs)
 
+    class ShortTimeoutPollRequest(FlowControlledRequest):  # the getUpdates connection
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("read_timeout", SHORT_READ_TIMEOUT)
+            super().__init__(*args, **kwargs)
+
     monkeypatch.setattr("telegram.ext._applicationbuilder.HTTPXRequest", ShortTimeoutRequest)
+    monkeypatch.setattr("bot.telegram_channel.FlowControlledRequest", ShortTimeoutPollRequest)
     async with _in_a_form(tmp_path, answered=2) as (api, claire, url):
         # 1. getUpdates times out (latency above read timeout + poll timeout): the answer waits.
         polls = len(api.requests_for("getUpdates"))
