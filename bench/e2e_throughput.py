@@ -260,6 +260,8 @@ async def latency(
     from_send: list[float] = []
     from_schedule: list[float] = []
     lateness: list[float] = []
+    by_step: dict[str, list[float]] = {}  # which updates are slow: by their place in the script
+    slowest: list[tuple[float, float, int]] = []  # (latency, sent at (s from the start), user)
     t0 = time.perf_counter() + 0.2
 
     async def play(i: int, user: SimUser) -> None:
@@ -272,8 +274,12 @@ async def latency(
                 delay = scheduled - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)  # the schedule of an open-loop send, not a wait
-            sent, arrived = await user.send(step_at(script, k), timeout)
+            step = step_at(script, k)
+            sent, arrived = await user.send(step, timeout)
             from_send.append(arrived - sent)
+            slowest.append((arrived - sent, sent - t0, i))
+            place = 0 if k == 0 else (k - 1) % (len(script) - 1) + 1
+            by_step.setdefault(f"{place:02d} {step.kind} {step.value[:24]}", []).append(arrived - sent)
             from_schedule.append(arrived - scheduled)
             previous_reply = arrived
             k += 1
@@ -293,6 +299,8 @@ async def latency(
         "max_lateness_ms": round(1000 * max(lateness, default=0.0), 1),
         "latency_ms": summary_ms(from_send),
         "latency_from_schedule_ms": summary_ms(from_schedule),
+        "latency_by_step_ms": {step: summary_ms(values) for step, values in sorted(by_step.items())},
+        "slowest_ms_at_s": [[round(1000 * lat, 1), round(at, 2)] for lat, at, _ in sorted(slowest)[-10:]],
         "internal_errors": sum(u.internal_errors for u in users),
         "failures": len(failures),
         "first_failures": failures[:3],

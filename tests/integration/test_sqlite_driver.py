@@ -48,34 +48,66 @@ async def test_the_engine_uses_the_one_trip_connection(engine: AsyncEngine) -> N
         assert isinstance(raw.driver_connection, sqlite_driver.OneTripConnection)
 
 
-async def test_a_statement_is_one_trip_and_results_are_right(engine: AsyncEngine, trips: list[str]) -> None:
+async def test_results_are_right_and_a_transaction_makes_two_trips(engine: AsyncEngine, trips: list[str]) -> None:
     async with engine.begin() as conn:
         inserted = await conn.execute(insert(items).values(name="a").returning(items.c.id))
         assert inserted.scalar_one() == 1
         await conn.execute(insert(items), [{"name": "b"}, {"name": "c"}])  # executemany
         changed = await conn.execute(update(items).where(items.c.name != "a").values(name=items.c.name + "!"))
         assert changed.rowcount == 2
-        trips.clear()
         rows = (await conn.execute(select(items.c.name).order_by(items.c.id))).scalars().all()
         assert rows == ["a", "b!", "c!"]
-        assert trips == ["run"], "open, execute, fetch and close in one trip"
         none = (await conn.execute(select(items).where(items.c.id == bindparam("p")), {"p": 99})).first()
         assert none is None
+    # BEGIN IMMEDIATE (may wait for another process's lock) and COMMIT (writes) go to the thread;
+    # the five statements in between, holding the write lock, run inline.
+    assert trips == ["run", "commit"]
 
 
-async def test_a_large_result_is_complete_and_streamed_in_chunks(engine: AsyncEngine, trips: list[str]) -> None:
+async def test_outside_a_transaction_a_statement_is_one_trip(tmp_path: Path) -> None:
+    connection = await sqlite_driver.connect(str(tmp_path / "plain.db"), check_same_thread=False)
+    try:
+        cursor = connection.cursor()
+        await cursor.execute("SELECT 1")
+        assert await cursor.fetchall() == [(1,)]
+        assert not connection.holds_transaction()
+    finally:
+        await connection.close()
+
+
+@pytest.mark.parametrize("inline", [True, False])
+async def test_a_large_result_comes_in_chunks_and_complete(tmp_path: Path, inline: bool) -> None:
+    connection = await sqlite_driver.connect(
+        str(tmp_path / "big.db"), check_same_thread=not inline, isolation_level=None
+    )
+    total = 3 * sqlite_driver.FIRST_CHUNK + 17
+    try:
+        setup = connection.cursor()
+        await setup.execute("CREATE TABLE t (n INTEGER)")
+        await setup.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(total)])
+        await setup.execute("BEGIN")
+        assert connection.holds_transaction()
+        cursor = connection.cursor()
+        await cursor.execute("SELECT n FROM t ORDER BY n")
+        assert len(cursor._rows) == sqlite_driver.FIRST_CHUNK, "only the first chunk is fetched"
+        first = await cursor.fetchmany(100)
+        rest = await cursor.fetchall()
+        assert [r[0] for r in [*first, *rest]] == list(range(total))
+        await setup.execute("COMMIT")
+    finally:
+        await connection.close()
+
+
+async def test_a_streamed_result_through_sqlalchemy_is_complete(engine: AsyncEngine) -> None:
     total = 3 * sqlite_driver.FIRST_CHUNK + 17
     async with engine.begin() as conn:
         await conn.execute(insert(items), [{"name": f"n{i}"} for i in range(total)])
     async with engine.connect() as conn:
-        assert len((await conn.execute(select(items))).all()) == total
-        trips.clear()
         seen = 0
         result = await conn.stream(select(items.c.id).order_by(items.c.id))
         async for partition in result.partitions(100):
             seen += len(partition)
         assert seen == total
-        assert len(trips) > 2, "a streamed result is fetched chunk by chunk, not at once"
 
 
 async def test_errors_are_sqlalchemys_and_the_connection_goes_on(engine: AsyncEngine) -> None:
@@ -87,3 +119,9 @@ async def test_errors_are_sqlalchemys_and_the_connection_goes_on(engine: AsyncEn
         await conn.execute(insert(items).values(name="y"))
         await conn.commit()
         assert (await conn.execute(select(items.c.name))).scalars().all() == ["y"]
+
+
+async def test_the_connection_thread_never_keeps_the_process_alive(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        assert raw.driver_connection._thread.daemon
