@@ -152,7 +152,10 @@ class SqlUnitOfWork:
         self._writer = writer_lock(self._engine)
         if self._writer is not None:
             try:
-                await asyncio.wait_for(self._writer.acquire(), WRITER_WAIT)
+                if self._writer.locked():
+                    await asyncio.wait_for(self._writer.acquire(), WRITER_WAIT)
+                else:
+                    await self._writer.acquire()  # free: taken at once (no timeout task needed)
             except TimeoutError:
                 self._writer = None
                 raise
