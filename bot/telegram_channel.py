@@ -7,6 +7,7 @@ for something already stored. PTB's in-memory conversation state is not used at 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 from collections.abc import Sequence
@@ -74,6 +75,21 @@ def to_incoming(update: Update) -> Incoming | None:
     return Incoming(text=message.text, **base)  # type: ignore[arg-type]
 
 
+def fold_notices(replies: Sequence[Reply]) -> Sequence[Reply]:
+    """Short notices before a screen (« Bienvenue… », « Opération impossible… ») go on top of the
+    screen's own message: one message to read (and one to send) instead of several, and a pressed
+    button's message can still be edited in place."""
+    if len(replies) < 2 or not replies[-1].screen:
+        return replies
+    *notices, screen = replies
+    if any(n.buttons or n.document is not None or n.screen for n in notices):
+        return replies
+    text = "\n\n".join([*(n.text for n in notices), screen.text])
+    if len(text) > 4096:
+        return replies
+    return [dataclasses.replace(screen, text=text)]
+
+
 class TelegramChannel:
     def __init__(self, engine: DialogEngine, *, per_chat_rate: float = 1.0) -> None:
         self.engine = engine
@@ -134,6 +150,7 @@ class TelegramChannel:
 
     async def send(self, bot: object, chat_id: int, replies: Sequence[Reply], *, edit: object = None) -> None:
         """Send the replies in order; the screen message replaces the pressed one when it can."""
+        replies = fold_notices(replies)
         editable = isinstance(edit, Message) and len(replies) == 1 and replies[0].document is None
         for reply in replies:
             if editable and reply.screen and len(reply.text) <= 4096:

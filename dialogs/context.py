@@ -55,6 +55,10 @@ class Context:
             raise PermissionError("no organisation selected")
         return self.uow.actions_for_organisation(self.organisation_id)
 
+    def know_organisation(self, organisation: Organisation | None) -> None:
+        """An organisation this input already read (linking): not read a second time."""
+        self._organisation = organisation
+
     def forget_organisation(self) -> None:
         """After the fiche was changed in this input: read it again."""
         self._organisation = None

@@ -92,12 +92,17 @@ class DialogEngine:
                 reminder_days=self.reminder_days,
             )
             if inc.command == "start" and inc.args.strip():
-                linked, reply = await link(uow, inc.user_id, inc.chat_id, inc.args.strip())
-                if not linked:
+                outcome = await link(uow, inc.user_id, inc.chat_id, inc.args.strip())
+                if outcome.membership is None:
                     await uow.commit()  # the failed attempt counts
-                    return [reply]
-                ctx.principal = await self._principal(uow, inc.user_id)
-                ctx.out.append(reply)
+                    return [outcome.reply]
+                # The new link joins those just read (no second read of the same rows).
+                if outcome.membership not in ctx.principal.memberships:
+                    ctx.principal = replace(
+                        ctx.principal, memberships=(*ctx.principal.memberships, outcome.membership)
+                    )
+                ctx.know_organisation(outcome.organisation)
+                ctx.out.append(outcome.reply)
                 st = DialogState(form=st.form)  # a fresh start, keeping any answers in progress
                 inc = replace(inc, args="")
             if ctx.principal.is_staff and Role.STAFF not in {m.role for m in ctx.principal.memberships}:

@@ -118,6 +118,11 @@ def _field_on_screen(screen: ChatMessage) -> tuple[FieldSpec, int | None] | None
     raise AssertionError(f"unknown question on screen: {screen}")
 
 
+def _titled(screen: ChatMessage, title: str) -> bool:
+    """The screen's title, whether the message starts with it or a notice (the help) comes first."""
+    return screen.text.startswith(title) or f"\n\n{title}" in screen.text
+
+
 def next_input(screen: ChatMessage) -> Input | None:
     """What the user does on this screen (None: the action is confirmed, nothing left to do)."""
     labels = screen.button_texts
@@ -153,13 +158,13 @@ def next_input(screen: ChatMessage) -> Input | None:
         return Input("confirm: yes", button="✅ Oui, je confirme")
     if "✅ Confirmer (valider la proposition)" in labels:
         return Input("recap: confirm", button="✅ Confirmer (valider la proposition)")
-    if screen.text.startswith("Sessions de formation"):
+    if _titled(screen, "Sessions de formation"):
         add = f"➕ Ajouter la session n° {SESSIONS + 1}"
         if add in labels or not any(t.startswith("➕ Ajouter la session") for t in labels):
             return Input("sessions: finish", button="Terminer votre saisie")
         [add] = [t for t in labels if t.startswith("➕ Ajouter la session")]
         return Input(f"sessions: {add}", button=add)
-    if screen.text.startswith("Créer une action de formation"):
+    if _titled(screen, "Créer une action de formation"):
         return Input("create: Région", button="Région")
     if "➕ Créer une action" in labels:
         if "En cours d'instruction (1)" in labels:
@@ -223,7 +228,10 @@ class CrashingUser:
         aide = await self.user.wait_for(
             lambda m: m.text.startswith("Aide ·"), REPLY_TIMEOUT, what="help"
         )
-        screen = await self.wait_screen()
+        if aide.buttons:  # the help on top of the screen, in one message
+            self.screen = screen = aide
+        else:
+            screen = await self.wait_screen()
         self.figures.crash_cycles.append(time.monotonic() - began)
         after = next_input(screen)
         pending, self.pending = self.pending, None
@@ -262,7 +270,8 @@ class CrashingUser:
         self.acknowledged.add(step.description)
 
     async def play(self) -> None:
-        await self.wait_screen()
+        if self.screen is None:
+            await self.wait_screen()
         n = 0
         while True:
             assert self.screen is not None
@@ -347,8 +356,11 @@ async def test_fifty_sigkills_during_a_region_action_lose_no_acknowledged_answer
         try:
             user = api.user(1001, "Claire")
             await user.send_command("/start", code)
-            await user.wait_for(lambda m: "Bienvenue" in m.text, REPLY_TIMEOUT, what="welcome")
+            # The welcome is on top of the menu, in one message.
+            menu = await user.wait_for(lambda m: bool(m.buttons), REPLY_TIMEOUT, what="welcome and menu")
+            assert "Bienvenue" in menu.text, menu.text
             claire = CrashingUser(api, user, bot, kill_plan(random.Random(SEED)))
+            claire.screen = menu
             await claire.play()
             assert bot.kills == KILLS, (bot.kills, claire.figures.kills)
         finally:
