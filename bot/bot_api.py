@@ -34,20 +34,17 @@ def keyboard_json(reply: Reply) -> str | None:
     return json.dumps({"inline_keyboard": rows}, ensure_ascii=False) if rows else None
 
 
-def _with_keyboard(kwargs: dict[str, Any], keyboard: str | None) -> dict[str, Any]:
+def _text_kwargs(text: str, keyboard: str | None, **target: int) -> dict[str, Any]:
+    """A message's text in HTML, no link preview, its keyboard if any, for ``target`` (the chat,
+    and the message for an edit)."""
+    kwargs: dict[str, Any] = {**target, "text": text, "parse_mode": HTML, "link_preview_options": NO_PREVIEW}
     if keyboard is not None:
         kwargs["reply_markup"] = keyboard
     return kwargs
 
 
 async def send_message(bot: Bot, chat_id: int, text: str, keyboard: str | None = None) -> None:
-    await bot.do_api_request(
-        "sendMessage",
-        api_kwargs=_with_keyboard(
-            {"chat_id": chat_id, "text": text, "parse_mode": HTML, "link_preview_options": NO_PREVIEW},
-            keyboard,
-        ),
-    )
+    await bot.do_api_request("sendMessage", api_kwargs=_text_kwargs(text, keyboard, chat_id=chat_id))
 
 
 async def edit_message_text(
@@ -55,16 +52,7 @@ async def edit_message_text(
 ) -> None:
     await bot.do_api_request(
         "editMessageText",
-        api_kwargs=_with_keyboard(
-            {
-                "chat_id": chat_id,
-                "message_id": message_id,
-                "text": text,
-                "parse_mode": HTML,
-                "link_preview_options": NO_PREVIEW,
-            },
-            keyboard,
-        ),
+        api_kwargs=_text_kwargs(text, keyboard, chat_id=chat_id, message_id=message_id),
     )
 
 

@@ -29,7 +29,7 @@ from bot.ordering import FlowControlledRequest, PerUserUpdateProcessor
 from bot.throttle import ChatThrottle
 from dialogs.engine import DialogEngine
 from dialogs.io import Incoming, Reply
-from dialogs.render import split_message, text
+from dialogs.render import TELEGRAM_LIMIT, split_message, text
 from domain.models import Document
 
 log = logging.getLogger("formabot.telegram")
@@ -85,7 +85,7 @@ def fold_notices(replies: Sequence[Reply]) -> Sequence[Reply]:
     if any(n.buttons or n.document is not None or n.screen for n in notices):
         return replies
     text = "\n\n".join([*(n.text for n in notices), screen.text])
-    if len(text) > 4096:
+    if len(text) > TELEGRAM_LIMIT:
         return replies
     return [dataclasses.replace(screen, text=text)]
 
@@ -153,7 +153,7 @@ class TelegramChannel:
         replies = fold_notices(replies)
         editable = isinstance(edit, Message) and len(replies) == 1 and replies[0].document is None
         for reply in replies:
-            if editable and reply.screen and len(reply.text) <= 4096:
+            if editable and reply.screen and len(reply.text) <= TELEGRAM_LIMIT:
                 assert isinstance(edit, Message)
                 if await self._edit(edit, reply):
                     continue

@@ -115,6 +115,11 @@ def set_value(form: FormState, spec: FieldSpec, value: Any) -> None:
     form.dirty = True
 
 
+def copies_from_organisation(source: str | None) -> bool:
+    """Whether a shortcut's source is a field of the organisation (which must then be read)."""
+    return source is not None and source.partition(".")[0] == "organisation"
+
+
 def resolve_shortcut(source: str, action: Action | None, organisation: Organisation | None) -> Any:
     """The value a shortcut button copies (« Adresse de l'organisme », « Lieu de formation »…)."""
     owner, _, key = source.partition(".")

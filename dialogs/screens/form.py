@@ -8,6 +8,7 @@ from typing import Any
 from dialogs.context import Context
 from dialogs.form import apply_substep as _apply_substep
 from dialogs.form import (
+    copies_from_organisation,
     current_value,
     enter,
     fields,
@@ -78,7 +79,7 @@ class Question(Screen):
         if value is not None and form.substep == 0:
             kb.add(label("keep", value=spec.format(value)), "keep")
         # The organisation is read only for a question offering to copy from it.
-        wants_org = any(sc.source and sc.source.startswith("organisation.") for sc in spec.shortcuts)
+        wants_org = any(copies_from_organisation(sc.source) for sc in spec.shortcuts)
         org = await ctx.organisation() if wants_org and ctx.organisation_id is not None else None
         for i, sc in enumerate(spec.shortcuts):
             if form.substep == 0 and (sc.value is not None or resolve_shortcut(sc.source or "", action, org)):
