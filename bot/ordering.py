@@ -59,6 +59,25 @@ class FlowControlledRequest(HTTPXRequest):
         return await super().do_request(*args, **kwargs)
 
 
+class BoundedRequest(HTTPXRequest):
+    """The connection for every other call, entered by at most ``size`` calls at once.
+
+    httpcore re-scans its whole pool (probing every idle socket) each time a request enters or
+    leaves it, so calls queued inside the pool make every call dearer: 32 callers on loopback,
+    4.7 ms of CPU per call with PTB's pool of 256, 2.0 ms with 4 slots. Callers beyond ``size``
+    wait here, on a semaphore, instead. The wait is not bounded: every call in a slot has its own
+    connect, read and write timeouts.
+    """
+
+    def __init__(self, size: int, **kwargs: Any) -> None:
+        super().__init__(connection_pool_size=size, **kwargs)
+        self._slots = asyncio.Semaphore(size)
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        async with self._slots:
+            return await super().do_request(*args, **kwargs)
+
+
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     """A lock per user (or per chat when there is no user): their updates never overlap."""
 

@@ -53,6 +53,7 @@ class BotRuntime:
             rate_limiter=self.rate_limiter,
             chat_rate=self.settings.chat_rate,
             global_rate=self.settings.global_rate,
+            connections=self.settings.telegram_connections,
         )
         self._app = app
         await app.initialize()

@@ -25,7 +25,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot import bot_api
-from bot.ordering import FlowControlledRequest, PerUserUpdateProcessor
+from bot.ordering import BoundedRequest, FlowControlledRequest, PerUserUpdateProcessor
 from bot.throttle import ChatThrottle
 from dialogs.engine import DialogEngine
 from dialogs.io import Incoming, Reply
@@ -226,6 +226,7 @@ def build_application(
     rate_limiter: bool = True,
     chat_rate: float = 1.0,
     global_rate: float = 30.0,
+    connections: int = 8,
 ) -> tuple[Application, TelegramChannel]:  # type: ignore[type-arg]
     """The PTB application: per-user ordering, rate limiting, one handler for every update."""
     file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
@@ -236,6 +237,7 @@ def build_application(
         .base_url(base_url)
         .base_file_url(file_url)
         .concurrent_updates(processor)
+        .request(BoundedRequest(connections))
         .get_updates_request(FlowControlledRequest(processor.flow, connection_pool_size=1))
     )
     if rate_limiter:

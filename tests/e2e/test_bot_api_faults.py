@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.request import HTTPXRequest
 
-from bot.ordering import FlowControlledRequest
+from bot.ordering import BoundedRequest, FlowControlledRequest
 from dialogs.state import DialogState
 from domain.catalogue import Section, field_spec
 from storage.database import create_engine
@@ -153,7 +152,7 @@ async def test_requests_timing_out_then_the_answer_is_processed_and_delivered(
 ) -> None:
     # The application's HTTP client with a short read timeout (PTB's default is 5 s): the same
     # code path, only faster to provoke. getUpdates gets it plus its long-polling timeout.
-    class ShortTimeoutRequest(HTTPXRequest):
+    class ShortTimeoutRequest(BoundedRequest):  # every other call
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs.setdefault("read_timeout", SHORT_READ_TIMEOUT)
             super().__init__(*args, **kwargs)
@@ -163,7 +162,7 @@ async def test_requests_timing_out_then_the_answer_is_processed_and_delivered(
             kwargs.setdefault("read_timeout", SHORT_READ_TIMEOUT)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr("telegram.ext._applicationbuilder.HTTPXRequest", ShortTimeoutRequest)
+    monkeypatch.setattr("bot.telegram_channel.BoundedRequest", ShortTimeoutRequest)
     monkeypatch.setattr("bot.telegram_channel.FlowControlledRequest", ShortTimeoutPollRequest)
     async with _in_a_form(tmp_path, answered=2) as (api, claire, url):
         # 1. getUpdates times out (latency above read timeout + poll timeout): the answer waits.
