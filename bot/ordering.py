@@ -14,7 +14,8 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
-from telegram.request import HTTPXRequest
+
+from bot.http_client import TelegramRequest
 
 BUSY = 16  # updates being processed at once from which the next getUpdates waits…
 MAX_WAIT = 0.05  # …at most this long (seconds): a stuck or throttled update cannot stall polling
@@ -47,7 +48,7 @@ class UpdateFlow:
             await asyncio.wait_for(self._room.wait(), self.max_wait)
 
 
-class FlowControlledRequest(HTTPXRequest):
+class FlowControlledRequest(TelegramRequest):
     """The connection used for ``getUpdates`` only: each call first waits for room in the flow."""
 
     def __init__(self, flow: UpdateFlow, **kwargs: Any) -> None:
@@ -57,25 +58,6 @@ class FlowControlledRequest(HTTPXRequest):
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         await self.flow.wait_for_room()
         return await super().do_request(*args, **kwargs)
-
-
-class BoundedRequest(HTTPXRequest):
-    """The connection for every other call, entered by at most ``size`` calls at once.
-
-    httpcore re-scans its whole pool (probing every idle socket) each time a request enters or
-    leaves it, so calls queued inside the pool make every call dearer: 32 callers on loopback,
-    4.7 ms of CPU per call with PTB's pool of 256, 2.0 ms with 4 slots. Callers beyond ``size``
-    wait here, on a semaphore, instead. The wait is not bounded: every call in a slot has its own
-    connect, read and write timeouts.
-    """
-
-    def __init__(self, size: int, **kwargs: Any) -> None:
-        super().__init__(connection_pool_size=size, **kwargs)
-        self._slots = asyncio.Semaphore(size)
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        async with self._slots:
-            return await super().do_request(*args, **kwargs)
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):

@@ -25,7 +25,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot import bot_api
-from bot.ordering import BoundedRequest, FlowControlledRequest, PerUserUpdateProcessor
+from bot.http_client import BoundedRequest
+from bot.ordering import FlowControlledRequest, PerUserUpdateProcessor
 from bot.throttle import ChatThrottle
 from dialogs.engine import DialogEngine
 from dialogs.io import Incoming, Reply

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from bot.ordering import BoundedRequest, FlowControlledRequest
+from bot.http_client import BoundedRequest
+from bot.ordering import FlowControlledRequest
 from dialogs.state import DialogState
 from domain.catalogue import Section, field_spec
 from storage.database import create_engine

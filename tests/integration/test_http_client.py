@@ -1,5 +1,5 @@
-"""The Bot API connection lets at most ``size`` calls in flight; the others wait their turn outside
-httpx's pool, so that its pool timeout never fires however long the queue."""
+"""The Bot API's HTTP client: at most ``size`` calls in flight, the others waiting their turn outside
+httpx's pool (so that its pool timeout never fires however long the queue); no cookies."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from bot.ordering import BoundedRequest
+from bot.http_client import BoundedRequest
 
 SIZE = 3
 CALLS = 9
@@ -27,6 +27,7 @@ class SlowServer:
         self.most_in_flight = 0
         self.served = 0
         self.crowded = asyncio.Event()
+        self.cookie_headers: list[str | None] = []
 
     async def handle(self, request: web.Request) -> web.Response:
         self.in_flight += 1
@@ -40,11 +41,18 @@ class SlowServer:
         self.served += 1
         return web.json_response({"ok": True, "result": True})
 
+    async def set_cookie(self, request: web.Request) -> web.Response:
+        self.cookie_headers.append(request.headers.get("Cookie"))
+        response = web.json_response({"ok": True, "result": True})
+        response.set_cookie("session", "abc", path="/")
+        return response
+
 
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[SlowServer, str]]:
     slow = SlowServer()
     app = web.Application()
+    app.router.add_post("/cookie/{method}", slow.set_cookie)
     app.router.add_post("/{method}", slow.handle)
     runner = web.AppRunner(app)
     await runner.setup()
@@ -68,3 +76,15 @@ async def test_calls_beyond_the_size_wait_outside_the_pool_and_all_are_served(se
     assert results == [True] * CALLS
     assert slow.served == CALLS
     assert slow.most_in_flight == SIZE  # as many as allowed, never more
+
+
+async def test_cookies_set_by_the_server_are_neither_kept_nor_sent(server: tuple[SlowServer, str]) -> None:
+    slow, url = server
+    request = BoundedRequest(SIZE)
+    await request.initialize()
+    try:
+        for _ in range(2):
+            assert await request.post(f"{url}/cookie/getMe") is True
+    finally:
+        await request.shutdown()
+    assert slow.cookie_headers == [None, None]
