@@ -17,6 +17,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
@@ -30,6 +31,15 @@ SQLITE_PRAGMAS = (
 )
 
 
+def _json_text(value: Any) -> str:
+    return pydantic_core.to_json(value).decode()
+
+
+# The JSON columns (a conversation's state, an action's fields) are read and written on every
+# update: pydantic-core's JSON (already here for pydantic) does it in a third of ``json``'s time.
+JSON_CODEC: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": pydantic_core.from_json}
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -39,6 +49,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     Extra keyword arguments go to ``create_async_engine`` (e.g. ``pool_size``, ``echo``).
     """
+    for name, codec in JSON_CODEC.items():
+        kwargs.setdefault(name, codec)
     if is_sqlite(url):
         connect_args = {"timeout": 5.0, **kwargs.pop("connect_args", {})}
         kwargs.setdefault("async_creator", _one_trip_creator(url, connect_args))

@@ -23,7 +23,7 @@ def test_defaults() -> None:
     assert s.database_url == "sqlite+aiosqlite:///formabot.db"
     assert s.timezone == "Europe/Paris" and s.reminder_days == [30, 7, 1]
     assert s.telegram_api_url == "https://api.telegram.org/bot" and s.admin_ids == [] and s.today is None
-    assert s.telegram_connections == 8
+    assert s.telegram_connections == 4
 
 
 def test_values_are_read_and_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -31,12 +31,12 @@ def test_values_are_read_and_normalised(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("FORMABOT_REMINDER_DAYS", "1,30,7,7")
     monkeypatch.setenv("FORMABOT_TODAY", "2027-01-04")
     monkeypatch.setenv("FORMABOT_TELEGRAM_API_URL", "http://127.0.0.1:8081/")
-    monkeypatch.setenv("FORMABOT_TELEGRAM_CONNECTIONS", "4")
+    monkeypatch.setenv("FORMABOT_TELEGRAM_CONNECTIONS", "16")
     s = load_settings()
     assert s.admin_ids == [11, 22] and s.reminder_days == [30, 7, 1]
     assert s.today == date(2027, 1, 4)
     assert s.telegram_api_url == "http://127.0.0.1:8081/bot"
-    assert s.telegram_connections == 4
+    assert s.telegram_connections == 16
 
 
 @pytest.mark.parametrize(
