@@ -16,7 +16,6 @@ from domain.catalogue import (
     FieldSpec,
     Kind,
     Section,
-    action_fields_for,
 )
 from domain.errors import FieldError
 from domain.models import Action, Organisation, Session
@@ -40,7 +39,7 @@ def fields(form: FormState) -> tuple[FieldSpec, ...]:
         return SESSION_FIELDS
     if form.section == Section.ORGANISME:
         return ORGANISATION_FIELDS
-    return action_fields_for(form.action_view())
+    return form.action_fields()
 
 
 def spec_of(form: FormState) -> FieldSpec:

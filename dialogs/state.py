@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from domain.catalogue import FieldSpec, action_fields_for
 from domain.models import Action, Organisation
 
 
@@ -34,6 +35,7 @@ class FormState(BaseModel):
 
     # The working copy as an Action, validated once per draft (each answer replaces the draft).
     _view: tuple[dict[str, Any], Action] | None = PrivateAttr(default=None)
+    _fields: tuple[dict[str, Any], tuple[FieldSpec, ...]] | None = PrivateAttr(default=None)
 
     def action(self) -> Action:
         """The working copy as a new Action, for a caller that changes it and stores it back."""
@@ -45,6 +47,13 @@ class FormState(BaseModel):
         if view is None or view[0] is not self.draft:
             view = self._view = (self.draft, Action.model_validate(self.draft))
         return view[1]
+
+    def action_fields(self) -> tuple[FieldSpec, ...]:
+        """The general-data fields that apply to the working copy, worked out once per draft."""
+        cached = self._fields
+        if cached is None or cached[0] is not self.draft:
+            cached = self._fields = (self.draft, action_fields_for(self.action_view()))
+        return cached[1]
 
     def organisation(self) -> Organisation:
         return Organisation.model_validate(self.draft)
