@@ -20,8 +20,10 @@ The echo users send the same updates (texts as texts, presses as callback querie
 
 - throughput (closed loop): ``--users`` users at once, each sending its next update as soon as the
   reply to the previous one arrives (formabot: the screen, i.e. the message or edit with buttons;
-  echo bot: the echo). Updates per second for both, and the ratio. Target: formabot ≥ 50 % of the
-  echo bot.
+  echo bot: the echo). ``--rounds`` rounds per bot (2), each with users of its own, in ABBA order
+  (echo, formabot, formabot, echo): a shared machine whose speed drifts during the run weighs on
+  both bots alike. Updates per second for both (all rounds' updates over all their time), each
+  round's figure beside it, and the ratio. Target: formabot ≥ 50 % of the echo bot.
 - latency (open loop): ``--rate`` updates per second spread evenly over ``--latency-users`` users for
   ``--duration`` seconds; each user's sends are scheduled at fixed times. A send whose previous reply
   had not come back by its scheduled time goes out late (coordinated omission: counted, and the
@@ -30,8 +32,9 @@ The echo users send the same updates (texts as texts, presses as callback querie
 - after formabot is stopped, the SQLite file is checked: confirmed actions == users who saw the
   confirmation, and processed update ids ≥ updates sent (every answer committed before its reply).
 
-The phases alternate (echo, formabot, echo, formabot) so that the load of a shared machine weighs on
-both alike. Exit status 0 when every target and check passes, 1 otherwise.
+The throughput rounds run in ABBA order and the latency phases one bot after the other, so that the
+load of a shared machine weighs on both alike. Exit status 0 when every target and check passes, 1
+otherwise.
 """
 
 from __future__ import annotations
@@ -248,7 +251,39 @@ async def throughput(bot: BotProcess, users: list[SimUser], script: list[Step], 
         "first_failures": failures[:3],
         "confirmed_seen": sum(u.confirmed for u in users),
         **phase.cpu(),
+        "_latencies": latencies,
+        "_phase": phase,
     }
+
+
+def combine_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One bot's throughput rounds as one figure: all updates over all the time they took."""
+    updates = sum(r["updates"] for r in rounds)
+    wall = sum(r["_phase"].wall for r in rounds) or 1e-9
+    bot_cpu = sum(r["_phase"].bot_cpu for r in rounds)
+    harness_cpu = sum(r["_phase"].harness_cpu for r in rounds)
+    return {
+        "users": rounds[0]["users"],
+        "rounds": len(rounds),
+        "updates": updates,
+        "wall_s": round(wall, 2),
+        "updates_per_s": round(updates / wall, 1),
+        "updates_per_s_by_round": [r["updates_per_s"] for r in rounds],
+        "latency_ms": summary_ms([x for r in rounds for x in r["_latencies"]]),
+        "internal_errors": sum(r["internal_errors"] for r in rounds),
+        "failures": sum(r["failures"] for r in rounds),
+        "first_failures": [f for r in rounds for f in r["first_failures"]][:3],
+        "confirmed_seen": sum(r["confirmed_seen"] for r in rounds),
+        "bot_cpu_percent": round(100 * bot_cpu / wall, 1),
+        "harness_cpu_percent": round(100 * harness_cpu / wall, 1),
+    }
+
+
+def round_order(rounds: int) -> list[str]:
+    """ABBA…: echo, formabot, formabot, echo, echo, formabot… A machine whose speed drifts during
+    the run (a shared VM) then weighs on both bots alike instead of on the one measured last."""
+    pairs = [("echo", "formabot") if i % 2 == 0 else ("formabot", "echo") for i in range(rounds)]
+    return [name for pair in pairs for name in pair]
 
 
 async def latency(
@@ -337,10 +372,11 @@ def new_users(api: FakeBotApi, first_id: int, codes: list[str], *, formabot: boo
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     db = workdir / "formabot.db"
     database_url = f"sqlite+aiosqlite:///{db}"
-    n_codes = 1 + args.users + args.latency_users
+    tp_users = args.rounds * args.users  # each throughput round has users of its own
+    n_codes = 1 + tp_users + args.latency_users
     progress(f"creating {n_codes} organisations and link codes…")
     codes = await create_link_codes(database_url, n_codes)
-    pilot_code, tp_codes, lat_codes = codes[0], codes[1 : 1 + args.users], codes[1 + args.users :]
+    pilot_code, tp_codes, lat_codes = codes[0], codes[1 : 1 + tp_users], codes[1 + tp_users :]
     fake_codes = [f"ECHO-{i:06d}-{'X' * 28}"[: len(pilot_code)] for i in range(n_codes)]
 
     results: dict[str, Any] = {}
@@ -374,24 +410,31 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 await echo_pilot.send(step, args.reply_timeout)
             results["script_updates_per_action"] = len(script)
 
-            for name, bot, api, formabot_side in (
-                ("echo", echo, echo_api, False), ("formabot", formabot, formabot_api, True)
-            ):
-                progress(f"throughput: {name}, {args.users} users × {len(script)} updates…")
-                codes_ = tp_codes if formabot_side else fake_codes[1 : 1 + args.users]
-                users = new_users(api, THROUGHPUT_FIRST_ID, codes_, formabot=formabot_side)
+            sides = {"echo": (echo, echo_api, False), "formabot": (formabot, formabot_api, True)}
+            rounds: dict[str, list[dict[str, Any]]] = {"echo": [], "formabot": []}
+            for name in round_order(args.rounds):
+                bot, api, formabot_side = sides[name]
+                k = len(rounds[name])
+                progress(f"throughput: {name}, round {k + 1}/{args.rounds}, {args.users} users × {len(script)} updates…")
+                first = k * args.users
+                codes_ = (tp_codes if formabot_side else fake_codes[1:])[first : first + args.users]
+                users = new_users(api, THROUGHPUT_FIRST_ID + first, codes_, formabot=formabot_side)
                 api.requests.clear()
-                results.setdefault("throughput", {})[name] = await throughput(bot, users, script, args.reply_timeout)
-                results["throughput"][name]["api_calls_per_update"] = calls_per_update(
-                    api, results["throughput"][name]["updates"])
-                progress(f"  {results['throughput'][name]['updates_per_s']} updates/s")
+                one = await throughput(bot, users, script, args.reply_timeout)
+                one["api_calls"] = calls_per_update(api, one["updates"])
+                rounds[name].append(one)
+                progress(f"  {one['updates_per_s']} updates/s")
                 api.requests.clear()
+            for name, done in rounds.items():
+                combined = combine_rounds(done)
+                combined["api_calls_per_update"] = done[-1]["api_calls"]
+                results.setdefault("throughput", {})[name] = combined
             for name, bot, api, formabot_side in (
                 ("echo", echo, echo_api, False), ("formabot", formabot, formabot_api, True)
             ):
                 progress(f"latency: {name}, {args.rate:g} updates/s over {args.latency_users} users, "
                          f"{args.duration:g} s…")
-                codes_ = lat_codes if formabot_side else fake_codes[1 + args.users :]
+                codes_ = lat_codes if formabot_side else fake_codes[1 + tp_users :]
                 users = new_users(api, LATENCY_FIRST_ID, codes_, formabot=formabot_side)
                 results.setdefault("latency", {})[name] = await latency(
                     bot, users, script, args.rate, args.duration, args.reply_timeout
@@ -448,8 +491,8 @@ def table(report: dict[str, Any]) -> str:
         "formabot end to end: the real `formabot run` vs a bare PTB echo bot, fake Bot API on loopback",
         f"machine: {m['cpu_count']} cores, {m['platform']}, Python {m['python']}; "
         f"load average {m['loadavg_start']} at start, {m['loadavg_end']} at the end",
-        f"parameters: throughput {p['users']} users × {r['script_updates_per_action']} updates (one full "
-        f"action each); latency {p['rate']:g} updates/s over {p['latency_users']} users for {p['duration_s']:g} s",
+        f"parameters: throughput {p['rounds']} rounds per bot (ABBA order) of {p['users']} users × "
+        f"{r['script_updates_per_action']} updates (one full action each); latency {p['rate']:g} updates/s over {p['latency_users']} users for {p['duration_s']:g} s",
         f"FORMABOT_CHAT_RATE={CHAT_RATE}, FORMABOT_GLOBAL_RATE={CHAT_RATE}: formabot's pacing (Telegram: "
         "1 message/s per chat, 30/s overall) is switched off, because the echo bot has none and the "
         "fake enforces none.",
@@ -464,6 +507,8 @@ def table(report: dict[str, Any]) -> str:
     lines.append("throughput (closed loop)")
     row("  updates / s", f["updates_per_s"], e["updates_per_s"],
         f"ratio {100 * r['throughput_ratio']:.1f} % (target ≥ 50 %)  {verdict(v['throughput_ratio_ge_50pct'])}")
+    row("  updates / s by round", "/".join(map(str, f["updates_per_s_by_round"])),
+        "/".join(map(str, e["updates_per_s_by_round"])))
     row("  updates", f["updates"], e["updates"])
     row("  wall time (s)", f["wall_s"], e["wall_s"])
     row("  reply latency p50 / p99 (ms)", f"{f['latency_ms']['p50']}/{f['latency_ms']['p99']}",
@@ -526,6 +571,8 @@ def progress(message: str) -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--users", type=int, default=200, help="throughput: simultaneous users")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="throughput: rounds per bot, in ABBA order (echo, formabot, formabot, echo…)")
     parser.add_argument("--rate", type=float, default=50.0, help="latency: updates per second")
     parser.add_argument("--latency-users", type=int, default=100, help="latency: users sharing the rate")
     parser.add_argument("--duration", type=float, default=20.0, help="latency: seconds of scheduled sends")
@@ -564,6 +611,7 @@ def main() -> int:
         },
         "parameters": {
             "users": args.users,
+            "rounds": args.rounds,
             "rate": args.rate,
             "latency_users": args.latency_users,
             "duration_s": args.duration,
