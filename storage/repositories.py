@@ -28,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.errors import StaleVersion
@@ -35,6 +36,7 @@ from domain.funders import Funder
 from domain.models import Action, Organisation, Status
 from domain.ports import AuditEntry, ConversationState, Membership, OutboxMessage, Role
 from storage import mapping
+from storage.hot_statements import HotStatement
 from storage.tables import (
     actions,
     audit,
@@ -64,10 +66,11 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 # The statements every update runs are built once, with named parameters: on SQLite, building a
 # statement and computing its cache key cost more than running it.
 _ORGANISATION_BY_ID = select(organisations).where(organisations.c.id == bindparam("p_id"))
-_CONVERSATION_BY_CHAT = select(conversations.c.data, conversations.c.version).where(
+# Run for every update (``storage.hot_statements``: straight on the driver on SQLite).
+CONVERSATION_BY_CHAT = HotStatement(lambda _dialect: select(conversations.c.data, conversations.c.version).where(
     conversations.c.chat_id == bindparam("p_chat_id")
-)
-_CONVERSATION_SWAP = (
+))
+CONVERSATION_SWAP = HotStatement(lambda _dialect: (
     update(conversations)
     .where(
         conversations.c.chat_id == bindparam("p_chat_id"),
@@ -79,17 +82,18 @@ _CONVERSATION_SWAP = (
         version=bindparam("p_new_version"),
         updated_at=bindparam("p_now"),
     )
-)
-_MEMBERSHIPS_OF_USER = (
+))
+MEMBERSHIPS_OF_USER = HotStatement(lambda _dialect: (
     select(members.c.user_id, members.c.role, members.c.organisation_id, members.c.funder)
     .where(members.c.user_id == bindparam("p_user_id"))
     .order_by(members.c.id)
-)
+))
 
 
-def upsert_ignore(conn: AsyncConnection, table: Table, conflict: Sequence[str]) -> Any:
-    """``INSERT … ON CONFLICT (conflict) DO NOTHING`` for the connection's dialect."""
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+def upsert_ignore(conn: AsyncConnection | Dialect, table: Table, conflict: Sequence[str]) -> Any:
+    """``INSERT … ON CONFLICT (conflict) DO NOTHING`` for the connection's (or a) dialect."""
+    dialect = conn.dialect if isinstance(conn, AsyncConnection) else conn
+    dialect_insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
     return dialect_insert(table).on_conflict_do_nothing(index_elements=list(conflict))
 
 
@@ -375,7 +379,7 @@ class SqlOrganisationRepository(_Repository):
 class SqlConversationRepository(_Repository):
     async def load(self, chat_id: int) -> ConversationState:
         """The chat's state; a chat never seen gets an empty state at version 0."""
-        row = (await self._conn.execute(_CONVERSATION_BY_CHAT, {"p_chat_id": chat_id})).first()
+        row = (await self._uow.hot(CONVERSATION_BY_CHAT, {"p_chat_id": chat_id})).first()
         if row is None:
             return ConversationState(chat_id=chat_id)
         return ConversationState(chat_id=chat_id, data=dict(row.data or {}), version=row.version)
@@ -398,8 +402,8 @@ class SqlConversationRepository(_Repository):
             )
             written = (await self._conn.execute(stmt)).first() is not None
         else:
-            result = await self._conn.execute(
-                _CONVERSATION_SWAP,
+            result = await self._uow.hot(
+                CONVERSATION_SWAP,
                 {
                     "p_chat_id": state.chat_id,
                     "p_version": state.version,
@@ -482,8 +486,8 @@ class SqlMemberRepository(_Repository):
         return result.rowcount > 0
 
     async def of_user(self, user_id: int) -> list[Membership]:
-        result = await self._conn.execute(_MEMBERSHIPS_OF_USER, {"p_user_id": user_id})
-        return [_membership(row) for row in result]
+        result = await self._uow.hot(MEMBERSHIPS_OF_USER, {"p_user_id": user_id})
+        return [_membership(row) for row in result.rows]
 
     async def _chat_ids(self, where: ColumnElement[bool]) -> list[int]:
         result = await self._conn.execute(

@@ -148,6 +148,17 @@ class OneTripConnection(aiosqlite.Connection):
         sqlite = self._connection
         return sqlite is not None and sqlite.in_transaction
 
+    def run_inline(self, sql: str, parameters: Sequence[Any]) -> tuple[list[Any], int]:
+        """One statement on the event loop's thread, inside a transaction only (see above): its
+        rows (all of them: for the small results of ``storage.hot_statements``) and rowcount."""
+        if not (self.inline_in_transaction and self.holds_transaction()):
+            raise RuntimeError("inline statements run inside a BEGIN IMMEDIATE transaction only")
+        cursor = self._conn.execute(sql, parameters)
+        try:
+            return cursor.fetchall(), cursor.rowcount
+        finally:
+            cursor.close()
+
 
 def connect(database: str, **kwargs: Any) -> OneTripConnection:
     """Like ``aiosqlite.connect``: awaiting the result opens the connection on its thread."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -33,7 +33,8 @@ from domain.events import Event, EventKind
 from domain.funders import Funder
 from domain.models import Action, Status
 from domain.ports import Clock, Membership
-from storage import sweeps
+from storage import hot_statements, sweeps
+from storage.hot_statements import HotResult, HotStatement, inline_driver
 from storage.repositories import (
     SqlActionRepository,
     SqlAuditRepository,
@@ -47,6 +48,7 @@ from storage.repositories import (
     load_actions_by_id,
     upsert_ignore,
 )
+from storage.sqlite_driver import OneTripConnection
 from storage.tables import processed_updates
 
 
@@ -116,10 +118,18 @@ def writer_lock(engine: AsyncEngine) -> asyncio.Lock | None:
     return lock
 
 
-_MARK_UPDATE: dict[str, Any] = {}
+MARK_UPDATE = HotStatement(lambda dialect: (
+    upsert_ignore(dialect, processed_updates, ("update_id",))
+    .values(update_id=bindparam("p_update_id"), processed_at=bindparam("p_now"))
+    .returning(processed_updates.c.update_id)
+))
 
 
 class SqlUnitOfWork:
+    # SQLite: the statements every update runs go straight to the driver (``storage.hot_statements``).
+    # Tests switch it off to compare both paths.
+    direct_statements = True
+
     def __init__(
         self, engine: AsyncEngine, clock: Clock | None = None, actor_user_id: int | None = None
     ) -> None:
@@ -128,6 +138,7 @@ class SqlUnitOfWork:
         self.actor_user_id = actor_user_id
         self._connection: AsyncConnection | None = None
         self._writer: asyncio.Lock | None = None
+        self._driver: OneTripConnection | None = None  # SQLite: hot statements run inline on it
         self._events: list[Event] = []
         self.organisations = SqlOrganisationRepository(self)
         self.conversations = SqlConversationRepository(self)
@@ -164,6 +175,7 @@ class SqlUnitOfWork:
         except BaseException:
             self._release_writer()
             raise
+        self._driver = inline_driver(self._connection) if self.direct_statements else None
         return self
 
     def _release_writer(self) -> None:
@@ -201,6 +213,10 @@ class SqlUnitOfWork:
         self._events.clear()
         await self.connection.rollback()
 
+    async def hot(self, statement: HotStatement, params: Mapping[str, Any]) -> HotResult:
+        """One of the statements every update runs (``storage.hot_statements``)."""
+        return await hot_statements.run(self.connection, self._driver, statement, params)
+
     # Repositories ------------------------------------------------------------------------------
 
     def actions_for_organisation(self, organisation_id: int) -> SqlActionRepository:
@@ -227,15 +243,7 @@ class SqlUnitOfWork:
 
     async def mark_update_processed(self, update_id: int) -> bool:
         """Record the update id; False if it was already (a redelivery: change nothing)."""
-        dialect = self.connection.dialect.name
-        stmt = _MARK_UPDATE.get(dialect)
-        if stmt is None:  # built once per dialect (it runs for every update)
-            stmt = _MARK_UPDATE[dialect] = (
-                upsert_ignore(self.connection, processed_updates, ("update_id",))
-                .values(update_id=bindparam("p_update_id"), processed_at=bindparam("p_now"))
-                .returning(processed_updates.c.update_id)
-            )
-        found = await self.connection.execute(stmt, {"p_update_id": update_id, "p_now": self.clock.now()})
+        found = await self.hot(MARK_UPDATE, {"p_update_id": update_id, "p_now": self.clock.now()})
         return found.first() is not None
 
     # Jobs --------------------------------------------------------------------------------------
