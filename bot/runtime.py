@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 from bot.config import Settings
 from bot.delivery import OutboxDelivery
 from bot.jobs import background_jobs, make_delivery
-from bot.telegram_channel import COMMANDS, TelegramChannel, build_application
+from bot.telegram_channel import TelegramChannel, build_application, register_commands
 from bot.wiring import Services, open_services
 
 log = logging.getLogger("formabot.runtime")
@@ -42,8 +42,6 @@ class BotRuntime:
         self._stop = asyncio.Event()
 
     async def start(self) -> None:
-        from telegram import BotCommand
-
         self.services = await open_services(self.settings)
         assert self.settings.telegram_token is not None
         app, self.channel = build_application(
@@ -57,10 +55,7 @@ class BotRuntime:
         )
         self._app = app
         await app.initialize()
-        try:
-            await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
-        except Exception as exc:
-            log.warning("could not register the commands menu", extra={"error": exc.__class__.__name__})
+        await register_commands(app)
         await app.start()
         assert app.updater is not None
         if self.webhook_url:

@@ -21,7 +21,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot import bot_api
@@ -243,17 +243,18 @@ def build_application(
     )
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=global_rate, max_retries=3))
-    app = builder.post_init(_register_commands).build()
+    app = builder.build()
     channel = TelegramChannel(engine, per_chat_rate=chat_rate)
     app.add_handler(TypeHandler(Update, channel.on_update))
     app.add_error_handler(_on_error)
     return app, channel
 
 
-async def _register_commands(app: Application) -> None:  # type: ignore[type-arg]
+async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
+    """The commands menu; a refusal or an outage at start is logged, the bot runs anyway."""
     try:
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
-    except (NetworkError, BadRequest) as exc:
+    except TelegramError as exc:
         log.warning("could not register the commands menu", extra={"error": exc.__class__.__name__})
 
 
