@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     daily_time: time = time(6, 0)
     chat_rate: float = Field(default=1.0, gt=0)  # messages per second per chat (Telegram: 1)
     global_rate: float = Field(default=30.0, gt=0)  # API calls per second overall (Telegram: 30)
-    telegram_connections: int = Field(default=4, ge=1, le=256)  # Bot API calls in flight at once (see bot/http_client.py)
+    telegram_connections: int = Field(default=8, ge=1, le=256)  # Bot API calls in flight at once (see bot/http_client.py)
     webhook_secret: str | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443

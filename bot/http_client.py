@@ -7,7 +7,8 @@ Measured on a busy bot (``bench/e2e_throughput.py``), the HTTP client costs more
   it, so requests queued inside the pool make every request dearer: 32 callers on loopback, 4.7 ms
   of CPU per call with python-telegram-bot's pool of 256, 2.4 ms behind 8 slots, 2.0 ms behind 4
   (every idle connection is probed on each pass). ``BoundedRequest`` makes callers beyond its size
-  wait on a semaphore instead; the bot's default size is 4 (``FORMABOT_TELEGRAM_CONNECTIONS``).
+  wait on a semaphore instead. The bot's default size is 8 (``FORMABOT_TELEGRAM_CONNECTIONS``): at
+  Telegram's usual 50–100 ms per call, room for its 30 messages per second and the replies beside them.
 """
 
 from __future__ import annotations

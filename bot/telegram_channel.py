@@ -227,7 +227,7 @@ def build_application(
     rate_limiter: bool = True,
     chat_rate: float = 1.0,
     global_rate: float = 30.0,
-    connections: int = 4,
+    connections: int = 8,
 ) -> tuple[Application, TelegramChannel]:  # type: ignore[type-arg]
     """The PTB application: per-user ordering, rate limiting, one handler for every update."""
     file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
