@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from bot.commands import say
 from bot.config import Settings
 from bot.wiring import open_services
 from domain.catalogue import organisation_field
@@ -46,7 +47,7 @@ def _check(key: str, raw: str) -> str:
     try:
         value: str = organisation_field(key).parse(raw)
     except FieldError as exc:
-        print(f"{organisation_field(key).label} : {exc.message}", file=sys.stderr)
+        print(say("field_error", label=organisation_field(key).label, message=exc.message), file=sys.stderr)
         raise SystemExit(2) from None
     return value
 
@@ -69,8 +70,7 @@ async def _org_add(args: argparse.Namespace, settings: Settings) -> int:
         await services.close()
     # The id on the first line and the code on the last one: scripts read them from there.
     print(stored.id)
-    print(f"Organisme « {name} » créé. Code de rattachement (usage unique, valable 7 jours) :")
-    print(f"  envoyez au bot : /start {code}")
+    print(say("org_created", name=name, code=code))
     print(code)
     return 0
 
@@ -80,7 +80,7 @@ async def _org_link_code(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with services.uow_factory() as uow:
             if await uow.organisations.get(args.org) is None:
-                print(f"Organisme {args.org} inconnu.", file=sys.stderr)
+                print(say("org_unknown", org=args.org), file=sys.stderr)
                 return 1
             code = await uow.link_codes.create(Role.MEMBER, organisation_id=args.org)
             await uow.commit()
@@ -99,7 +99,7 @@ async def _funder_code(args: argparse.Namespace, settings: Settings) -> int:
             await uow.commit()
     finally:
         await services.close()
-    print(f"Code confidentiel du valideur {funder.label} (usage unique, valable 7 jours) :")
+    print(say("funder_code", funder=funder.label))
     print(code)
     return 0
 
@@ -141,5 +141,5 @@ async def _actions_list(args: argparse.Namespace, settings: Settings) -> int:
         period = ", ".join(f"{s['start']}→{s['end']}" for s in r["sessions"])
         print(f"{r['reference']}\t{r['status']}\t{r['funder']}\torg {r['organisation']}\t{r['title'] or ''}\t{period}")
     if not rows:
-        print("Aucune action.")
+        print(say("no_actions"))
     return 0

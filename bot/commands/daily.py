@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
+from bot.commands import say
 from bot.config import Settings
 from domain.ports import Clock
 
@@ -105,7 +106,7 @@ async def _deliver(args: argparse.Namespace, settings: Settings) -> int:
     from bot.delivery import DeliveryReport, OutboxDelivery
 
     if not settings.telegram_token:
-        print("FORMABOT_TELEGRAM_TOKEN manquant : impossible d'envoyer.", file=sys.stderr)
+        print(say("no_token"), file=sys.stderr)
         return 2
     clock = make_clock(settings)
     total = DeliveryReport()
@@ -114,7 +115,7 @@ async def _deliver(args: argparse.Namespace, settings: Settings) -> int:
         await bot.initialize()
     except TelegramError as exc:
         await bot.shutdown()
-        print(f"Telegram injoignable ({settings.telegram_api_url}) : {exc}", file=sys.stderr)
+        print(say("telegram_unreachable", url=settings.telegram_api_url, error=exc), file=sys.stderr)
         return 2
     async with _factory(settings, clock) as factory, bot:
         delivery = OutboxDelivery(bot, factory, clock)
@@ -131,7 +132,7 @@ async def _deliver(args: argparse.Namespace, settings: Settings) -> int:
                 _add(total, report)
                 if report.claimed == 0:
                     break
-    print(f"Notifications : {total}.")
+    print(say("notifications", report=total))
     return 0 if total.dead == 0 else 1
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from bot.commands import say
 from bot.config import Settings
 
 
@@ -59,18 +60,7 @@ def _postgres(settings: Settings, file: Path, operation: str) -> int:
     from storage.backup import postgres_commands
 
     commands = postgres_commands(settings.database_url, file)
-    print(
-        f"La base configurée est PostgreSQL : formabot ne fait pas lui-même la {operation}, "
-        "utilisez les outils de PostgreSQL.",
-        file=sys.stderr,
-    )
-    print("Sauvegarde (format custom, cohérente même pendant que le bot tourne) :", file=sys.stderr)
-    print(f"  {commands.backup}", file=sys.stderr)
-    print("Restauration (bot arrêté ; tout ou rien), puis migration au schéma le plus récent :",
-          file=sys.stderr)
-    print(f"  {commands.restore}", file=sys.stderr)
-    print("  formabot db upgrade", file=sys.stderr)
-    print("Le mot de passe n'est pas affiché : fournissez-le par PGPASSWORD ou ~/.pgpass.",
+    print(say("postgres_tools", operation=operation, backup=commands.backup, restore=commands.restore),
           file=sys.stderr)
     return 2
 
@@ -88,12 +78,9 @@ async def _backup(args: argparse.Namespace, settings: Settings) -> int:
     try:
         result = await backup_sqlite(settings.database_url, args.file)
     except BackupError as exc:
-        print(f"Sauvegarde impossible : {exc}", file=sys.stderr)
+        print(say("backup_failed", error=exc), file=sys.stderr)
         return 1
-    print(
-        f"Sauvegarde de {result.database} écrite dans {result.file} ({_size(result.size)}, "
-        f"schéma {result.revision}, intégrité vérifiée)."
-    )
+    print(say("backup_written", result=result, size=_size(result.size)))
     return 0
 
 
@@ -106,13 +93,7 @@ async def _restore(args: argparse.Namespace, settings: Settings) -> int:
     try:
         result = await restore_sqlite(settings.database_url, args.file)
     except BackupError as exc:
-        print(f"Restauration impossible : {exc}", file=sys.stderr)
+        print(say("restore_failed", error=exc), file=sys.stderr)
         return 1
-    print(f"Sauvegarde {result.file} restaurée dans {result.database}.")
-    if result.previous_copy is not None:
-        print(f"La base remplacée est conservée dans {result.previous_copy}.")
-    if result.backup_revision != result.revision:
-        print(f"Schéma migré de {result.backup_revision} à {result.revision}.")
-    else:
-        print(f"Schéma {result.revision} (le plus récent).")
+    print(say("restored", result=result))
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from bot.commands import say
 from bot.config import Settings
 
 
@@ -37,10 +38,10 @@ async def ensure_demo(settings: Settings) -> int:
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     org = await ensure_demo(settings)
     if org > 0:
-        print(f"Organisme de démonstration créé (id {org}) avec des actions dans chaque état.")
+        print(say("demo_created", org=org))
     else:
-        print(f"L'organisme de démonstration existe déjà (id {-org}).")
-    print("Lancez « formabot shell » pour l'utiliser dans ce terminal.")
+        print(say("demo_exists", org=-org))
+    print(say("demo_shell"))
     return 0
 
 

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.commands import say
 from bot.config import Settings
 from domain.events import Event, EventKind
 from domain.models import Action, Organisation, Status
@@ -216,8 +217,7 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(error)
     finally:
         await engine.dispose()
-    print(f"Export LHEO ({args.scope}) : {report.formations} action(s), {report.sessions} "
-          f"session(s) → {report.path}")
+    print(say("lheo_exported", scope=args.scope, report=report))
     return 0
 
 
@@ -243,8 +243,7 @@ async def _import_ofaa(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(error)
     finally:
         await engine.dispose()
-    print(f"Références France Travail : {len(result.matched)} ligne(s) reconnue(s), "
-          f"{changed} action(s) mise(s) à jour.")
+    print(say("ofaa_imported", matched=len(result.matched), changed=changed))
     for problem in result.problems:
         print(f"  {problem}")
     return 0

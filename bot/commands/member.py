@@ -11,6 +11,7 @@ import argparse
 import sys
 from typing import Any
 
+from bot.commands import say
 from bot.config import Settings
 from domain.funders import Funder
 from storage.privacy import RemovedLink, forget_user
@@ -40,15 +41,14 @@ def register(sub: Any) -> None:
 
 def _link_label(link: RemovedLink) -> str:
     if link.role == "member":
-        name = f" « {link.organisation_name} »" if link.organisation_name else ""
-        return f"membre de l'organisme n° {link.organisation_id}{name}"
+        return say("link_member", organisation_id=link.organisation_id, name=link.organisation_name)
     if link.role == "validator":
         try:
             funder = Funder(link.funder or "").label
         except ValueError:
             funder = str(link.funder)
-        return f"valideur {funder}"
-    return "personnel du Carif-Oref"
+        return say("link_validator", funder=funder)
+    return say("link_staff")
 
 
 async def _forget(args: argparse.Namespace, settings: Settings) -> int:
@@ -64,29 +64,10 @@ async def _forget(args: argparse.Namespace, settings: Settings) -> int:
         await services.close()
 
     if not report.found:
-        print(f"Aucune donnée de l'utilisateur Telegram {user_id} : rien à effacer.")
+        print(say("forget_nothing", user_id=user_id))
     else:
-        print(f"Utilisateur Telegram {user_id} oublié.")
-        print("Supprimé :")
-        if report.links:
-            for link in report.links:
-                print(f"  - rattachement : {_link_label(link)}")
-        else:
-            print("  - aucun rattachement")
-        unsaved = " (et les réponses non sauvegardées d'un formulaire en cours)" if report.conversations else ""
-        print(f"  - états de conversation : {report.conversations}{unsaved}")
-        print(f"  - tentatives de code de rattachement : {report.link_attempts}")
-        print(f"  - notifications adressées à sa conversation : {report.notifications}")
-        print("Pseudonymisé (identifiant remplacé par un pseudonyme sans retour possible) :")
-        print(f"  - lignes du journal d'audit : {report.audit_rows}")
-        print(f"  - codes de rattachement utilisés ou émis : {report.link_codes}")
-        print("Conservé :")
-        print(f"  - les actions de formation des organismes auxquels il était rattaché"
-              f" ({report.kept_actions}), leurs sessions, documents et leur historique")
+        links = [_link_label(link) for link in report.links]
+        print(say("forgotten", user_id=user_id, links=links, report=report))
     if user_id in settings.admin_ids:
-        print(
-            f"Attention : {user_id} figure dans FORMABOT_ADMIN_IDS ; retirez-le de la configuration,"
-            " sinon le bot le reconnaîtra de nouveau comme personnel du Carif-Oref.",
-            file=sys.stderr,
-        )
+        print(say("still_admin", user_id=user_id), file=sys.stderr)
     return 0
