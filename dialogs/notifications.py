@@ -22,7 +22,7 @@ from typing import Any
 from jinja2 import TemplateNotFound
 
 from dialogs.io import Button, Reply
-from dialogs.render import macros, render
+from dialogs.render import macro_text, render
 from domain.events import EventKind
 from domain.funders import Funder
 from domain.models import Status
@@ -39,8 +39,7 @@ def dates_button_payload(action_id: int) -> str:
 
 
 def _label(name: str) -> str:
-    module = macros("notifications/labels.j2", html=False)
-    return str(getattr(module, name)()).strip()
+    return macro_text("notifications/labels.j2", name)
 
 
 def _parse_day(value: Any) -> date | None:

@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from dialogs.render import macros
+from dialogs.render import macro_text
 from domain import lifecycle
 from domain.errors import DomainError, OperationRefused
 from domain.events import Event
@@ -38,8 +38,7 @@ _SEPARATORS = re.compile(r"[\s,;]+")
 
 def message(name: str, /, **context: Any) -> str:
     """A plain-text message of ``operations.j2`` (escape it before showing it as HTML)."""
-    module = macros("operations.j2", html=False)
-    return str(getattr(module, name)(**context)).strip()
+    return macro_text("operations.j2", name, **context)
 
 
 class UnknownAction(DomainError):

@@ -75,14 +75,24 @@ def macros(template: str, *, html: bool) -> Any:
     return env.get_template(template).make_module()
 
 
+def macro_text(template: str, name: str, /, **context: Any) -> str:
+    """The macro ``name`` of ``template`` as plain text (nothing escaped), trimmed."""
+    return str(getattr(macros(template, html=False), name)(**context)).strip()
+
+
+def macro_html(template: str, name: str, /, **context: Any) -> Markup:
+    """The macro ``name`` of ``template`` as HTML (what it inserts escaped), trimmed."""
+    return Markup(str(getattr(macros(template, html=True), name)(**context)).strip())
+
+
 def label(name: str, **context: Any) -> str:
     """A button label: the macro ``name`` of ``buttons.j2``, plain text."""
-    return str(getattr(macros("buttons.j2", html=False), name)(**context)).strip()
+    return macro_text("buttons.j2", name, **context)
 
 
 def text(name: str, **context: Any) -> str:
     """A short message: the macro ``name`` of ``texts.j2``, HTML."""
-    return Markup(str(getattr(macros("texts.j2", html=True), name)(**context)).strip())
+    return macro_html("texts.j2", name, **context)
 
 
 def plain(message: str) -> str:

@@ -63,8 +63,8 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield values[start : start + size]
 
 
-# The statements every update runs are built once, with named parameters: on SQLite, building a
-# statement and computing its cache key cost more than running it.
+# Statements run often are built once, with named parameters: on SQLite, building a statement and
+# computing its cache key cost more than running it.
 _ORGANISATION_BY_ID = select(organisations).where(organisations.c.id == bindparam("p_id"))
 # Run for every update (``storage.hot_statements``: straight on the driver on SQLite).
 CONVERSATION_BY_CHAT = HotStatement(lambda _dialect: select(conversations.c.data, conversations.c.version).where(

@@ -6,9 +6,9 @@ arguments and the settings and returns the exit status (it may be a coroutine fu
 
 from typing import Any
 
-from dialogs.render import macros
+from dialogs.render import macro_text
 
 
 def say(macro: str, /, **context: Any) -> str:
     """French output of the command line: the macro ``macro`` of ``dialogs/templates/cli.j2``."""
-    return str(getattr(macros("cli.j2", html=False), macro)(**context)).strip("\n")
+    return macro_text("cli.j2", macro, **context)

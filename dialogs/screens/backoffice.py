@@ -10,15 +10,13 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from markupsafe import Markup
-
 from dialogs import operations
 from dialogs.context import Context
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.operations import Actor, UnknownAction
 from dialogs.recap import general_groups, session_rows
-from dialogs.render import macros, plain, render, split_message
+from dialogs.render import macro_html, macro_text, plain, render, split_message
 from dialogs.router import SCREENS, Screen, screen
 from dialogs.state import DialogState
 from domain.errors import DomainError, StaleVersion
@@ -34,14 +32,12 @@ T = TypeVar("T")
 
 def blabel(name: str, /, **context: Any) -> str:
     """A button label: the macro ``name`` of ``backoffice_buttons.j2``, plain text."""
-    module = macros("backoffice_buttons.j2", html=False)
-    return str(getattr(module, name)(**context)).strip()
+    return macro_text("backoffice_buttons.j2", name, **context)
 
 
 def btext(name: str, /, **context: Any) -> str:
     """A short message: the macro ``name`` of ``backoffice_texts.j2``, HTML."""
-    module = macros("backoffice_texts.j2", html=True)
-    return Markup(str(getattr(module, name)(**context)).strip())
+    return macro_html("backoffice_texts.j2", name, **context)
 
 
 class BackofficeScreen(Screen):
