@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     global_rate: float = Field(default=30.0, gt=0)  # API calls per second overall (Telegram: 30)
     telegram_connections: int = Field(default=8, ge=1, le=256)  # Bot API calls in flight at once (see bot/http_client.py)
     webhook_secret: str | None = None
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = "127.0.0.1"  # behind a reverse proxy (README: « Webhook behind nginx »)
     webhook_port: int = 8443
 
     @field_validator("admin_ids", "reminder_days", mode="before")

@@ -11,6 +11,14 @@ from typing import Any, TextIO
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 _TOKEN = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
+_SECRETS: set[str] = set()
+
+
+def mask_secret(value: str | None) -> None:
+    """``value`` (the configured token) is masked wherever it appears in a log line, not only in
+    a Bot API URL (python-telegram-bot's ``InvalidToken`` message quotes the bare token)."""
+    if value:
+        _SECRETS.add(value)
 
 
 class JsonFormatter(logging.Formatter):
@@ -25,7 +33,10 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
         # A library may put the Bot API URL (which contains the token) in a message: mask it.
-        return _TOKEN.sub("bot<token>", json.dumps(data, ensure_ascii=False, default=str))
+        line = _TOKEN.sub("bot<token>", json.dumps(data, ensure_ascii=False, default=str))
+        for secret in _SECRETS:
+            line = line.replace(secret, "<token>")
+        return line
 
 
 # Libraries that log what we must not: httpx logs every request URL (the Bot API URL carries the

@@ -17,6 +17,21 @@ from bot.wiring import Services, open_services
 
 log = logging.getLogger("formabot.runtime")
 ALLOWED_UPDATES = ["message", "callback_query"]
+# Telegram's updates are a few kilobytes (a message of 4 096 characters, a document is a file id):
+# the webhook server refuses a larger body from its Content-Length, before reading it, whoever sends
+# it (the secret token is checked only once the body is read).
+WEBHOOK_MAX_BODY = 1024 * 1024
+WEBHOOK_BODY_TIMEOUT = 30.0  # seconds to receive a body once its headers came
+
+
+def limit_webhook_bodies(max_body: int = WEBHOOK_MAX_BODY, body_timeout: float = WEBHOOK_BODY_TIMEOUT) -> None:
+    """python-telegram-bot's webhook server is tornado's ``HTTPServer`` (created by PTB without
+    these options): every ``HTTPServer`` this process creates gets them, through tornado's own
+    ``Configurable.configure``. A body over ``max_body`` is answered 400 and the connection closed
+    as soon as the headers are read; tornado's default would read up to 100 MB first."""
+    from tornado.httpserver import HTTPServer
+
+    HTTPServer.configure(None, max_body_size=max_body, body_timeout=body_timeout)
 
 
 class BotRuntime:
@@ -59,6 +74,7 @@ class BotRuntime:
         await app.start()
         assert app.updater is not None
         if self.webhook_url:
+            limit_webhook_bodies()
             secret = self.settings.webhook_secret or secrets.token_urlsafe(32)
             path = urlparse(self.webhook_url).path.lstrip("/")
             await app.updater.start_webhook(
@@ -101,6 +117,10 @@ class BotRuntime:
             if app.running:  # type: ignore[attr-defined]
                 await app.stop()  # type: ignore[attr-defined]
             await app.shutdown()  # type: ignore[attr-defined]
+            # A start that failed in ``initialize`` (the token refused) leaves the bot's HTTP
+            # clients open, and ``shutdown`` of an uninitialised application skips them (no-op
+            # otherwise).
+            await app.bot.shutdown()  # type: ignore[attr-defined]
         if self.services is not None:
             await self.services.close()
 
@@ -109,7 +129,11 @@ class BotRuntime:
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()  # what was opened before the failure (database, HTTP clients)
+            raise
         # What exists now lives as long as the process (modules, templates, the application):
         # out of the collector's sight, a full collection no longer walks it all again.
         gc.collect()

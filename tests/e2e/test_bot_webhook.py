@@ -40,3 +40,49 @@ async def test_webhook_mode_with_secret_token(tmp_path: Path) -> None:
                     assert r.status == 403
         finally:
             await runtime.stop()
+
+
+async def _raw_post(port: int, path: str, headers: dict[str, str], body: bytes = b"") -> bytes:
+    """An HTTP/1.1 POST written by hand (headers, then ``body``, possibly shorter than announced);
+    the whole answer until the server closes the connection."""
+    import asyncio
+
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+        writer.write(head.encode() + body)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), 10)  # the server answers and closes
+    finally:
+        writer.close()
+
+
+async def test_webhook_refuses_a_large_body_before_reading_it_and_listens_locally(tmp_path: Path) -> None:
+    async with FakeBotApi() as api:
+        port = free_port()
+        settings = settings_for(api, tmp_path / "bot.db", webhook_port=port, webhook_secret="s3cret-token")
+        assert settings.webhook_listen == "127.0.0.1"  # the default: behind a reverse proxy
+        _, code = await new_link_code(settings)
+        url = f"http://127.0.0.1:{port}/telegram"
+        runtime = BotRuntime(settings, webhook_url=url)
+        await runtime.start()
+        try:
+            # 95 MB announced (tornado's own limit is 100 MB), not a byte of it sent: refused at
+            # once from the headers, with a wrong secret, without one, and even with the right one.
+            for secret in ("wrong", None, "s3cret-token"):
+                headers = {"Content-Type": "application/json", "Content-Length": str(95 * 1024 * 1024)}
+                if secret is not None:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+                answer = await _raw_post(port, "/telegram", headers, b'{"update_id": 1')
+                assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+            # A chunked body is counted as it comes: a chunk announced past 1 MiB is refused.
+            answer = await _raw_post(port, "/telegram", {"Content-Type": "application/json",
+                                                         "Transfer-Encoding": "chunked"}, b"%x\r\n" % (2 << 20))
+            assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+            # Telegram's own updates still arrive.
+            claire = Player(api.user(1001, "Claire"))
+            await claire.command("start", code)
+            assert "Bienvenue" in claire.text
+        finally:
+            await runtime.stop()
