@@ -19,6 +19,10 @@ How it keeps its promises:
 - **403 (Forbidden).** The user blocked the bot: the chat is marked unreachable (no more
   notifications are queued for it) and the row is dead.
 - **400 (BadRequest), chat migrated.** Dead, with Telegram's description.
+- **Recipient no longer linked.** Each row says why its chat is told (``storage.uow``: member of
+  the organisation, staff, the funder's validator); at the claim, a row whose chat lost every
+  such link since it was queued (``formabot member unlink``, a staff id removed from
+  ``FORMABOT_ADMIN_IDS``) is dead, not sent.
 - **Timeouts, network errors, 5xx.** ``mark_failed`` with ``retry_at = now + backoff(attempts)``
   (5 s, 10 s, 20 s… capped at 10 minutes); dead after ``max_attempts`` claims.
 - **Exactly once.** A row is marked sent only after Telegram accepted it. The claim leases rows
@@ -64,9 +68,10 @@ from bot import bot_api
 from dialogs.io import Reply
 from dialogs.notifications import render_notification
 from dialogs.render import split_message
-from domain.ports import Clock, OutboxMessage
+from domain.ports import Clock, Membership, OutboxMessage, Role
 from storage.repositories import OUTBOX_LEASE, chunks
 from storage.tables import outbox
+from storage.uow import RECIPIENT_REASONS
 
 log = logging.getLogger("formabot.delivery")
 
@@ -314,12 +319,19 @@ class OutboxDelivery:
             claimed: list[OutboxMessage] = await uow.outbox.claim(
                 count, self.clock.now(), lease=self.lease
             )
+            revoked = await no_longer_addressed(uow, [m for m in claimed if m.id not in self._held])
+            for message in revoked:
+                await uow.outbox.mark_dead(message.id, "recipient no longer linked")
             await uow.commit()
-        fresh = [m for m in claimed if m.id not in self._held]
-        if len(fresh) < len(claimed):  # only after a lease expired while we held the row
-            log.warning("%d claimed rows already held here", len(claimed) - len(fresh))
+        dropped = {m.id for m in revoked}
+        fresh = [m for m in claimed if m.id not in self._held and m.id not in dropped]
+        if len(fresh) + len(dropped) < len(claimed):  # only after a lease expired while we held the row
+            log.warning("%d claimed rows already held here", len(claimed) - len(fresh) - len(dropped))
+        if dropped:
+            log.info("%d notification(s) not sent: recipient no longer linked", len(dropped))
         assert self._run is not None
-        self._run.report.claimed += len(fresh)
+        self._run.report.claimed += len(fresh) + len(dropped)
+        self._run.report.dead += len(dropped)
         return fresh
 
     def _dispatch(self, messages: Iterable[OutboxMessage]) -> None:
@@ -521,6 +533,44 @@ class OutboxDelivery:
 
 
 _STOP: Any = object()
+
+
+async def no_longer_addressed(uow: Any, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+    """The messages whose chat lost, since they were queued, every link that made it a recipient:
+    unlinked from the organisation or the funder, or no longer among the configured staff
+    (``uow.staff_ids``). Rows without reasons (queued by an older version) are sent as before."""
+    checked = [m for m in messages if isinstance(m.payload.get(RECIPIENT_REASONS), list)]
+    if not checked:
+        return []
+    links = await uow.members.links_of_chats(m.chat_id for m in checked)
+    staff: frozenset[int] = getattr(uow, "staff_ids", frozenset())
+    return [
+        m
+        for m in checked
+        if not any(
+            _still_holds(reason, m.payload, links.get(m.chat_id, []), staff)
+            for reason in m.payload[RECIPIENT_REASONS]
+        )
+    ]
+
+
+def _still_holds(
+    reason: str, payload: dict[str, Any], links: Sequence[Membership], staff: frozenset[int]
+) -> bool:
+    if reason == "organisation":
+        return any(
+            link.role is Role.MEMBER and link.organisation_id == payload.get("organisation_id")
+            for link in links
+        )
+    if reason == "staff":
+        return any(link.role is Role.STAFF and link.user_id in staff for link in links)
+    if reason == "funder":
+        return any(
+            link.role is Role.VALIDATOR and link.funder is not None
+            and link.funder.value == payload.get("funder")
+            for link in links
+        )
+    return True  # a reason this version does not know: not for it to refuse
 
 
 async def _mark_sent_many(uow: Any, ids: Sequence[int], now: datetime) -> None:

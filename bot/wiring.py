@@ -59,7 +59,7 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
     if migrate:
         await upgrade(engine)
     clock = clock_for(settings)
-    factory = SqlUnitOfWorkFactory(engine, clock)
+    factory = SqlUnitOfWorkFactory(engine, clock, staff_ids=settings.admin_ids)
     dialogs = DialogEngine(
         factory, clock, staff_ids=settings.admin_ids, reminder_days=settings.reminder_days
     )

@@ -87,7 +87,7 @@ class DialogEngine:
             st = DialogState.model_validate(conversation.data) if conversation.data else DialogState()
             ctx = Context(
                 uow=uow,
-                principal=await self._principal(uow, inc.user_id),
+                principal=await self._principal(uow, inc.user_id, inc.chat_id),
                 clock=self.clock,
                 reminder_days=self.reminder_days,
             )
@@ -133,10 +133,13 @@ class DialogEngine:
             await uow.members.mark_unreachable(chat_id)
             await uow.commit()
 
-    async def _principal(self, uow: BotUnitOfWork, user_id: int) -> Principal:
+    async def _principal(self, uow: BotUnitOfWork, user_id: int, chat_id: int) -> Principal:
+        # Rights follow the configuration now: staff are the configured ids, never a link row
+        # left from an earlier configuration. Reading the links also makes the chat reachable
+        # again if a 403 had marked it (the user writes: they no longer block the bot).
         return Principal(
             user_id=user_id,
-            memberships=tuple(await uow.memberships(user_id)),
+            memberships=tuple(await uow.members.of_user_in_chat(user_id, chat_id)),
             is_staff=user_id in self.staff_ids,
         )
 

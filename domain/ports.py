@@ -7,6 +7,7 @@ from the unit of work, so it cannot forget the scope.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -165,13 +166,24 @@ class MemberRepository(Protocol):
 
     async def of_user(self, user_id: int) -> list[Membership]: ...
 
+    async def of_user_in_chat(self, user_id: int, chat_id: int) -> list[Membership]:
+        """The user's links as they write from ``chat_id``, which is reachable again if a 403 had
+        marked it unreachable."""
+        ...
+
+    async def links_of_chats(self, chat_ids: Iterable[int]) -> dict[int, list[Membership]]:
+        """The links whose notifications go to each of ``chat_ids``."""
+        ...
+
     async def chat_ids_of_organisation(self, organisation_id: int) -> list[int]:
         """The reachable chats of the organisation's members."""
         ...
 
     async def chat_ids_of_funder(self, funder: Funder) -> list[int]: ...
 
-    async def chat_ids_of_staff(self) -> list[int]: ...
+    async def chat_ids_of_staff(self) -> list[int]:
+        """The reachable chats of the staff configured now (not of every staff link row)."""
+        ...
 
     async def mark_unreachable(self, chat_id: int, unreachable: bool = True) -> None:
         """The chat blocked the bot (403), or came back (``unreachable=False``)."""

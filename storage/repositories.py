@@ -83,8 +83,13 @@ CONVERSATION_SWAP = HotStatement(lambda _dialect: (
         updated_at=bindparam("p_now"),
     )
 ))
+# With each link's chat and reachability: a chat marked unreachable that writes again is reset
+# (``of_user_in_chat``) without a statement of its own on every update.
 MEMBERSHIPS_OF_USER = HotStatement(lambda _dialect: (
-    select(members.c.user_id, members.c.role, members.c.organisation_id, members.c.funder)
+    select(
+        members.c.user_id, members.c.role, members.c.organisation_id, members.c.funder,
+        members.c.chat_id, members.c.unreachable,
+    )
     .where(members.c.user_id == bindparam("p_user_id"))
     .order_by(members.c.id)
 ))
@@ -489,6 +494,29 @@ class SqlMemberRepository(_Repository):
         result = await self._uow.hot(MEMBERSHIPS_OF_USER, {"p_user_id": user_id})
         return [_membership(row) for row in result.rows]
 
+    async def of_user_in_chat(self, user_id: int, chat_id: int) -> list[Membership]:
+        """The user's links, read as they write from ``chat_id``: a chat that writes can be
+        written to, so if its links were marked unreachable (a 403 earlier: the user had blocked
+        the bot) they are reachable again. The flag comes with the links; the update runs only
+        when it is set."""
+        result = await self._uow.hot(MEMBERSHIPS_OF_USER, {"p_user_id": user_id})
+        if any(row.unreachable and row.chat_id == chat_id for row in result.rows):
+            await self.mark_unreachable(chat_id, False)
+        return [_membership(row) for row in result.rows]
+
+    async def links_of_chats(self, chat_ids: Iterable[int]) -> dict[int, list[Membership]]:
+        """The links whose notifications go to each chat (the outbox delivery re-checks them)."""
+        found: dict[int, list[Membership]] = {}
+        for chunk in chunks(sorted(set(chat_ids))):
+            result = await self._conn.execute(
+                select(members.c.chat_id, members.c.user_id, members.c.role,
+                       members.c.organisation_id, members.c.funder)
+                .where(members.c.chat_id.in_(list(chunk)))
+            )
+            for row in result:
+                found.setdefault(row.chat_id, []).append(_membership(row))
+        return found
+
     async def _chat_ids(self, where: ColumnElement[bool]) -> list[int]:
         result = await self._conn.execute(
             select(members.c.chat_id)
@@ -509,7 +537,13 @@ class SqlMemberRepository(_Repository):
         )
 
     async def chat_ids_of_staff(self) -> list[int]:
-        return await self._chat_ids(members.c.role == Role.STAFF.value)
+        """The reachable chats of the staff named by the configuration now (``FORMABOT_ADMIN_IDS``,
+        given to the unit of work): a link row left by someone no longer configured counts for
+        nothing."""
+        staff = sorted(self._uow.staff_ids)
+        if not staff:
+            return []
+        return await self._chat_ids(and_(members.c.role == Role.STAFF.value, members.c.user_id.in_(staff)))
 
     async def mark_unreachable(self, chat_id: int, unreachable: bool = True) -> None:
         await self._conn.execute(

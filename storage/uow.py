@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -131,11 +131,18 @@ class SqlUnitOfWork:
     direct_statements = True
 
     def __init__(
-        self, engine: AsyncEngine, clock: Clock | None = None, actor_user_id: int | None = None
+        self,
+        engine: AsyncEngine,
+        clock: Clock | None = None,
+        actor_user_id: int | None = None,
+        staff_ids: Collection[int] = (),
     ) -> None:
         self._engine = engine
         self.clock: Clock = clock or UtcClock()
         self.actor_user_id = actor_user_id
+        # The Carif-Oref staff named by the configuration (``FORMABOT_ADMIN_IDS``) now: the only
+        # ones told of staff events, whatever staff link rows the table still holds.
+        self.staff_ids: frozenset[int] = frozenset(staff_ids)
         self._connection: AsyncConnection | None = None
         self._writer: asyncio.Lock | None = None
         self._driver: OneTripConnection | None = None  # SQLite: hot statements run inline on it
@@ -303,12 +310,14 @@ class SqlUnitOfWork:
             )
             discriminator = event_discriminator(event, action)
             payload = _notification_payload(event, action)
-            for chat_id in await self._recipients(event, action, recipients_cache):
+            for chat_id, reasons in (await self._recipients(event, action, recipients_cache)).items():
                 outbox_rows.append(
                     {
                         "kind": event.kind.value,
                         "chat_id": chat_id,
-                        "payload": payload,
+                        # Why this chat is told ("organisation", "staff", "funder"): the delivery
+                        # sends it only if one of these links still holds then.
+                        "payload": {**payload, RECIPIENT_REASONS: reasons},
                         "idempotency_key": (
                             f"{event.kind.value}:{event.action_id}:{discriminator}:{chat_id}"
                         ),
@@ -319,7 +328,8 @@ class SqlUnitOfWork:
 
     async def _recipients(
         self, event: Event, action: Action | None, cache: dict[tuple[str, Any], list[int]]
-    ) -> list[int]:
+    ) -> dict[int, list[str]]:
+        """Each recipient chat, with the audiences that include it."""
         audience = EVENT_AUDIENCE.get(event.kind, Audience())
         wanted: list[tuple[str, Any]] = []
         if audience.organisation:
@@ -328,18 +338,23 @@ class SqlUnitOfWork:
             wanted.append(("staff", None))
         if audience.funder_validators and action is not None and action.funder.has_validators:
             wanted.append(("funder", action.funder))
-        chats: list[int] = []
+        chats: dict[int, list[str]] = {}
         for key in wanted:
             if key not in cache:
                 kind, value = key
                 if kind == "organisation":
                     cache[key] = await self.members.chat_ids_of_organisation(value)
-                elif kind == "staff":
+                elif kind == "staff":  # the staff configured now (``self.staff_ids``)
                     cache[key] = await self.members.chat_ids_of_staff()
                 else:
                     cache[key] = await self.members.chat_ids_of_funder(value)
-            chats.extend(c for c in cache[key] if c not in chats)
+            for chat in cache[key]:
+                chats.setdefault(chat, []).append(key[0])
         return chats
+
+
+# The key of an outbox row's payload that says why its chat is told (see ``_write_events``).
+RECIPIENT_REASONS = "to"
 
 
 def _notification_payload(event: Event, action: Action | None) -> dict[str, Any]:
@@ -366,9 +381,12 @@ def _notification_payload(event: Event, action: Action | None) -> dict[str, Any]
 class SqlUnitOfWorkFactory:
     """``factory()`` → a new ``SqlUnitOfWork`` on the engine (each one a transaction)."""
 
-    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, clock: Clock | None = None, *, staff_ids: Collection[int] = ()
+    ) -> None:
         self.engine = engine
         self.clock: Clock = clock or UtcClock()
+        self.staff_ids = frozenset(staff_ids)  # FORMABOT_ADMIN_IDS
 
     def __call__(self, actor_user_id: int | None = None) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.clock, actor_user_id)
+        return SqlUnitOfWork(self.engine, self.clock, actor_user_id, self.staff_ids)

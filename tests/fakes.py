@@ -145,6 +145,9 @@ class _Members:
     async def of_user(self, user_id: int) -> list[Membership]:
         return [m for m in self.uow.data.memberships if m.user_id == user_id]
 
+    async def of_user_in_chat(self, user_id: int, chat_id: int) -> list[Membership]:
+        return await self.of_user(user_id)  # no reachability in the fake
+
     async def chat_ids_of_organisation(self, organisation_id: int) -> list[int]:
         return [m.user_id for m in self.uow.data.memberships if m.organisation_id == organisation_id]
 

@@ -49,7 +49,7 @@ async def _factory(settings: Settings, clock: Clock) -> AsyncIterator[Any]:
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
-        yield SqlUnitOfWorkFactory(engine, clock)
+        yield SqlUnitOfWorkFactory(engine, clock, staff_ids=settings.admin_ids)
     finally:
         await engine.dispose()
 

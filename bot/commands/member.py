@@ -1,8 +1,15 @@
 """``formabot member forget TELEGRAM_ID``: forget a person (GDPR right to erasure).
+``formabot member unlink TELEGRAM_ID (--org ORG | --funder F | --staff)``: revoke one link.
 
 Their links, conversation state, link attempts and notifications are removed; their id in the
 audit trail and the link codes is replaced by a pseudonym; the organisations' actions and their
 history are kept (``storage/privacy.py``). Prints a French summary of what was removed and kept.
+
+Unlinking removes one link row and nothing else: the person keeps their other links and their
+conversation; from their next message they no longer see that organisation's actions (or the
+funder's queue), and notifications queued for that link are not sent (``bot/delivery.py``). Staff
+are named by ``FORMABOT_ADMIN_IDS``: ``--staff`` removes the link row that carries their chat, and
+says so when the id is still configured (the bot would add it again).
 """
 
 from __future__ import annotations
@@ -14,7 +21,10 @@ from typing import Any
 from bot.commands import say
 from bot.config import Settings
 from domain.funders import Funder
+from domain.ports import Membership, Role
 from storage.privacy import RemovedLink, forget_user
+
+VALIDATOR_FUNDERS = {"pole-emploi": Funder.POLE_EMPLOI, "agefiph": Funder.AGEFIPH}
 
 
 def _telegram_id(raw: str) -> int:
@@ -37,6 +47,17 @@ def register(sub: Any) -> None:
     )
     forget.add_argument("telegram_id", type=_telegram_id, metavar="TELEGRAM_ID")
     forget.set_defaults(handler=_forget)
+    unlink = member_sub.add_parser(
+        "unlink",
+        help="revoke one link of a person (an organisation, a funder's validator, staff); "
+        "the person and their other links are kept",
+    )
+    unlink.add_argument("telegram_id", type=_telegram_id, metavar="TELEGRAM_ID")
+    which = unlink.add_mutually_exclusive_group(required=True)
+    which.add_argument("--org", type=int, metavar="ORG", help="organisation id")
+    which.add_argument("--funder", choices=sorted(VALIDATOR_FUNDERS), help="the funder of a validator")
+    which.add_argument("--staff", action="store_true", help="the Carif-Oref staff link")
+    unlink.set_defaults(handler=_unlink)
 
 
 def _link_label(link: RemovedLink) -> str:
@@ -70,4 +91,38 @@ async def _forget(args: argparse.Namespace, settings: Settings) -> int:
         print(say("forgotten", user_id=user_id, links=links, report=report))
     if user_id in settings.admin_ids:
         print(say("still_admin", user_id=user_id), file=sys.stderr)
+    return 0
+
+
+async def _unlink(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.wiring import open_services
+
+    user_id: int = args.telegram_id
+    if args.org is not None:
+        membership = Membership(user_id=user_id, role=Role.MEMBER, organisation_id=args.org)
+    elif args.funder is not None:
+        membership = Membership(user_id=user_id, role=Role.VALIDATOR, funder=VALIDATOR_FUNDERS[args.funder])
+    else:
+        membership = Membership(user_id=user_id, role=Role.STAFF)
+    services = await open_services(settings)
+    try:
+        async with services.uow_factory() as uow:
+            organisation = await uow.organisations.get(args.org) if args.org is not None else None
+            removed = await uow.members.remove(membership)
+            await uow.commit()
+    finally:
+        await services.close()
+
+    link = _link_label(RemovedLink(
+        role=membership.role.value,
+        organisation_id=membership.organisation_id,
+        organisation_name=organisation.nom_organisme if organisation is not None else None,
+        funder=membership.funder.value if membership.funder is not None else None,
+    ))
+    if membership.role is Role.STAFF and user_id in settings.admin_ids:
+        print(say("still_admin", user_id=user_id), file=sys.stderr)
+    if not removed:
+        print(say("unlink_nothing", user_id=user_id, link=link), file=sys.stderr)
+        return 1
+    print(say("unlinked", user_id=user_id, link=link))
     return 0

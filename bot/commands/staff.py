@@ -46,7 +46,7 @@ async def _in_transaction(settings: Settings, work: Callable[[Any, datetime], Aw
     try:
         await upgrade(engine)
         clock = _clock(settings)
-        async with SqlUnitOfWorkFactory(engine, clock)() as uow:
+        async with SqlUnitOfWorkFactory(engine, clock, staff_ids=settings.admin_ids)() as uow:
             return await work(uow, clock.now())
     finally:
         await engine.dispose()

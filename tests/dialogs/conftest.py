@@ -47,7 +47,7 @@ async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/dialogs.db")
     await upgrade(engine)
     clock = FixedClock(TODAY)
-    factory = SqlUnitOfWorkFactory(engine, clock)
+    factory = SqlUnitOfWorkFactory(engine, clock, staff_ids=(9001,))  # as the engine (support.py)
     ids = []
     async with factory() as uow:
         for org in ORGANISATIONS:

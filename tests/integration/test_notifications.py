@@ -143,7 +143,8 @@ async def test_payloads_written_by_storage_render(
         )
         await uow.commit()
     assert action.id is not None and action.reference
-    async with uow_factory() as uow:
+    staff_configured = SqlUnitOfWorkFactory(uow_factory.engine, uow_factory.clock, staff_ids=[301])
+    async with staff_configured() as uow:
         uow.publish(*(Event(kind, action.id, org, dict(EVENT_PAYLOADS[kind])) for kind in EventKind))
         await uow.commit()
         rows = (await uow.connection.execute(select(outbox.c.kind, outbox.c.chat_id,
@@ -163,3 +164,6 @@ async def test_payloads_written_by_storage_render(
     assert {row.kind for row in rows if row.chat_id == 301} == {
         "confirmed", "justification_received"
     }
+    # Each row says why its chat is told (the delivery re-checks it).
+    assert {row.payload["to"][0] for row in rows if row.chat_id == 301} == {"staff"}
+    assert {row.payload["to"][0] for row in rows if row.chat_id == 101} == {"organisation"}

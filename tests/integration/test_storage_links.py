@@ -110,7 +110,7 @@ async def test_members(uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, in
         assert await uow.members.chat_ids_of_organisation(a) == [10, 1111]
         assert await uow.members.chat_ids_of_funder(Funder.POLE_EMPLOI) == [12]
         assert await uow.members.chat_ids_of_funder(Funder.AGEFIPH) == []
-        assert await uow.members.chat_ids_of_staff() == [13]
+        assert await uow.members.chat_ids_of_staff() == []  # nobody configured as staff here
         await uow.members.mark_unreachable(1111)
         assert await uow.members.chat_ids_of_organisation(a) == [10]
         await uow.members.mark_unreachable(1111, False)
@@ -134,3 +134,40 @@ async def test_membership_target_is_checked_by_the_database(
                 members.insert().values(user_id=1, chat_id=1, role="member", unreachable=False,
                                         created_at=uow.clock.now())
             )
+
+
+async def test_staff_chats_follow_the_configured_ids_not_the_link_rows(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    async with uow_factory() as uow:
+        for user_id in (13, 14):
+            await uow.members.add(Membership(user_id=user_id, role=Role.STAFF))
+        await uow.commit()
+    configured = SqlUnitOfWorkFactory(uow_factory.engine, uow_factory.clock, staff_ids=[14, 15])
+    async with configured() as uow:
+        # 13 was staff once (its link row stays), 15 is configured but never wrote to the bot.
+        assert await uow.members.chat_ids_of_staff() == [14]
+        await uow.members.mark_unreachable(14)
+        assert await uow.members.chat_ids_of_staff() == []
+
+
+async def test_a_chat_that_writes_is_reachable_again_and_links_by_chat(
+    uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int]
+) -> None:
+    a, b = org_ids
+    links = [Membership(user_id=20, role=Role.MEMBER, organisation_id=a),
+             Membership(user_id=20, role=Role.VALIDATOR, funder=Funder.AGEFIPH)]
+    async with uow_factory() as uow:
+        for link in links:
+            await uow.members.add(link)
+        await uow.members.add(Membership(user_id=21, role=Role.MEMBER, organisation_id=b))
+        await uow.members.mark_unreachable(20)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.members.chat_ids_of_organisation(a) == []
+        assert await uow.members.of_user_in_chat(20, 20) == links
+        assert await uow.members.chat_ids_of_organisation(a) == [20]
+        assert await uow.members.chat_ids_of_funder(Funder.AGEFIPH) == [20]
+        assert await uow.members.links_of_chats([20, 21, 22]) == {
+            20: links, 21: [Membership(user_id=21, role=Role.MEMBER, organisation_id=b)]
+        }

@@ -38,9 +38,11 @@ async def test_events_become_audit_and_outbox_rows(
         Membership(user_id=102, role=Role.MEMBER, organisation_id=a),
         Membership(user_id=201, role=Role.MEMBER, organisation_id=b),
         Membership(user_id=301, role=Role.STAFF),
+        Membership(user_id=302, role=Role.STAFF),  # staff once, no longer in the configuration
         Membership(user_id=401, role=Role.VALIDATOR, funder=Funder.POLE_EMPLOI),
     )
-    async with uow_factory(actor_user_id=101) as uow:
+    configured = SqlUnitOfWorkFactory(uow_factory.engine, uow_factory.clock, staff_ids=[301])
+    async with configured(actor_user_id=101) as uow:
         repo = uow.actions_for_organisation(a)
         action = await repo.add(make_valid_action(Funder.POLE_EMPLOI, organisation_id=a))
         events = lifecycle.confirm(action, date(2027, 1, 4), uow.clock.now())
@@ -51,7 +53,8 @@ async def test_events_become_audit_and_outbox_rows(
     async with uow_factory() as uow:
         rows = (await uow.connection.execute(select(outbox).order_by(outbox.c.chat_id))).all()
         history = await uow.audit.history(action.id)
-    # The organisation's members, the staff and the funder's validators; not organisation B.
+    # The organisation's members, the configured staff and the funder's validators; not
+    # organisation B, not the staff link row of someone no longer configured.
     assert [r.chat_id for r in rows] == [101, 102, 301, 401]
     assert {r.idempotency_key for r in rows} == {
         f"confirmed:{action.id}:v1:{chat}" for chat in (101, 102, 301, 401)
