@@ -116,7 +116,7 @@ async def _unlink(args: argparse.Namespace, settings: Settings) -> int:
     link = _link_label(RemovedLink(
         role=membership.role.value,
         organisation_id=membership.organisation_id,
-        organisation_name=organisation.nom_organisme if organisation is not None else None,
+        organisation_name=(organisation.nom_organisme or organisation.raison_sociale) if organisation else None,
         funder=membership.funder.value if membership.funder is not None else None,
     ))
     if membership.role is Role.STAFF and user_id in settings.admin_ids:

@@ -1,0 +1,237 @@
+"""Rights and notifications follow who is linked and who is configured, at each moment (issue 13,
+findings 4 and 5), through the fake Bot API with the real bot:
+
+- a staff id removed from ``FORMABOT_ADMIN_IDS`` loses the staff screens and every staff notice,
+  also the ones queued before (the delivery checks again), although its staff link row remains;
+- a member unlinked by ``formabot member unlink`` no longer sees the organisation's actions and
+  is not told of them;
+- a chat marked unreachable by a 403 is told again once it writes to the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main as cli
+from bot.wiring import clock_for
+from domain.events import Event, EventKind
+from domain.funders import Funder
+from domain.models import Action, Status
+from domain.ports import Role
+from storage.database import create_engine
+from storage.tables import members, outbox
+from storage.uow import SqlUnitOfWorkFactory
+from tests.e2e.support import STAFF_ID, Player, new_link_code, running_bot, settings_for
+from tests.factories import make_valid_action
+from tests.fakebotapi import FakeBotApi
+
+CONFIRMED = "Nouvelle action confirmée"
+OTHER_STAFF = 9002
+
+
+async def _eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+    """Wait until ``check()`` holds (a database condition: the fake cannot signal it)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+async def _add(url: str, *actions: Action, staff_ids: tuple[int, ...] = ()) -> list[Action]:
+    engine = create_engine(url)
+    try:
+        async with SqlUnitOfWorkFactory(engine, staff_ids=staff_ids)() as uow:
+            stored = [await uow.actions_for_organisation(a.organisation_id).add(a) for a in actions]
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    return stored
+
+
+async def _outbox_of(url: str, chat_id: int) -> list[str]:
+    engine = create_engine(url)
+    try:
+        async with SqlUnitOfWorkFactory(engine)() as uow:
+            rows = await uow.connection.execute(select(outbox.c.status).where(outbox.c.chat_id == chat_id))
+            return [row.status for row in rows]
+    finally:
+        await engine.dispose()
+
+
+def told(player: Player, fragment: str) -> int:
+    return sum(1 for m in player.user.bot_messages if fragment in m.text and not m.edited)
+
+
+async def _confirm(player: Player, action: Action) -> None:
+    await player.command("menu")
+    await player.press("En cours de création (1)")
+    await player.press(action.reference)
+    await player.press("✅ Confirmer")
+    await player.press("✅ Confirmer (valider la proposition)")
+    await player.press("✅ Oui, je confirme")
+
+
+async def _cli(argv: list[str]) -> int:
+    return await asyncio.to_thread(cli, argv)
+
+
+async def test_staff_removed_from_the_configuration_is_no_longer_told_nor_staff(tmp_path: Path) -> None:
+    async with FakeBotApi() as api:
+        before = settings_for(api, tmp_path / "bot.db", admin_ids=[STAFF_ID, OTHER_STAFF])
+        org, code = await new_link_code(before)
+        url = before.database_url
+        draft, submitted = await _add(
+            url,
+            make_valid_action(Funder.REGION, organisation_id=org, intitule="Soudeur"),
+            make_valid_action(Funder.REGION, organisation_id=org, status=Status.SUBMITTED, intitule="Cariste"),
+        )
+        claire = Player(api.user(1001, "Claire"))
+        sophie = Player(api.user(STAFF_ID, "Sophie"))  # staff, then removed from the configuration
+        paul = Player(api.user(OTHER_STAFF, "Paul"))  # staff all along
+        async with running_bot(before):
+            await claire.command("start", code)
+            for staff in (sophie, paul):
+                await staff.command("menu")
+                assert "Validées, à publier" in staff.text  # the staff menu (and their link rows)
+        # A staff notice queued while Sophie was still configured, not delivered yet (on the bot's
+        # clock: due at once for the next process).
+        engine = create_engine(url)
+        try:
+            configured = SqlUnitOfWorkFactory(engine, clock_for(before), staff_ids=[STAFF_ID, OTHER_STAFF])
+            async with configured() as uow:
+                uow.publish(Event(EventKind.CONFIRMED, submitted.id, org))
+                await uow.commit()
+        finally:
+            await engine.dispose()
+        assert sorted(await _outbox_of(url, STAFF_ID)) == ["pending"]
+
+        after = settings_for(api, tmp_path / "bot.db", admin_ids=[OTHER_STAFF])
+        async with running_bot(after):
+            await _confirm(claire, draft)
+            await api.wait_until(lambda: all(
+                any(CONFIRMED in m.text and a.reference in m.text for m in paul.user.bot_messages)
+                for a in (draft, submitted)
+            ), timeout=15)  # fmt: skip
+            await _eventually(lambda: _has_no_pending(url, STAFF_ID))
+            # No staff screen for Sophie any more, although her staff link row is still there.
+            await sophie.command("menu", screen=False)
+            assert "code de rattachement" in sophie.text and "Validées, à publier" not in sophie.text
+            assert await _staff_rows(url) == [STAFF_ID, OTHER_STAFF]
+        assert told(sophie, CONFIRMED) == 0
+        assert await _outbox_of(url, STAFF_ID) == ["dead"]  # the queued one: checked again, not sent
+        assert told(paul, CONFIRMED) == 2
+
+
+async def _has_no_pending(url: str, chat_id: int) -> bool:
+    return all(status in ("sent", "dead") for status in await _outbox_of(url, chat_id))
+
+
+async def _staff_rows(url: str) -> list[int]:
+    engine = create_engine(url)
+    try:
+        async with SqlUnitOfWorkFactory(engine)() as uow:
+            rows = await uow.connection.execute(
+                select(members.c.user_id).where(members.c.role == Role.STAFF.value).order_by(members.c.user_id)
+            )
+            return [row.user_id for row in rows]
+    finally:
+        await engine.dispose()
+
+
+async def test_an_unlinked_member_no_longer_sees_the_actions_nor_is_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeBotApi() as api:
+        settings = settings_for(api, tmp_path / "bot.db")
+        org, code = await new_link_code(settings)
+        url = settings.database_url
+        [draft] = await _add(url, make_valid_action(Funder.REGION, organisation_id=org, intitule="Soudeur"))
+        engine = create_engine(url)
+        try:
+            async with SqlUnitOfWorkFactory(engine)() as uow:
+                second_code = await uow.link_codes.create(Role.MEMBER, organisation_id=org)
+                await uow.commit()
+        finally:
+            await engine.dispose()
+        monkeypatch.setenv("FORMABOT_DATABASE_URL", url)
+        monkeypatch.setenv("FORMABOT_ADMIN_IDS", str(STAFF_ID))
+        async with running_bot(settings):
+            claire = Player(api.user(1001, "Claire"))
+            marc = Player(api.user(1002, "Marc"))
+            sophie = Player(api.user(STAFF_ID, "Sophie"))
+            await claire.command("start", code)
+            await marc.command("start", second_code)
+            await sophie.command("menu")
+            await claire.command("menu")
+            assert "En cours de création (1)" in claire.labels
+
+            assert await _cli(["member", "unlink", "1001", "--org", str(org)]) == 0
+            await claire.command("menu", screen=False)
+            assert "code de rattachement" in claire.text and draft.reference not in claire.text
+            assert all(not m.buttons for m in claire.read)  # no menu, no list of the organisation
+
+            await _confirm(marc, draft)
+            await api.wait_until(lambda: all(
+                any(CONFIRMED in m.text and draft.reference in m.text for m in p.user.bot_messages)
+                for p in (marc, sophie)
+            ), timeout=15)  # fmt: skip
+        assert told(claire, CONFIRMED) == 0
+        assert await _outbox_of(url, 1001) == []
+
+
+async def test_a_chat_that_blocked_the_bot_is_told_again_once_it_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeBotApi() as api:
+        settings = settings_for(api, tmp_path / "bot.db")
+        org, code = await new_link_code(settings)
+        url = settings.database_url
+        first, second = await _add(url, *(
+            make_valid_action(Funder.REGION, organisation_id=org, status=Status.SUBMITTED, intitule=title)
+            for title in ("Soudeur", "Cariste")
+        ))  # fmt: skip
+        monkeypatch.setenv("FORMABOT_DATABASE_URL", url)
+        monkeypatch.setenv("FORMABOT_TODAY", settings.today.isoformat() if settings.today else "")
+        async with running_bot(settings) as runtime:
+            claire = Player(api.user(1001, "Claire"))
+            await claire.command("start", code)
+            api.block_chat(1001)  # Claire blocks the bot
+            assert await _cli(["action", "return", first.reference, "--comment", "Précisez le rythme."]) == 0
+            runtime.delivery.wake()
+            await api.wait_until(lambda: any(
+                r.status == 403 for r in api.requests_for("sendMessage") if r.params.get("chat_id") == 1001
+            ))  # fmt: skip
+            await _eventually(lambda: _unreachable(url, 1001))
+
+            api.unblock_chat(1001)  # she unblocks it and writes
+            await claire.command("menu")
+            await _eventually(lambda: _reachable(url, 1001))
+            assert await _cli(["action", "return", second.reference, "--comment", "Précisez le lieu."]) == 0
+            runtime.delivery.wake()
+            await claire.user.wait_for(lambda m: "Action à corriger" in m.text and second.reference in m.text)
+        # The notice sent while she blocked the bot was refused (403), not queued again.
+        assert not any("Action à corriger" in m.text and first.reference in m.text for m in claire.user.bot_messages)
+
+
+async def _unreachable(url: str, chat_id: int) -> bool:
+    return await _flags(url, chat_id) == [True]
+
+
+async def _reachable(url: str, chat_id: int) -> bool:
+    return await _flags(url, chat_id) == [False]
+
+
+async def _flags(url: str, chat_id: int) -> list[bool]:
+    engine = create_engine(url)
+    try:
+        async with SqlUnitOfWorkFactory(engine)() as uow:
+            rows = await uow.connection.execute(select(members.c.unreachable).where(members.c.chat_id == chat_id))
+            return [bool(row.unreachable) for row in rows]
+    finally:
+        await engine.dispose()
