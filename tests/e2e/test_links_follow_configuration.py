@@ -151,7 +151,11 @@ async def test_an_unlinked_member_no_longer_sees_the_actions_nor_is_told(
         settings = settings_for(api, tmp_path / "bot.db")
         org, code = await new_link_code(settings)
         url = settings.database_url
-        [draft] = await _add(url, make_valid_action(Funder.REGION, organisation_id=org, intitule="Soudeur"))
+        draft, submitted = await _add(
+            url,
+            make_valid_action(Funder.REGION, organisation_id=org, intitule="Soudeur"),
+            make_valid_action(Funder.REGION, organisation_id=org, status=Status.SUBMITTED, intitule="Cariste"),
+        )
         engine = create_engine(url)
         try:
             async with SqlUnitOfWorkFactory(engine)() as uow:
@@ -161,28 +165,40 @@ async def test_an_unlinked_member_no_longer_sees_the_actions_nor_is_told(
             await engine.dispose()
         monkeypatch.setenv("FORMABOT_DATABASE_URL", url)
         monkeypatch.setenv("FORMABOT_ADMIN_IDS", str(STAFF_ID))
+        claire = Player(api.user(1001, "Claire"))
+        marc = Player(api.user(1002, "Marc"))
+        sophie = Player(api.user(STAFF_ID, "Sophie"))
         async with running_bot(settings):
-            claire = Player(api.user(1001, "Claire"))
-            marc = Player(api.user(1002, "Marc"))
-            sophie = Player(api.user(STAFF_ID, "Sophie"))
             await claire.command("start", code)
             await marc.command("start", second_code)
             await sophie.command("menu")
             await claire.command("menu")
             assert "En cours de création (1)" in claire.labels
+        # A notice for the organisation queued while Claire was still a member, not sent yet …
+        engine = create_engine(url)
+        try:
+            async with SqlUnitOfWorkFactory(engine, clock_for(settings), staff_ids=[STAFF_ID])() as uow:
+                uow.publish(Event(EventKind.CONFIRMED, submitted.id, org))
+                await uow.commit()
+        finally:
+            await engine.dispose()
+        assert await _outbox_of(url, 1001) == ["pending"]
+        # … then she is unlinked.
+        assert await _cli(["member", "unlink", "1001", "--org", str(org)]) == 0
 
-            assert await _cli(["member", "unlink", "1001", "--org", str(org)]) == 0
+        async with running_bot(settings):
             await claire.command("menu", screen=False)
             assert "code de rattachement" in claire.text and draft.reference not in claire.text
             assert all(not m.buttons for m in claire.read)  # no menu, no list of the organisation
 
             await _confirm(marc, draft)
             await api.wait_until(lambda: all(
-                any(CONFIRMED in m.text and draft.reference in m.text for m in p.user.bot_messages)
-                for p in (marc, sophie)
+                any(CONFIRMED in m.text and a.reference in m.text for m in p.user.bot_messages)
+                for p in (marc, sophie) for a in (draft, submitted)
             ), timeout=15)  # fmt: skip
+            await _eventually(lambda: _has_no_pending(url, 1001))
         assert told(claire, CONFIRMED) == 0
-        assert await _outbox_of(url, 1001) == []
+        assert await _outbox_of(url, 1001) == ["dead"]  # the queued one: checked again, not sent
 
 
 async def test_a_chat_that_blocked_the_bot_is_told_again_once_it_writes(
