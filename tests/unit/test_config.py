@@ -24,6 +24,7 @@ def test_defaults() -> None:
     assert s.timezone == "Europe/Paris" and s.reminder_days == [30, 7, 1]
     assert s.telegram_api_url == "https://api.telegram.org/bot" and s.admin_ids == [] and s.today is None
     assert s.telegram_connections == 8
+    assert s.webhook_listen == "127.0.0.1"  # behind a reverse proxy, never every interface by default
 
 
 def test_values_are_read_and_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
