@@ -67,9 +67,13 @@ class _Record(BaseModel):
 
 
 class Organisation(_Record):
-    """A training organisation and its « fiche organisme »."""
+    """A training organisation and its « fiche organisme ».
+
+    ``version`` guards writes like an action's: a save based on an older version is refused.
+    """
 
     id: int | None = None
+    version: int = 0
     reference_carif: str | None = None
     raison_sociale: str | None = None
     nom_organisme: str | None = None

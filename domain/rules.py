@@ -13,10 +13,17 @@ from datetime import date
 from typing import Any
 
 from domain.archiving import add_months, is_public
-from domain.catalogue import ACTION_FIELDS, SESSION_FIELDS, FieldSpec, Section, action_field
+from domain.catalogue import (
+    ACTION_FIELDS,
+    ORGANISATION_FIELDS,
+    SESSION_FIELDS,
+    FieldSpec,
+    Section,
+    action_field,
+)
 from domain.errors import FieldError, Problem
 from domain.funders import Funder
-from domain.models import Action, Session
+from domain.models import Action, Organisation, Session
 
 REGION_MAX_MONTHS = 18
 REQUIRED_MESSAGE = "ce champ est obligatoire."
@@ -229,6 +236,21 @@ def validate_region_dates(action: Action) -> list[Problem]:
                 f"elle doit être au plus tard le {fmt_date(limit)}.",
             ))
     problems.extend(_bon_commande(action))
+    return problems
+
+
+def fiche_problems(organisation: Organisation) -> list[Problem]:
+    """What keeps the fiche organisme from being complete: a required field (``*`` in FIELDS.md)
+    missing, or a value that no longer passes its field's check, in the catalogue's order.
+
+    An action can be confirmed only when this is empty (RULES.md): the confirmation asks for these
+    fields first, in the conversation.
+    """
+    problems: list[Problem] = []
+    for spec in ORGANISATION_FIELDS:
+        message = _check_field(spec, organisation.get(spec.key))
+        if message is not None:
+            problems.append(Problem(message=message, key=spec.key, section=Section.ORGANISME))
     return problems
 
 

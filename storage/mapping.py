@@ -33,7 +33,7 @@ ACTION_COLUMNS = (
     "archived_on",
 )
 SESSION_COLUMNS = ("id", "debut", "fin")
-ORGANISATION_COLUMNS = ("id", "siret", "reference_carif")
+ORGANISATION_COLUMNS = ("id", "version", "siret", "reference_carif")
 
 _ACTION_DATA_EXCLUDE = {*ACTION_COLUMNS, "sessions"}
 _SESSION_DATA_EXCLUDE = set(SESSION_COLUMNS)

@@ -365,16 +365,30 @@ class SqlOrganisationRepository(_Repository):
         return organisation
 
     async def save(self, organisation: Organisation) -> Organisation:
+        """Store a changed fiche if its ``version`` is current; bumps it (in place) and returns it.
+
+        Raises ``StaleVersion`` when someone saved first (the caller reloads and merges), and
+        ``LookupError`` when the organisation does not exist.
+        """
         if organisation.id is None:
             raise ValueError("save() needs an organisation that was added")
         values = mapping.organisation_values(organisation)
         del values["id"]
         values["updated_at"] = self._now()
+        values["version"] = organisation.version + 1
         result = await self._conn.execute(
-            update(organisations).where(organisations.c.id == organisation.id).values(values)
+            update(organisations)
+            .where(organisations.c.id == organisation.id, organisations.c.version == organisation.version)
+            .values(values)
         )
         if result.rowcount != 1:
-            raise LookupError(f"no organisation {organisation.id}")
+            exists = (
+                await self._conn.execute(select(organisations.c.id).where(organisations.c.id == organisation.id))
+            ).first()
+            if exists is None:
+                raise LookupError(f"no organisation {organisation.id}")
+            raise StaleVersion()
+        organisation.version += 1
         return organisation
 
 

@@ -84,6 +84,8 @@ class OrganisationRow(Base):
     siret: Mapped[str | None] = mapped_column(String(14), index=True)
     reference_carif: Mapped[str | None] = mapped_column(String(50), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # Compare-and-swap on every save of the fiche (``SqlOrganisationRepository.save``).
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 

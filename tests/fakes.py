@@ -111,8 +111,14 @@ class _Organisations:
 
     async def save(self, organisation: Organisation) -> Organisation:
         assert organisation.id is not None
+        current = self.uow.data.organisations.get(organisation.id)
+        if current is None:
+            raise LookupError(f"no organisation {organisation.id}")
+        if current.version != organisation.version:
+            raise StaleVersion()
+        organisation.version += 1
         self.uow.data.organisations[organisation.id] = organisation.model_copy(deep=True)
-        return copy.deepcopy(organisation)
+        return organisation
 
 
 class _Conversations:

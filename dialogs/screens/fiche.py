@@ -1,15 +1,33 @@
-"""« Votre fiche organisme »: view it, complete or change one field at a time."""
+"""« Votre fiche organisme »: view it, complete or change one field at a time; and the fiche's
+missing required fields, asked at « Confirmer » before an action can be confirmed.
+
+A fiche answer is written onto the organisation as stored *now* (read again at the answer), one
+field only, with a compare-and-swap on its version: a colleague's change to another field is kept.
+When the colleague changed the very field answered, the answer is not written: the user is shown
+the new value and answers again (the later answer wins only once its author saw the other one).
+The user's links are checked at each answer: an answer never lands in an organisation the user no
+longer belongs to.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from dialogs.context import Context
-from dialogs.form import enter
+from dialogs.form import enter, spec_of
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import label, render, text
 from dialogs.router import Screen, screen
 from dialogs.state import DialogState, FormState
 from domain.catalogue import ORGANISATION_FIELDS, Section
+from domain.models import Organisation
+from domain.rules import fiche_problems
+
+# Keys of ``DialogState.extra`` used by a fiche edit.
+BASE = "fiche_base"  # the fiche as the user saw it when the question was asked (JSON)
+THEN = "fiche_then"  # set while completing the fiche before a confirmation: the screen to go back to
+PARKED = "parked_form"  # the action form in progress during the detour
 
 
 @screen
@@ -30,15 +48,132 @@ class Fiche(Screen):
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
         if verb == "f" and arg in {f.key for f in ORGANISATION_FIELDS}:
-            org = await ctx.organisation()
-            form = FormState(kind="organisation", draft=org.model_dump(mode="json"), section=Section.ORGANISME)
-            # Keep an action form in progress: the fiche edit is a detour (its own small form).
-            if st.form is not None and st.form.kind == "action":
-                st.extra["parked_form"] = st.form.model_dump(mode="json")
-            st.form = form
-            enter(form, arg)
-            st.screen = "question"
+            st.extra.pop(THEN, None)  # a plain fiche edit, back to the fiche afterwards
+            open_fiche_field(st, await ctx.organisation(), arg)
         elif verb == "menu":
             st.screen = "menu"
         else:
             ctx.say(text("unexpected_button"))
+
+
+def _park(st: DialogState) -> None:
+    """Keep an action form in progress: the fiche edit is a detour (its own small form)."""
+    if st.form is not None and st.form.kind == "action":
+        st.extra[PARKED] = st.form.model_dump(mode="json")
+
+
+def unpark(st: DialogState) -> None:
+    """Back from a fiche edit: the action form that was in progress comes back untouched."""
+    parked = st.extra.pop(PARKED, None)
+    st.form = FormState.model_validate(parked) if parked else None
+    st.extra.pop(BASE, None)
+
+
+def open_fiche_field(st: DialogState, org: Organisation, key: str) -> None:
+    """Ask one field of the fiche, remembering the fiche as the user sees it now."""
+    _park(st)
+    draft = org.model_dump(mode="json")
+    st.form = FormState(kind="organisation", draft=draft, section=Section.ORGANISME)
+    st.extra[BASE] = draft
+    enter(st.form, key)
+    st.screen = "question"
+
+
+async def complete_fiche_first(ctx: Context, st: DialogState, then: str) -> bool:
+    """Before a confirmation: if the fiche lacks required fields, explain and ask the first one.
+
+    Returns True when the fiche is complete (the confirmation may go on), False when the user is
+    now asked the missing fields (they come back to ``then`` once the fiche is complete).
+    """
+    org = await ctx.organisation()
+    problems = fiche_problems(org)
+    if not problems:
+        return True
+    labels = [ORGANISATION_FIELDS_BY_KEY[p.key].label for p in problems if p.key in ORGANISATION_FIELDS_BY_KEY]
+    open_fiche_field(st, org, problems[0].key or ORGANISATION_FIELDS[0].key)
+    st.extra[THEN] = then
+    st.notice = text("fiche_incomplete", labels=labels)
+    return False
+
+
+ORGANISATION_FIELDS_BY_KEY = {f.key: f for f in ORGANISATION_FIELDS}
+
+
+def leave_fiche_completion(st: DialogState) -> bool:
+    """« Retour » during the completion before a confirmation: back to the recap, nothing confirmed."""
+    if st.extra.pop(THEN, None) is None:
+        return False
+    unpark(st)
+    st.screen = "recap" if st.form is not None else "fiche"
+    return True
+
+
+async def save_fiche_answer(ctx: Context, st: DialogState) -> None:
+    """After an answer to a fiche question: write that one field onto the stored fiche, then go on."""
+    form = st.form
+    assert form is not None and form.kind == "organisation"
+    organisation_id = form.draft.get("id")
+    if organisation_id not in ctx.principal.organisation_ids:
+        _drop(ctx, st, text("fiche_not_member"))
+        return
+    if organisation_id != ctx.organisation_id:
+        _drop(ctx, st, text("fiche_not_current"))
+        return
+    spec = spec_of(form)
+    key = spec.key
+    fresh = await ctx.uow.organisations.get(organisation_id)
+    if fresh is None:
+        _drop(ctx, st, text("fiche_not_member"))
+        return
+    fresh_json = fresh.model_dump(mode="json")
+    base: dict[str, Any] = st.extra.get(BASE) or fresh_json
+    answer = form.draft.get(key)
+    if answer != base.get(key):
+        if fresh_json.get(key) != base.get(key):
+            # A colleague changed this very field since the question was asked: show it, keep
+            # nothing, and let the user answer again knowing it.
+            draft = Organisation.model_validate(form.draft)
+            st.error = text(
+                "fiche_conflict", label=spec.label,
+                theirs=spec.format(fresh.get(key)), yours=spec.format(draft.get(key)),
+            )
+            form.draft = fresh_json
+            st.extra[BASE] = fresh_json
+            enter(form, key)
+            return
+        fresh.set(key, Organisation.model_validate(form.draft).get(key))
+        await ctx.uow.organisations.save(fresh)  # StaleVersion: the engine replays on fresh data
+        ctx.forget_organisation()
+    if st.extra.get(THEN):
+        problems = fiche_problems(fresh)
+        if problems and problems[0].key is not None:
+            form.draft = fresh.model_dump(mode="json")
+            st.extra[BASE] = form.draft
+            enter(form, problems[0].key)
+            return
+        then = st.extra.pop(THEN)
+        unpark(st)
+        if st.form is None or st.form.kind != "action":
+            st.screen = "fiche"
+            st.notice = text("fiche_saved")
+            return
+        st.screen = then
+        st.notice = text("fiche_complete")
+        return
+    unpark(st)
+    st.screen = "fiche"
+    st.notice = text("fiche_saved")
+
+
+def _drop(ctx: Context, st: DialogState, notice: str) -> None:
+    """The answer cannot be written (not a member any more, or another organisation chosen since):
+    nothing is kept of this fiche edit. The parked action form comes back only if it belongs to an
+    organisation the user is still a member of."""
+    st.extra.pop(BASE, None)
+    st.extra.pop(THEN, None)
+    parked = st.extra.get(PARKED) or {}
+    if parked.get("draft", {}).get("organisation_id") not in ctx.principal.organisation_ids:
+        st.extra.pop(PARKED, None)
+    unpark(st)
+    st.screen = st.home
+    st.notice = notice

@@ -26,6 +26,7 @@ from dialogs.keyboards import Keyboard, page_slice, pages
 from dialogs.render import label, plain, render, text
 from dialogs.router import Screen, screen
 from dialogs.screens.common import form_of, save_and_leave
+from dialogs.screens.fiche import leave_fiche_completion, save_fiche_answer, unpark
 from dialogs.state import DialogState, FormState
 from domain.catalogue import FieldSpec, Kind, Section
 from domain.errors import FieldError, Problem
@@ -49,7 +50,7 @@ def _problems_text(problems: list[Problem]) -> str:
 @screen
 class Question(Screen):
     name = "question"
-    targets = ("question", "sessions", "recap", "menu", "quit_ask", "fiche")
+    targets = ("question", "sessions", "recap", "menu", "quit_ask", "fiche", "confirm_ask")
     help_topic = "question"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -240,6 +241,8 @@ def _back(st: DialogState) -> None:
     if form.substep > 0:
         form.substep -= 1
         return
+    if form.kind == "organisation" and leave_fiche_completion(st):
+        return
     if form.return_to:
         st.screen = form.return_to
         form.return_to = None
@@ -250,16 +253,10 @@ def _back(st: DialogState) -> None:
     elif form.section == Section.SESSION:
         st.screen = "sessions"
     elif form.kind == "organisation":
-        _unpark(st)
+        unpark(st)
         st.screen = "fiche"
     else:
         st.notice = text("first_question")
-
-
-def _unpark(st: DialogState) -> None:
-    """Back from a fiche edit: the action form that was in progress comes back untouched."""
-    parked = st.extra.pop("parked_form", None)
-    st.form = FormState.model_validate(parked) if parked else None
 
 
 async def _accept(ctx: Context, st: DialogState, value: Any) -> None:
@@ -272,12 +269,7 @@ async def _advance(ctx: Context, st: DialogState) -> None:
     """After an answer: the next question, or the end of the section and its checks."""
     form = form_of(st)
     if form.kind == "organisation":
-        org = form.organisation()
-        await ctx.uow.organisations.save(org)
-        ctx.forget_organisation()
-        _unpark(st)
-        st.screen = "fiche"
-        st.notice = text("fiche_saved")
+        await save_fiche_answer(ctx, st)
         return
     if form.return_to:
         st.screen = form.return_to

@@ -12,6 +12,7 @@ from dialogs.recap import general_groups, recap_messages, recap_pdf, session_row
 from dialogs.render import label, plain, render, text
 from dialogs.router import Screen, screen
 from dialogs.screens.common import form_of, save_and_leave, save_working_copy
+from dialogs.screens.fiche import complete_fiche_first
 from dialogs.screens.form import ask_quit, start_session
 from dialogs.state import DialogState
 from domain.catalogue import Section
@@ -70,7 +71,7 @@ class Recap(Screen):
             problems = validate_action(action, ctx.clock.today())
             if problems:
                 st.error = text("problems", problems=[p.message for p in problems])
-            else:
+            elif await complete_fiche_first(ctx, st, then="confirm_ask"):
                 st.screen = "confirm_ask"
         elif verb == "save":
             await save_and_leave(ctx, st)
@@ -136,16 +137,20 @@ class PickField(Screen):
 @screen
 class ConfirmAsk(Screen):
     name = "confirm_ask"
-    targets = ("menu", "recap")
+    targets = ("menu", "recap", "question")
     help_topic = "recap"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         kb.add(label("confirm_yes"), "yes").add(label("back_recap"), "no")
-        return [Reply(render("confirm_ask.j2", action=form_of(st).action()), kb.rows)]
+        return [Reply(render("confirm_ask.j2", action=form_of(st).action(), notice=st.notice), kb.rows)]
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
         if verb != "yes":
             st.screen = "recap"
+            return
+        # The fiche organisme may have lost a required field since « Confirmer » (RULES.md): the
+        # missing fields are asked first, and the action is not confirmed meanwhile.
+        if not await complete_fiche_first(ctx, st, then="confirm_ask"):
             return
         form = form_of(st)
         action = form.action()
