@@ -128,18 +128,16 @@ async def save_fiche_answer(ctx: Context, st: DialogState) -> None:
     fresh_json = fresh.model_dump(mode="json")
     base: dict[str, Any] = st.extra.get(BASE) or fresh_json
     answer = form.draft.get(key)
-    if answer != base.get(key):
+    # « Garder » (nothing answered) and an answer equal to the stored value write nothing.
+    if form.dirty and answer != fresh_json.get(key):
         if fresh_json.get(key) != base.get(key):
             # A colleague changed this very field since the question was asked: show it, keep
             # nothing, and let the user answer again knowing it.
-            draft = Organisation.model_validate(form.draft)
             st.error = text(
-                "fiche_conflict", label=spec.label,
-                theirs=spec.format(fresh.get(key)), yours=spec.format(draft.get(key)),
+                "fiche_conflict", label=spec.label, theirs=spec.format(fresh.get(key)),
+                yours=spec.format(Organisation.model_validate(form.draft).get(key)),
             )
-            form.draft = fresh_json
-            st.extra[BASE] = fresh_json
-            enter(form, key)
+            _reask(st, form, fresh, key)
             return
         fresh.set(key, Organisation.model_validate(form.draft).get(key))
         await ctx.uow.organisations.save(fresh)  # StaleVersion: the engine replays on fresh data
@@ -147,9 +145,7 @@ async def save_fiche_answer(ctx: Context, st: DialogState) -> None:
     if st.extra.get(THEN):
         problems = fiche_problems(fresh)
         if problems and problems[0].key is not None:
-            form.draft = fresh.model_dump(mode="json")
-            st.extra[BASE] = form.draft
-            enter(form, problems[0].key)
+            _reask(st, form, fresh, problems[0].key)
             return
         then = st.extra.pop(THEN)
         unpark(st)
@@ -163,6 +159,15 @@ async def save_fiche_answer(ctx: Context, st: DialogState) -> None:
     unpark(st)
     st.screen = "fiche"
     st.notice = text("fiche_saved")
+
+
+def _reask(st: DialogState, form: FormState, org: Organisation, key: str) -> None:
+    """Ask ``key`` on the fiche as stored now (what the user sees becomes the new base)."""
+    form.draft = org.model_dump(mode="json")
+    form.dirty = False
+    st.extra[BASE] = form.draft
+    enter(form, key)
+    st.screen = "question"
 
 
 def _drop(ctx: Context, st: DialogState, notice: str) -> None:

@@ -165,3 +165,18 @@ async def test_a_fiche_emptied_after_confirmer_is_completed_before_oui_confirms(
     await client.send(VALID_SAMPLES["courriel"])
     await client.press(CONFIRM_YES)
     assert (await world.get_action(draft.id or 0)).status is Status.SUBMITTED  # type: ignore[union-attr]
+
+
+async def test_typing_back_the_old_value_over_a_colleagues_change_is_not_silently_dropped(world: World) -> None:
+    first, second = world.client(ORG_A_USER), world.client(ORG_A_USER_2)
+    old = (await _org(world, world.org_a)).telephone
+    assert old is not None
+    await _open_field(first, "Téléphone")
+    await _open_field(second, "Téléphone")
+    await second.send("05 34 00 00 02")
+    await first.send(old)  # the value first saw: it is not what is stored any more
+    assert "a modifié « Téléphone »" in first.text and "n'a donc pas été enregistrée" in first.text
+    assert (await _org(world, world.org_a)).telephone == "05 34 00 00 02"
+    await first.send(old)
+    assert "Fiche organisme enregistrée" in first.text
+    assert (await _org(world, world.org_a)).telephone == old
