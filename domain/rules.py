@@ -21,6 +21,14 @@ from domain.models import Action, Session
 REGION_MAX_MONTHS = 18
 REQUIRED_MESSAGE = "ce champ est obligatoire."
 NO_SESSION_MESSAGE = "Ajoutez au moins une session."
+# At most this many sessions per action (README: Reliability). A Région action spans at most 18
+# months: a session starting every week is 78 sessions; 100 leaves room and keeps the recap (eleven
+# messages) and its PDF (about half a second to make) reasonable.
+MAX_SESSIONS = 100
+TOO_MANY_SESSIONS_MESSAGE = (
+    "Une action compte au plus {max} sessions : celle-ci en a déjà {count}. "
+    "Pour d'autres dates, créez une nouvelle action (« 📋 Copier » reprend ses données générales)."
+)
 BON_COMMANDE_MESSAGE = (
     "Créez l'action pour le bon de commande n° 1 uniquement : "
     "le Carif-Oref publie les bons de commande suivants."
@@ -232,6 +240,17 @@ def validate_region_dates(action: Action) -> list[Problem]:
     return problems
 
 
+def session_limit(action: Action, adding: int = 1) -> Problem | None:
+    """Why ``adding`` more sessions would take the action beyond ``MAX_SESSIONS`` (None: it may)."""
+    count = len(action.sessions)
+    if count + adding <= MAX_SESSIONS:
+        return None
+    return Problem(
+        message=TOO_MANY_SESSIONS_MESSAGE.format(max=MAX_SESSIONS, count=count),
+        section=Section.SESSION,
+    )
+
+
 def validate_action(action: Action, today: date) -> list[Problem]:
     """Everything that keeps the action from being confirmed on ``today`` (empty: it may be)."""
     problems = validate_general(action)
@@ -239,6 +258,9 @@ def validate_action(action: Action, today: date) -> list[Problem]:
         problems.append(Problem(message=NO_SESSION_MESSAGE, section=Section.SESSION))
     for index in range(len(action.sessions)):
         problems.extend(validate_session(action, index))
+    too_many = session_limit(action, adding=0)
+    if too_many is not None:
+        problems.append(too_many)
     problems.extend(validate_region_dates(action))
     if any(s.debut is not None for s in action.sessions) and not is_public(action, today):
         if action.is_permanent_or_modular:
