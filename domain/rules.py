@@ -21,10 +21,11 @@ from domain.models import Action, Session
 REGION_MAX_MONTHS = 18
 REQUIRED_MESSAGE = "ce champ est obligatoire."
 NO_SESSION_MESSAGE = "Ajoutez au moins une session."
-# At most this many sessions per action (README: Reliability). A Région action spans at most 18
-# months: a session starting every week is 78 sessions; 100 leaves room and keeps the recap (eleven
-# messages) and its PDF (about half a second to make) reasonable.
-MAX_SESSIONS = 100
+# At most this many sessions per action (README: Reliability). Telegram shows at most 100 buttons
+# under one message, and the recap has one per session plus 9 (its parts, add, print, confirm,
+# save, quit): 80 sessions keep it at 89. A Région action spans at most 18 months: a session
+# starting every week is 78. The PDF of 80 sessions takes about half a second to make.
+MAX_SESSIONS = 80
 TOO_MANY_SESSIONS_MESSAGE = (
     "Une action compte au plus {max} sessions : celle-ci en a déjà {count}. "
     "Pour d'autres dates, créez une nouvelle action (« 📋 Copier » reprend ses données générales)."
