@@ -8,7 +8,9 @@ awaits ``Printer.render``, which runs WeasyPrint in a worker and sends the resul
 WeasyPrint is pure Python for the most part: in a thread of the bot's process it would hold the GIL
 and every other user would feel it (``bench/print_stall.py`` measures it). By default the renders
 run in a separate process (``workers`` ≥ 1); ``workers=0`` runs them in a thread (tests, the
-console, a very small machine).
+console, a very small machine). The worker is spawned (a fresh interpreter, not a fork of the bot
+with its event loop and sockets): the program's main module must be import-safe, as ``formabot``'s
+entry point and ``python -m bot`` are.
 
 Limits, per user: one document in preparation at a time (a second press is told to wait), and at
 most ``per_minute`` documents in any sixty seconds.
