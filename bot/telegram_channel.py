@@ -111,14 +111,14 @@ class TelegramChannel:
         if replies is None:
             return
         log.info("update handled", extra={"update_id": update.update_id, "chat": inc.chat_id, "replies": len(replies)})
-        for reply in replies:
-            if reply.pending is not None:
-                self._print(context.bot, inc, reply)
-        replies = [r for r in replies if r.pending is None]
         if query is not None:
             alert = next((r.alert for r in replies if r.alert), None)
             await self._answer(query, alert)
-        await self.send(context.bot, inc.chat_id, replies, edit=query.message if query else None)
+        for reply in replies:
+            if reply.pending is not None:
+                self._print(context.bot, inc, reply)
+        now = [r for r in replies if r.pending is None]  # the PDF's reply goes once it is made
+        await self.send(context.bot, inc.chat_id, now, edit=query.message if query else None)
 
     def _print(self, bot: object, inc: Incoming, reply: Reply) -> None:
         """Make the reply's PDF in the printer's worker and send it once ready, as a task of its own:

@@ -129,6 +129,8 @@ async def test_one_pdf_in_preparation_per_member_and_a_few_per_minute(
             await claire.command("start", code)
             await _recap(claire, draft)
             await claire.press("🖨 Imprimer")
+            answer = api.callbacks[claire.queries[-1]].answer or {}
+            assert answer.get("text") == "🖨 Préparation du récapitulatif…", answer  # at once
             await renders.wait_started()
             await claire.press("🖨 Imprimer")  # while the first one is being made
             assert "encore en préparation" in claire.text, claire.text
