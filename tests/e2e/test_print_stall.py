@@ -183,3 +183,28 @@ async def test_no_session_beyond_the_cap(tmp_path: Path, monkeypatch: pytest.Mon
             await claire.press("💾 Sauvegarder")
             _check_clean(tracker, api, logs)
         assert len((await stored_actions(settings.database_url))[draft.id or -1].sessions) == MAX_SESSIONS
+
+
+async def test_a_failed_render_is_said_and_does_not_hold_the_member(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> bytes:
+        raise ValueError("no PDF today")
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", broken)
+    tracker = UpdateTracker().install(monkeypatch)
+    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
+        settings = settings_for(api, tmp_path / "bot.db", print_workers=0)
+        org, code = await new_link_code(settings)
+        [draft] = await store(settings.database_url, [make_valid_action(Funder.REGION, organisation_id=org)])
+        async with running_bot(settings):
+            claire = Person(api.user(1001, "Claire"), tracker)
+            await claire.command("start", code)
+            await _recap(claire, draft)
+            await claire.press("🖨 Imprimer")
+            failed = await claire.user.wait_for(lambda m: "n'a pas pu être préparé" in m.text, 20.0)
+            assert failed.document is None and _documents(claire.user) == []
+            await claire.press("🖨 Imprimer")  # not held as « encore en préparation »
+            assert "encore en préparation" not in claire.text
+            await claire.user.wait_for(lambda m: "n'a pas pu être préparé" in m.text, 20.0)
+            _check_clean(tracker, api, logs)
