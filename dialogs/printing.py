@@ -19,7 +19,6 @@ most ``per_minute`` documents in any sixty seconds.
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 import multiprocessing
 import time
@@ -30,8 +29,6 @@ from concurrent.futures.process import BrokenProcessPool
 
 from dialogs.io import OutDocument, PendingDocument
 from dialogs.render import text
-
-log = logging.getLogger(__name__)
 
 WINDOW = 60.0  # seconds of the per-user rate limit
 PER_MINUTE = 6  # documents one user may have in any WINDOW seconds (README: Reliability)
@@ -122,7 +119,7 @@ class Printer:
             try:
                 content = await loop.run_in_executor(self._pool(), render_pdf, pending.html)
             except BrokenProcessPool as exc:
-                self._executor = None  # the worker died (memory?): the next document gets a new one
+                self.close()  # the worker died (memory?): the next document gets a new one
                 raise PrintFailed("worker died") from exc
             except Exception as exc:
                 raise PrintFailed(exc.__class__.__name__) from exc

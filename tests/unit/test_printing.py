@@ -77,3 +77,28 @@ async def test_render_makes_a_pdf_in_a_thread() -> None:
         assert document.mime_type == "application/pdf" and not printer.busy(1)
     finally:
         printer.close()
+
+
+async def test_a_dead_worker_is_replaced_for_the_next_document() -> None:
+    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    class DeadPool(ThreadPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            future: Future[bytes] = Future()
+            future.set_exception(BrokenProcessPool("a process in the pool was terminated abruptly"))
+            return future
+
+    printer = Printer(workers=0)
+    dead = DeadPool(max_workers=1)
+    printer._executor = dead
+    try:
+        assert printer.admit(1) is None
+        with pytest.raises(PrintFailed):
+            await printer.render(1, PendingDocument(html="<p>x</p>", file_name="x.pdf"))
+        assert not printer.busy(1) and printer._executor is None  # the dead pool is dropped
+        assert printer.admit(1) is None
+        document = await printer.render(1, PendingDocument(html="<p>x</p>", file_name="x.pdf"))
+        assert document.content.startswith(b"%PDF")
+    finally:
+        printer.close()
