@@ -24,7 +24,7 @@ NO_SESSION_MESSAGE = "Ajoutez au moins une session."
 # At most this many sessions per action (README: Reliability). Telegram shows at most 100 buttons
 # under one message, and the recap has one per session plus 9 (its parts, add, print, confirm,
 # save, quit): 80 sessions keep it at 89. A Région action spans at most 18 months: a session
-# starting every week is 78. The PDF of 80 sessions takes about half a second to make.
+# starting every week is 78. The PDF of 80 sessions takes well under a second on an idle machine.
 MAX_SESSIONS = 80
 TOO_MANY_SESSIONS_MESSAGE = (
     "Une action compte au plus {max} sessions : celle-ci en a déjà {count}. "
