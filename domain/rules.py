@@ -22,7 +22,7 @@ REGION_MAX_MONTHS = 18
 REQUIRED_MESSAGE = "ce champ est obligatoire."
 NO_SESSION_MESSAGE = "Ajoutez au moins une session."
 # At most this many sessions per action (README: Reliability). Telegram shows at most 100 buttons
-# under one message, and the recap has one per session plus 9 (its parts, add, print, confirm,
+# under one message, and the recap has one per session plus 9 (4 parts, add, print, confirm,
 # save, quit): 80 sessions keep it at 89. A Région action spans at most 18 months: a session
 # starting every week is 78. The PDF of 80 sessions takes well under a second on an idle machine.
 MAX_SESSIONS = 80
