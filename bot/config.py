@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     chat_rate: float = Field(default=1.0, gt=0)  # messages per second per chat (Telegram: 1)
     global_rate: float = Field(default=30.0, gt=0)  # API calls per second overall (Telegram: 30)
     telegram_connections: int = Field(default=8, ge=1, le=256)  # Bot API calls in flight at once (see bot/http_client.py)
+    # « 🖨 Imprimer »: PDFs are made in this many worker processes (0: a thread of the bot, which
+    # then competes with every user for the GIL), at most this many per user per minute.
+    print_workers: int = Field(default=1, ge=0, le=8)
+    print_per_minute: int = Field(default=6, ge=1, le=600)
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"  # behind a reverse proxy (README: « Webhook behind nginx »)
     webhook_port: int = 8443

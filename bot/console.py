@@ -6,12 +6,14 @@ import asyncio
 import itertools
 import mimetypes
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from dialogs.engine import DialogEngine
 from dialogs.io import Button, Incoming, Reply
-from dialogs.render import html_to_text
+from dialogs.printing import PrintFailed
+from dialogs.render import html_to_text, text
 from domain.models import Document
 
 PROMPT = "› "
@@ -58,7 +60,17 @@ class Console:
         return Incoming(text=line, **base)  # type: ignore[arg-type]
 
     async def handle(self, line: str) -> None:
-        self.show(await self.engine.handle(self.to_incoming(line)))
+        self.show([await self._made(r) for r in await self.engine.handle(self.to_incoming(line))])
+
+    async def _made(self, reply: Reply) -> Reply:
+        """A reply whose PDF is still to be made: made in the printer's worker (the step is stored)."""
+        if reply.pending is None:
+            return reply
+        try:
+            document = await self.engine.printer.render(self.user_id, reply.pending)
+        except PrintFailed:
+            return Reply(text("print_failed"))
+        return replace(reply, document=document, pending=None)
 
     async def run(self, lines: TextIO = sys.stdin) -> None:
         print("formabot, console — tapez le numéro d'un bouton, son libellé, ou votre réponse ; /aide, /quitter.", file=self.out)

@@ -69,6 +69,7 @@ class BotRuntime:
             connections=self.settings.telegram_connections,
         )
         self._app = app
+        self.services.dialogs.printer.start()  # the PDF worker, WeasyPrint imported before a press
         await app.initialize()
         await register_commands(app)
         await app.start()
@@ -110,6 +111,8 @@ class BotRuntime:
         for task in pending:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.channel is not None:
+            await self.channel.stop_printing()
         app = self._app
         if app is not None:
             if app.updater is not None and app.updater.running:  # type: ignore[attr-defined]

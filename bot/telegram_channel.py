@@ -30,6 +30,7 @@ from bot.ordering import FlowControlledRequest, PerUserUpdateProcessor
 from bot.throttle import ChatThrottle
 from dialogs.engine import DialogEngine
 from dialogs.io import Incoming, Reply
+from dialogs.printing import PrintFailed
 from dialogs.render import TELEGRAM_LIMIT, split_message, text
 from domain.models import Document
 
@@ -95,6 +96,7 @@ class TelegramChannel:
     def __init__(self, engine: DialogEngine, *, per_chat_rate: float = 1.0) -> None:
         self.engine = engine
         self.throttle = ChatThrottle(rate=per_chat_rate)
+        self._printing: set[asyncio.Task[None]] = set()
 
     async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not isinstance(update, Update):
@@ -112,7 +114,41 @@ class TelegramChannel:
         if query is not None:
             alert = next((r.alert for r in replies if r.alert), None)
             await self._answer(query, alert)
-        await self.send(context.bot, inc.chat_id, replies, edit=query.message if query else None)
+        for reply in replies:
+            if reply.pending is not None:
+                self._print(context.bot, inc, reply)
+        now = [r for r in replies if r.pending is None]  # the PDF's reply goes once it is made
+        await self.send(context.bot, inc.chat_id, now, edit=query.message if query else None)
+
+    def _print(self, bot: object, inc: Incoming, reply: Reply) -> None:
+        """Make the reply's PDF in the printer's worker and send it once ready, as a task of its own:
+        the user's next updates (and everybody else's) go on meanwhile. The step is already stored."""
+
+        async def make_and_send() -> None:
+            assert reply.pending is not None
+            try:
+                document = await self.engine.printer.render(inc.user_id, reply.pending)
+            except PrintFailed as exc:
+                log.warning("could not make a document", extra={"chat": inc.chat_id, "error": str(exc)})
+                await self._send_one(bot, inc.chat_id, Reply(text("print_failed")))
+                return
+            await self._send_one(bot, inc.chat_id, dataclasses.replace(reply, document=document, pending=None))
+
+        task = asyncio.create_task(make_and_send())
+        self._printing.add(task)
+        task.add_done_callback(self._printed)
+
+    def _printed(self, task: asyncio.Task[None]) -> None:
+        self._printing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.error("could not send a document", extra={"error": exc.__class__.__name__})
+
+    async def stop_printing(self) -> None:
+        """Stop: documents still in preparation are dropped (the users may press again)."""
+        for task in list(self._printing):
+            task.cancel()
+        await asyncio.gather(*self._printing, return_exceptions=True)
 
     async def _handle_until_stored(
         self, bot: object, inc: Incoming, query: CallbackQuery | None

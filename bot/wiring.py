@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from dialogs.engine import DialogEngine
+from dialogs.printing import Printer
 from domain.clock import SystemClock
 from domain.ports import Clock
 from storage.database import create_engine, upgrade
@@ -50,6 +51,7 @@ class Services:
     dialogs: DialogEngine
 
     async def close(self) -> None:
+        self.dialogs.printer.close()
         await self.engine.dispose()
 
 
@@ -60,7 +62,8 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> Services
         await upgrade(engine)
     clock = clock_for(settings)
     factory = SqlUnitOfWorkFactory(engine, clock, staff_ids=settings.admin_ids)
+    printer = Printer(workers=settings.print_workers, per_minute=settings.print_per_minute)
     dialogs = DialogEngine(
-        factory, clock, staff_ids=settings.admin_ids, reminder_days=settings.reminder_days
+        factory, clock, staff_ids=settings.admin_ids, reminder_days=settings.reminder_days, printer=printer
     )
     return Services(engine=engine, uow_factory=factory, clock=clock, dialogs=dialogs)

@@ -14,6 +14,7 @@ import dialogs.screens  # noqa: F401  (registers the screens)
 from dialogs.context import Context, Principal
 from dialogs.io import Incoming, Reply
 from dialogs.linking import link
+from dialogs.printing import Printer
 from dialogs.render import render, text
 from dialogs.router import SCREENS, dispatch, show
 from dialogs.state import DialogState
@@ -58,11 +59,14 @@ class DialogEngine:
         *,
         staff_ids: Sequence[int] = (),
         reminder_days: Sequence[int] = (30, 7, 1),
+        printer: Printer | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
         self.staff_ids = frozenset(staff_ids)
         self.reminder_days = tuple(reminder_days)
+        # Heavy documents (the recap's PDF): admitted here after the commit, made by the channel.
+        self.printer = printer if printer is not None else Printer()
         # Called after a commit that queued notifications (the bot wakes its outbox delivery).
         self.on_published: Callable[[], None] = lambda: None
 
@@ -70,7 +74,7 @@ class DialogEngine:
         """Process one input; an update already processed returns no reply and changes nothing."""
         for attempt in range(MAX_ATTEMPTS):
             try:
-                return await self._handle_once(inc)
+                return self._admit_documents(inc.user_id, await self._handle_once(inc))
             except StaleVersion:
                 # Another input of this chat committed first: replay on the fresh state, where an
                 # old button is then recognised as stale.
@@ -126,6 +130,18 @@ class DialogEngine:
             if published:
                 self.on_published()
             return replies
+
+    def _admit_documents(self, user_id: int, replies: list[Reply]) -> list[Reply]:
+        """The step is committed: a reply asking for a document keeps it only if the user may have
+        one more now (one in preparation at a time, a rate per minute); else it says why not."""
+        admitted: list[Reply] = []
+        for reply in replies:
+            if reply.pending is not None:
+                refusal = self.printer.admit(user_id)
+                if refusal is not None:
+                    reply = Reply(refusal)
+            admitted.append(reply)
+        return admitted
 
     async def mark_unreachable(self, chat_id: int) -> None:
         """The chat blocked the bot (Telegram's 403): stop sending it notifications."""

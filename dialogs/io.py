@@ -35,6 +35,16 @@ class OutDocument:
     mime_type: str
 
 
+@dataclass(frozen=True, slots=True)
+class PendingDocument:
+    """A document still to be made (a PDF), after the step and away from the event loop: what to
+    render, all plain data (it crosses to a worker process). See ``dialogs.printing``."""
+
+    html: str
+    file_name: str
+    mime_type: str = "application/pdf"
+
+
 @dataclass(slots=True)
 class Reply:
     """One message to show. ``text`` is HTML (Telegram's subset); user values are escaped.
@@ -46,6 +56,7 @@ class Reply:
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     document: OutDocument | None = None
+    pending: PendingDocument | None = None  # a document the channel makes with ``Printer.render``
     screen: bool = False
     alert: str | None = None  # a short notice for the pressed button (Telegram's callback answer)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialogs.io import OutDocument
+from dialogs.io import PendingDocument
 from dialogs.render import render, split_message
 from domain.catalogue import SESSION_FIELDS, action_fields_for
 from domain.errors import Problem
@@ -57,12 +57,11 @@ def recap_messages(action: Action, problems: list[Problem], *, organisation_name
     return split_message(recap_text(action, problems, organisation_name=organisation_name))
 
 
-def recap_pdf(action: Action, problems: list[Problem], *, organisation_name: str | None) -> OutDocument:
-    """The same recap as a PDF document (« 🖨 Imprimer »), rendered by WeasyPrint."""
-    from weasyprint import HTML  # heavy import: only when someone prints
+def recap_pdf(action: Action, problems: list[Problem], *, organisation_name: str | None) -> PendingDocument:
+    """The same recap as a PDF document (« 🖨 Imprimer »): the page to render, not the PDF itself.
 
+    WeasyPrint runs later, after the step's commit and in a worker (``dialogs.printing``)."""
     body = recap_text(action, problems, organisation_name=organisation_name)
     page = render("recap_pdf.j2", body=body, action=action)
-    content = HTML(string=page).write_pdf()
     name = f"recapitulatif-{action.reference or 'nouvelle-action'}.pdf"
-    return OutDocument(content=content or b"", file_name=name, mime_type="application/pdf")
+    return PendingDocument(html=page, file_name=name, mime_type="application/pdf")

@@ -12,6 +12,7 @@ Buttons are pressed by their label (exact, or a unique prefix), as a user would.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 from dialogs.engine import DialogEngine
 from dialogs.io import Button, Incoming, Reply
@@ -32,12 +33,19 @@ class DialogClient:
 
     async def _go(self, **kwargs: object) -> list[Reply]:
         inc = Incoming(chat_id=self.chat_id, user_id=self.user_id, update_id=next(_update_ids), **kwargs)  # type: ignore[arg-type]
-        self.replies = await self.engine.handle(inc)
+        self.replies = [await self._made(r) for r in await self.engine.handle(inc)]
         self.transcript += self.replies
         for r in self.replies:
             if r.screen:
                 self.keyboard = r.buttons
         return self.replies
+
+    async def _made(self, reply: Reply) -> Reply:
+        """A reply whose document is still to be made, made (as a channel does, off the loop)."""
+        if reply.pending is None:
+            return reply
+        document = await self.engine.printer.render(self.user_id, reply.pending)
+        return replace(reply, document=document, pending=None)
 
     async def send(self, text: str) -> list[Reply]:
         return await self._go(text=text)

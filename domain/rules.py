@@ -28,6 +28,15 @@ from domain.models import Action, Organisation, Session
 REGION_MAX_MONTHS = 18
 REQUIRED_MESSAGE = "ce champ est obligatoire."
 NO_SESSION_MESSAGE = "Ajoutez au moins une session."
+# At most this many sessions per action (README: Reliability). Telegram shows at most 100 buttons
+# under one message, and the recap has one per session plus 9 (4 parts, add, print, confirm,
+# save, quit): 80 sessions keep it at 89. A Région action spans at most 18 months: a session
+# starting every week is 78. The PDF of 80 sessions takes well under a second on an idle machine.
+MAX_SESSIONS = 80
+TOO_MANY_SESSIONS_MESSAGE = (
+    "Une action compte au plus {max} sessions : celle-ci en a déjà {count}. "
+    "Pour d'autres dates, créez une nouvelle action (« 📋 Copier » reprend ses données générales)."
+)
 BON_COMMANDE_MESSAGE = (
     "Créez l'action pour le bon de commande n° 1 uniquement : "
     "le Carif-Oref publie les bons de commande suivants."
@@ -254,6 +263,17 @@ def fiche_problems(organisation: Organisation) -> list[Problem]:
     return problems
 
 
+def session_limit(action: Action, adding: int = 1) -> Problem | None:
+    """Why ``adding`` more sessions would take the action beyond ``MAX_SESSIONS`` (None: it may)."""
+    count = len(action.sessions)
+    if count + adding <= MAX_SESSIONS:
+        return None
+    return Problem(
+        message=TOO_MANY_SESSIONS_MESSAGE.format(max=MAX_SESSIONS, count=count),
+        section=Section.SESSION,
+    )
+
+
 def validate_action(action: Action, today: date) -> list[Problem]:
     """Everything that keeps the action from being confirmed on ``today`` (empty: it may be)."""
     problems = validate_general(action)
@@ -261,6 +281,9 @@ def validate_action(action: Action, today: date) -> list[Problem]:
         problems.append(Problem(message=NO_SESSION_MESSAGE, section=Section.SESSION))
     for index in range(len(action.sessions)):
         problems.extend(validate_session(action, index))
+    too_many = session_limit(action, adding=0)
+    if too_many is not None:
+        problems.append(too_many)
     problems.extend(validate_region_dates(action))
     if any(s.debut is not None for s in action.sessions) and not is_public(action, today):
         if action.is_permanent_or_modular:

@@ -31,7 +31,12 @@ from dialogs.state import DialogState, FormState
 from domain.catalogue import FieldSpec, Kind, Section
 from domain.errors import FieldError, Problem
 from domain.models import Document, Session
-from domain.rules import general_blocks_sessions, validate_region_dates, validate_session
+from domain.rules import (
+    general_blocks_sessions,
+    session_limit,
+    validate_region_dates,
+    validate_session,
+)
 
 
 def _semesters(today: date) -> list[str]:
@@ -309,6 +314,9 @@ def _general_keys(form: FormState) -> tuple[FieldSpec, ...]:
 def start_session(st: DialogState, index: int) -> None:
     form = form_of(st)
     action = form.action()
+    if index >= len(action.sessions) and (too_many := session_limit(action)) is not None:
+        st.error = plain(too_many.message)  # every path adding a session comes here
+        return
     form.section = Section.SESSION
     form.session_index = index
     if index >= len(action.sessions):

@@ -65,8 +65,9 @@ class Recap(Screen):
             start_session(st, len(action.sessions))
         elif verb == "print":
             problems = validate_action(action, ctx.clock.today())
-            doc = recap_pdf(action, problems, organisation_name=await _org_name(ctx))
-            ctx.out.append(Reply(text("print_ready"), document=doc))
+            pending = recap_pdf(action, problems, organisation_name=await _org_name(ctx))
+            # Made after the commit, in a worker; sent with this text once ready (dialogs.printing).
+            ctx.out.append(Reply(text("print_ready"), pending=pending, alert=text("print_preparing")))
         elif verb == "confirm":
             problems = validate_action(action, ctx.clock.today())
             if problems:

@@ -176,3 +176,50 @@ async def test_two_members_editing_the_same_draft_second_is_told_to_reload(world
     await second.press("💾 Sauvegarder")
     assert "modifiée entre-temps" in second.text
     assert (await world.get_action(draft.id)).intitule == "Par le premier"
+
+
+async def test_no_session_beyond_the_cap_from_the_recap_nor_the_sessions_screen(world: World) -> None:
+    from domain.rules import MAX_SESSIONS
+
+    action = make_valid_action(Funder.REGION, organisation_id=world.org_a)
+    action.sessions = [action.sessions[0]] * (MAX_SESSIONS - 1)
+    draft = await world.add_action(action)
+    client = world.client()
+    await client.command("menu")
+    await client.press("En cours de création (1)")
+    await client.press(f"{draft.reference}")
+    await client.press("✏ Modifier")
+    await client.press(f"➕ Ajouter la session n° {MAX_SESSIONS}")  # the last one allowed
+    assert f"Session n° {MAX_SESSIONS}" in client.text and "Date de début" in client.text
+    await client.press("⬅ Retour")  # its first question: back to the sessions screen
+    await client.press(f"➕ Ajouter la session n° {MAX_SESSIONS + 1}")
+    assert f"au plus {MAX_SESSIONS} sessions" in client.text and "Date de début" not in client.text
+    await client.press("Terminer votre saisie")
+    await client.press(f"➕ Ajouter la session n° {MAX_SESSIONS + 1}")
+    assert f"au plus {MAX_SESSIONS} sessions" in client.text and "Récapitulatif" in client.text
+    await client.press("💾 Sauvegarder")
+    assert len((await world.get_action(draft.id)).sessions) == MAX_SESSIONS
+
+
+async def test_a_second_print_while_one_is_being_made_is_told_to_wait(world: World) -> None:
+    """The engine admits a document after the commit: the channel has not made the first one yet."""
+    from dialogs.io import Incoming
+
+    draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
+    client = world.client()
+    await client.command("menu")
+    await client.press("En cours de création (1)")
+    await client.press(f"{draft.reference}")
+    await client.press("✏ Modifier")
+    payload = client.button("🖨 Imprimer").payload
+    first = await client.engine.handle(Incoming(chat_id=client.chat_id, user_id=client.user_id, payload=payload))
+    [pending] = [r.pending for r in first if r.pending is not None]
+    assert pending.file_name == f"recapitulatif-{draft.reference}.pdf" and "<html" in pending.html.lower()
+    client.keyboard = next(r.buttons for r in first if r.screen)  # the recap, shown again
+    await client.press("🖨 Imprimer")
+    assert "encore en préparation" in client.text
+    assert not [r for r in client.replies if r.document or r.pending]
+    client.engine.printer.release(client.user_id)  # the first one made (as a channel would)
+    await client.press("🖨 Imprimer")
+    [doc] = [r.document for r in client.replies if r.document]
+    assert doc.content.startswith(b"%PDF")

@@ -470,3 +470,19 @@ def test_lieu_formation_shortcut_value_is_an_address() -> None:
     action = make_valid_action(Funder.REGION, lieu_formation=make_address(ville="Albi"))
     assert validate_action(action, FACTORY_TODAY) == []
 
+
+
+def test_sessions_are_capped_at_max_sessions() -> None:
+    from domain.rules import MAX_SESSIONS, session_limit
+
+    action = make_valid_action(Funder.REGION)
+    action.sessions = [action.sessions[0]] * (MAX_SESSIONS - 1)
+    assert session_limit(action) is None
+    assert not any("au plus" in p.message for p in validate_action(action, FACTORY_TODAY))
+    action.sessions.append(action.sessions[0])
+    problem = session_limit(action)
+    assert problem is not None and f"au plus {MAX_SESSIONS} sessions" in problem.message
+    assert problem.section == Section.SESSION
+    assert session_limit(action, adding=0) is None  # at the cap: valid, but no more may be added
+    action.sessions.append(action.sessions[0])  # beyond it (an action stored before the cap)
+    assert any(f"au plus {MAX_SESSIONS} sessions" in p.message for p in validate_action(action, FACTORY_TODAY))

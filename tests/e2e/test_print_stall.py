@@ -1,0 +1,210 @@
+"""« 🖨 Imprimer » through the fake Bot API: one member's PDF never stalls anybody else, each member
+has one PDF in preparation at a time and a few per minute, and an action has at most MAX_SESSIONS
+sessions.
+
+The PDF renders of these tests block on a ``threading.Event`` (``print_workers=0``: the printer's
+thread, so that the blocking stand-in for WeasyPrint is the one called). Waits are on conditions;
+``RENDER_HOLD`` only bounds how long a render blocks if nobody releases it (on the old code, which
+rendered on the event loop, nothing could: the loop itself was blocked).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import weasyprint
+
+from domain.funders import Funder
+from domain.models import Action
+from domain.rules import MAX_SESSIONS
+from tests.e2e.reliability_support import (
+    ErrorLogs,
+    Person,
+    UpdateTracker,
+    incidents,
+    store,
+    stored_actions,
+)
+from tests.e2e.support import new_link_code, running_bot, settings_for
+from tests.factories import FIRST_SESSION, make_session, make_valid_action
+from tests.fakebotapi import FakeBotApi, FakeUser
+
+RENDER_HOLD = 10.0  # seconds a blocked render waits for its release at most (a bound, not a pause)
+FAKE_PDF = b"%PDF-1.7 rendered while others went on"
+
+
+class BlockedRenders:
+    """WeasyPrint's ``write_pdf``, replaced: each render says it started and waits for a release."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.finished = threading.Event()
+        self.count = 0
+
+    def write_pdf(self, *_args: Any, **_kwargs: Any) -> bytes:
+        self.count += 1
+        self.started.set()
+        self.release.wait(RENDER_HOLD)
+        self.finished.set()
+        return FAKE_PDF
+
+    async def wait_started(self) -> None:
+        assert await asyncio.to_thread(self.started.wait, 20.0), "the render never started"
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> Iterator[BlockedRenders]:
+    blocked = BlockedRenders()
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", blocked.write_pdf, raising=True)
+    try:
+        yield blocked
+    finally:
+        blocked.release.set()  # no thread left waiting after the test
+
+
+async def _recap(person: Person, action: Action) -> None:
+    await person.command("menu")
+    await person.tap("list", "draft")
+    await person.tap("view", action.id)
+    await person.press("✏ Modifier")
+    assert "Récapitulatif" in person.text, person.text[-300:]
+
+
+def _documents(user: FakeUser) -> list[bytes]:
+    return [m.document.data for m in user.bot_messages if m.document is not None]
+
+
+def _check_clean(tracker: UpdateTracker, api: FakeBotApi, logs: ErrorLogs) -> None:
+    assert tracker.errors == []
+    assert incidents(api.users.values()) == []
+    assert logs.lines() == []
+
+
+async def test_one_member_printing_does_not_stall_another_organisation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renders: BlockedRenders
+) -> None:
+    tracker = UpdateTracker().install(monkeypatch)
+    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
+        settings = settings_for(api, tmp_path / "bot.db", print_workers=0)
+        org, code = await new_link_code(settings)
+        _other, other_code = await new_link_code(settings, "Autre Forma")
+        [draft] = await store(settings.database_url, [make_valid_action(Funder.REGION, organisation_id=org)])
+        async with running_bot(settings):
+            claire = Person(api.user(1001, "Claire"), tracker)
+            denis = Person(api.user(2002, "Denis"), tracker)
+            await claire.command("start", code)
+            await denis.command("start", other_code)
+            await _recap(claire, draft)
+            await claire.press("🖨 Imprimer")
+            await renders.wait_started()
+            # Claire's PDF is being made; Denis, of another organisation, asks for his menu.
+            await denis.command("menu")
+            assert "Vos actions de formation" in denis.text or denis.screen is not None, denis.text
+            assert not renders.finished.is_set(), "Denis was answered only once Claire's PDF was made"
+            renders.release.set()
+            await api.wait_until(lambda: len(_documents(claire.user)) == 1, timeout=20.0)
+            [document] = [m for m in claire.user.bot_messages if m.document is not None]
+            assert document.document is not None and document.document.file_name == f"recapitulatif-{draft.reference}.pdf"
+            assert _documents(claire.user) == [FAKE_PDF]
+            assert any("Voici le récapitulatif à imprimer" in m.text for m in claire.user.bot_messages)
+            _check_clean(tracker, api, logs)
+
+
+async def test_one_pdf_in_preparation_per_member_and_a_few_per_minute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renders: BlockedRenders
+) -> None:
+    tracker = UpdateTracker().install(monkeypatch)
+    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
+        settings = settings_for(api, tmp_path / "bot.db", print_workers=0, print_per_minute=2)
+        org, code = await new_link_code(settings)
+        [draft] = await store(settings.database_url, [make_valid_action(Funder.REGION, organisation_id=org)])
+        async with running_bot(settings):
+            claire = Person(api.user(1001, "Claire"), tracker)
+            await claire.command("start", code)
+            await _recap(claire, draft)
+            await claire.press("🖨 Imprimer")
+            answer = api.callbacks[claire.queries[-1]].answer or {}
+            assert answer.get("text") == "🖨 Préparation du récapitulatif…", answer  # at once
+            await renders.wait_started()
+            await claire.press("🖨 Imprimer")  # while the first one is being made
+            assert "encore en préparation" in claire.text, claire.text
+            assert "Récapitulatif" in claire.text  # and the recap's buttons are still there
+            renders.release.set()
+            await api.wait_until(lambda: len(_documents(claire.user)) == 1, timeout=20.0)
+            await claire.press("🖨 Imprimer")  # the first is sent: a second one may be made
+            await api.wait_until(lambda: len(_documents(claire.user)) == 2, timeout=20.0)
+            await claire.press("🖨 Imprimer")  # a third within the minute: the rate limit (2)
+            assert "réessayez dans" in claire.text, claire.text
+            assert renders.count == 2 and len(_documents(claire.user)) == 2
+            _check_clean(tracker, api, logs)
+
+
+async def test_the_pdf_is_made_in_a_worker_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default: a real WeasyPrint render in the printer's process; the member gets the PDF."""
+    tracker = UpdateTracker().install(monkeypatch)
+    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
+        settings = settings_for(api, tmp_path / "bot.db")
+        assert settings.print_workers >= 1
+        org, code = await new_link_code(settings)
+        [draft] = await store(settings.database_url, [make_valid_action(Funder.REGION, organisation_id=org)])
+        async with running_bot(settings):
+            claire = Person(api.user(1001, "Claire"), tracker)
+            await claire.command("start", code)
+            await _recap(claire, draft)
+            await claire.press("🖨 Imprimer")
+            await api.wait_until(lambda: len(_documents(claire.user)) == 1, timeout=60.0)
+            [pdf] = _documents(claire.user)
+            assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+            _check_clean(tracker, api, logs)
+
+
+async def test_no_session_beyond_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker = UpdateTracker().install(monkeypatch)
+    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
+        settings = settings_for(api, tmp_path / "bot.db")
+        org, code = await new_link_code(settings)
+        full = make_valid_action(
+            Funder.REGION, organisation_id=org, sessions=[make_session(*FIRST_SESSION) for _ in range(MAX_SESSIONS)]
+        )
+        [draft] = await store(settings.database_url, [full])
+        async with running_bot(settings):
+            claire = Person(api.user(1001, "Claire"), tracker)
+            await claire.command("start", code)
+            await _recap(claire, draft)
+            await claire.press(f"➕ Ajouter la session n° {MAX_SESSIONS + 1}")
+            assert f"au plus {MAX_SESSIONS} sessions" in claire.text, claire.text[-400:]
+            assert "Récapitulatif" in claire.text and "Date de début" not in claire.text.split("au plus")[-1]
+            await claire.press("💾 Sauvegarder")
+            _check_clean(tracker, api, logs)
+        assert len((await stored_actions(settings.database_url))[draft.id or -1].sessions) == MAX_SESSIONS
+
+
+async def test_a_failed_render_is_said_and_does_not_hold_the_member(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> bytes:
+        raise ValueError("no PDF today")
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", broken)
+    tracker = UpdateTracker().install(monkeypatch)
+    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
+        settings = settings_for(api, tmp_path / "bot.db", print_workers=0)
+        org, code = await new_link_code(settings)
+        [draft] = await store(settings.database_url, [make_valid_action(Funder.REGION, organisation_id=org)])
+        async with running_bot(settings):
+            claire = Person(api.user(1001, "Claire"), tracker)
+            await claire.command("start", code)
+            await _recap(claire, draft)
+            await claire.press("🖨 Imprimer")
+            failed = await claire.user.wait_for(lambda m: "n'a pas pu être préparé" in m.text, 20.0)
+            assert failed.document is None and _documents(claire.user) == []
+            await claire.press("🖨 Imprimer")  # not held as « encore en préparation »
+            assert "encore en préparation" not in claire.text
+            await claire.user.wait_for(lambda m: "n'a pas pu être préparé" in m.text, 20.0)
+            _check_clean(tracker, api, logs)
