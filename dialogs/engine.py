@@ -13,6 +13,7 @@ from dataclasses import replace
 import dialogs.screens  # noqa: F401  (registers the screens)
 from dialogs.context import Context, Principal
 from dialogs.io import Incoming, Reply
+from dialogs.keyboards import parse_payload
 from dialogs.linking import link
 from dialogs.printing import Printer
 from dialogs.render import render, text
@@ -121,9 +122,7 @@ class DialogEngine:
                 if inc.update_id is not None:
                     await uow.mark_update_processed(inc.update_id)
                 st = DialogState.model_validate(conversation.data) if conversation.data else DialogState()
-                st.screen = st.home
-                ctx.out = [Reply(text("operation_not_allowed"))]
-                replies = await show(ctx, st)
+                replies = await self._fall_back_home(ctx, st)
             conversation.data = st.model_dump(mode="json")
             await uow.conversations.save(conversation)
             await uow.commit()
@@ -142,6 +141,25 @@ class DialogEngine:
                     reply = Reply(refusal)
             admitted.append(reply)
         return admitted
+
+    @staticmethod
+    async def _fall_back_home(ctx: Context, st: DialogState) -> list[Reply]:
+        """The user's home screen after a refused step; a member whose organisation is not (or no
+        longer) among their links chooses again. If even that cannot be shown, the notice alone."""
+        ctx.out = [Reply(text("operation_not_allowed"))]
+        st.screen = st.home
+        orgs = ctx.principal.organisation_ids
+        if st.home == "menu" and st.organisation_id not in orgs:
+            st.organisation_id = orgs[0] if len(orgs) == 1 else None
+            if st.organisation_id is None:
+                st.screen = "choose_org"
+        ctx.organisation_id = st.organisation_id
+        try:
+            return await show(ctx, st)
+        except (PermissionError, LookupError):
+            log.warning("home screen could not be shown after a refused step")
+            st.screen = st.home
+            return list(ctx.out)
 
     async def mark_unreachable(self, chat_id: int) -> None:
         """The chat blocked the bot (Telegram's 403): stop sending it notifications."""
@@ -182,10 +200,19 @@ class DialogEngine:
         if st.organisation_id not in orgs:
             st.organisation_id = orgs[0] if len(orgs) == 1 else None
         ctx.organisation_id = st.organisation_id
-        if st.organisation_id is None:
-            if st.screen != "choose_org":
-                st.screen = "choose_org"
-                return await show(ctx, st)
-            replies = await dispatch(ctx, st, inc)
-            return replies
+        # No screen of an organisation can be shown before one is chosen: everything but a
+        # button of the choice itself (or /aide) shows the choice again.
+        if st.organisation_id is None and (st.screen != "choose_org" or not _for_the_choice(inc)):
+            st.screen = "choose_org"
+            return await show(ctx, st)
         return await dispatch(ctx, st, inc)
+
+
+def _for_the_choice(inc: Incoming) -> bool:
+    """Whether an input may go to the organisation choice screen (not a command that opens
+    another screen, not a notification's global button)."""
+    if inc.command is not None:
+        return inc.command == "aide"
+    if inc.payload is not None:
+        return parse_payload(inc.payload)[0] is not None
+    return True
