@@ -100,40 +100,74 @@ def plain(message: str) -> str:
     return str(escape(message))
 
 
+# The atoms a message is never cut inside: a tag; an HTML entity as Telegram reads it (``;`` is
+# optional: ``&lt`` is « < » too, so a cut after ``&lt`` of ``&lte`` would change the text; a name
+# of five letters or a number of eight digits is never an entity, so a cut after them is safe); a
+# character.
+_ATOM = re.compile(r"<[^>]*>?|&(?:#[xX][0-9A-Fa-f]{0,8}|#[0-9]{0,8}|[A-Za-z]{0,5});?|[^<&]", re.DOTALL)
+_TAG_NAME = re.compile(r"</?\s*([^\s>/]*)")
+
+
 def split_message(text_: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Split a long message on line boundaries so each part fits Telegram's limit."""
+    """Split a long HTML message into parts of at most ``limit`` characters, each well formed.
+
+    A part ends after a line break when it can (else after a space, else anywhere between two
+    characters), never inside a tag or an entity. An element open at a cut is closed at the end of
+    the part and opened again, with the same tag, at the start of the next one: Telegram accepts
+    each part, and the text read across the parts is the text of the whole message. A part made
+    of white space only (Telegram refuses an empty message) is left out.
+    """
     if len(text_) <= limit:
         return [text_]
+    # Each boundary between atoms: its offset in the text and the elements open there.
+    offsets: list[int] = [0]
+    stacks: list[tuple[tuple[str, str], ...]] = [()]  # (opening tag as written, name)
+    kinds: list[str] = [""]  # what the atom before the boundary is: "\n", " ", or ""
+    stack: tuple[tuple[str, str], ...] = ()
+    for match in _ATOM.finditer(text_):
+        atom = match.group()
+        if atom.startswith("<") and len(atom) > 1:
+            name = _TAG_NAME.match(atom)
+            tag = name.group(1).lower() if name else ""
+            if atom.startswith("</"):
+                if stack:
+                    stack = stack[:-1]
+            elif atom.endswith(">"):
+                stack = (*stack, (atom, tag))
+        offsets.append(match.end())
+        stacks.append(stack)
+        kinds.append(atom if atom in ("\n", " ") else "")
+
+    def opening(i: int) -> str:
+        return "".join(tag for tag, _ in stacks[i])
+
+    def closing(i: int) -> str:
+        return "".join(f"</{name}>" for _, name in reversed(stacks[i]))
+
     parts: list[str] = []
-    current = ""
-    for line in text_.split("\n"):
-        while len(line) > limit:  # a single huge line: cut outside tags and entities
-            cut = _safe_cut(line, limit)
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:cut])
-            line = line[cut:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        parts.append(current)
-    return [p for p in parts if p.strip()]
-
-
-def _safe_cut(line: str, limit: int) -> int:
-    cut = limit
-    lt, gt = line.rfind("<", 0, cut), line.rfind(">", 0, cut)
-    if lt > gt:
-        cut = lt
-    amp = line.rfind("&", 0, cut)
-    if amp != -1 and ";" not in line[amp:cut]:
-        cut = amp
-    return max(cut, 1)
+    start, last = 0, len(offsets) - 1
+    while start < last:
+        head = opening(start)
+        # The furthest boundary whose part (reopened tags, text, closed tags) fits the limit.
+        end = start + 1
+        probe = start + 1
+        while probe <= last:
+            size = len(head) + offsets[probe] - offsets[start] + len(closing(probe))
+            if size > limit:
+                break
+            end = probe
+            probe += 1
+        if end < last:
+            for wanted in ("\n", " "):
+                cut = next((b for b in range(end, start, -1) if kinds[b] == wanted), None)
+                if cut is not None:
+                    end = cut
+                    break
+        part = head + text_[offsets[start] : offsets[end]] + closing(end)
+        if html_to_text(part).strip():
+            parts.append(part)
+        start = end
+    return parts
 
 
 def html_to_text(value: str) -> str:
