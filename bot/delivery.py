@@ -376,7 +376,7 @@ class OutboxDelivery:
             keyboard = bot_api.keyboard_json(reply)
         except Exception as exc:  # the renderer should never raise; a bad row must not stop us
             log.exception("outbox %s: cannot be worded", message.id)
-            return _Outcome(message, "dead", error=f"rendering: {exc!r}")
+            return _Outcome(message, "dead", error=f"rendering: {type(exc).__name__}")  # never its values
         index = 0
         while index < len(parts):
             last = index == len(parts) - 1
@@ -403,7 +403,7 @@ class OutboxDelivery:
                 return self._failure(message, f"{type(exc).__name__}: {exc.message}")
             except Exception as exc:
                 log.exception("outbox %s: unexpected error", message.id)
-                return self._failure(message, repr(exc))
+                return self._failure(message, type(exc).__name__)  # never its message
             index += 1
         return _Outcome(message, "sent")
 

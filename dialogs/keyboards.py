@@ -8,6 +8,7 @@ so a button of an older screen is recognised (``dialogs.router``). Payloads stay
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
@@ -29,16 +30,29 @@ def payload(seq: int, verb: str, arg: str | int | None = None) -> str:
     return data
 
 
+# What a payload may hold, checked before anything reads it: ASCII only (« ² ».isdigit() is True
+# in Python, and int() reads « ١٢ » as 12), and short.
+_VERB = re.compile(r"[a-z_]{1,16}")
+_ARG = re.compile(r"[\x20-\x7e]{0,60}")
+MAX_ID = 2**31 - 1  # an id or an index: within a database integer
+
+
+def is_number(value: str) -> bool:
+    """Whether ``value`` is a number a button may carry: ASCII digits only, at most ``MAX_ID``."""
+    return 0 < len(value) <= 10 and value.isascii() and value.isdigit() and int(value) <= MAX_ID
+
+
 def parse_payload(data: str) -> tuple[int | None, str, str]:
-    """``(seq, verb, arg)``; seq is None for a global button (``g:``) or a malformed one."""
+    """``(seq, verb, arg)``; seq is None for a global button (``g:``), -1 for a malformed one."""
     head, _, rest = data.partition(":")
     verb, _, arg = rest.partition(":")
+    if _VERB.fullmatch(verb) is None or _ARG.fullmatch(arg) is None:
+        return -1, "", ""
     if head == "g":
         return None, verb, arg
-    try:
-        return int(head), verb, arg
-    except ValueError:
+    if not is_number(head):
         return -1, "", ""
+    return int(head), verb, arg
 
 
 def short(text: str, limit: int = LABEL_MAX) -> str:
@@ -52,9 +66,12 @@ class Keyboard:
     def __init__(self, seq: int) -> None:
         self.seq = seq
         self.rows: list[list[Button]] = []
+        self.issued: list[str] = []  # "verb" or "verb:arg" of every button made for this screen
 
     def button(self, text: str, verb: str, arg: str | int | None = None) -> Button:
-        return Button(short(text), payload(self.seq, verb, arg))
+        data = payload(self.seq, verb, arg)
+        self.issued.append(data.partition(":")[2])
+        return Button(short(text), data)
 
     def row(self, *buttons: Button) -> Keyboard:
         if buttons:

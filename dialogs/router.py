@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from dialogs.context import Context
 from dialogs.io import Incoming, Reply
-from dialogs.keyboards import Keyboard, parse_payload
+from dialogs.keyboards import Keyboard, is_number, parse_payload
 from dialogs.render import render, text
 from dialogs.state import DialogState
 from domain.models import Document
@@ -76,7 +76,9 @@ async def show(ctx: Context, st: DialogState) -> list[Reply]:
     current = SCREENS.get(st.screen) or SCREENS[st.home]
     if current.name != st.screen:
         st.screen = current.name
-    replies = await current.render(ctx, st, Keyboard(st.seq))
+    kb = Keyboard(st.seq)
+    replies = await current.render(ctx, st, kb)
+    st.buttons = kb.issued
     st.notice = None
     if replies:
         replies[-1].screen = True
@@ -105,16 +107,22 @@ async def dispatch(ctx: Context, st: DialogState, inc: Incoming) -> list[Reply]:
         if seq is None:  # a global button (in a notification): valid whatever the screen
             await _global_button(ctx, st, verb, arg)
             return await show(ctx, st)
-        if seq != st.seq:
+        if seq != st.seq or st.buttons is None:
             reply = await show(ctx, st)
             reply[0].alert = text("stale_button_alert")
             return [Reply(text("stale_button")), *reply]
         if verb == "noop":
             return []
+        if not offered(st.buttons, verb, arg):
+            # A forged payload: a button this screen did not show (« Quitter » on a fiche
+            # question…). The screen never sees it.
+            log.warning("button payload refused", extra={"screen": current.name, "reason": "not offered"})
+            ctx.say(text("unexpected_button"))
+            return await show(ctx, st)
         try:
             await current.on_button(ctx, st, verb, arg)
         except (ValueError, IndexError, KeyError):
-            # A forged or garbled payload ("pg:abc", an index out of range): nothing changes.
+            # An offered verb with a number no longer valid (an index out of range): nothing changes.
             log.warning("button payload refused", extra={"screen": current.name, "verb": verb})
             ctx.say(text("unexpected_button"))
     elif inc.document is not None:
@@ -150,8 +158,22 @@ async def _command(ctx: Context, st: DialogState, command: str) -> list[Reply]:
     return await show(ctx, st)
 
 
+def offered(buttons: list[str], verb: str, arg: str) -> bool:
+    """Whether a pressed ``verb:arg`` is a button the screen showed.
+
+    Exactly one of them; or, for a verb whose buttons all carry a number (an action of a list, a
+    page), another number (ASCII digits, within a database integer): the row of a list page not
+    shown any more, which the screen then looks up in the user's own scope.
+    """
+    pressed = f"{verb}:{arg}" if arg else verb
+    if pressed in buttons:
+        return True
+    numbers = [b.partition(":")[2] for b in buttons if b.partition(":")[0] == verb]
+    return bool(numbers) and all(is_number(n) for n in numbers) and is_number(arg)
+
+
 async def _global_button(ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-    if verb == "dates" and arg.isdigit() and st.home == "menu":
+    if verb == "dates" and is_number(arg) and st.home == "menu":
         st.action_id = int(arg)
         st.screen = "dates_pick_session"
     else:

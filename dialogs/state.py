@@ -76,3 +76,6 @@ class DialogState(BaseModel):
     pending: str | None = None  # an awaited free-text answer outside forms (dates, reasons)
     funder_pick: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+    # The buttons of the screen shown ("verb" or "verb:arg"): a pressed payload must be one of them
+    # (``dialogs.router``); None for a state written before they were kept: any button is stale.
+    buttons: list[str] | None = None
