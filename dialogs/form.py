@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dialogs.render import text
+from dialogs.render import macro_text, text
 from dialogs.state import FormState
 from domain.catalogue import (
     ORGANISATION_FIELDS,
@@ -16,9 +16,11 @@ from domain.catalogue import (
     FieldSpec,
     Kind,
     Section,
+    action_field,
 )
 from domain.errors import FieldError
-from domain.models import Action, Organisation, Session
+from domain.lifecycle import justification_locked
+from domain.models import Action, Document, Organisation, Session
 from domain.parsing import (
     parse_address_lines,
     parse_code_postal,
@@ -28,6 +30,8 @@ from domain.parsing import (
     parse_ville,
 )
 from domain.values import Address, Contact
+
+JUSTIFICATION = "justificatif"  # the one document question of the catalogue
 
 # Sub-steps of the composite kinds: (partial key, prompt template macro, optional?)
 ADDRESS_STEPS = ("lignes", "code_postal", "ville")
@@ -96,8 +100,26 @@ def current_value(form: FormState, spec: FieldSpec) -> Any:
     return action.get(spec.key)
 
 
+def checked_justification(action: Action | None, document: Any) -> Document:
+    """``document`` as the État justification of ``action`` (None: not chosen yet), on every path
+    that attaches one (the form's question, a file sent anywhere): the checks of the catalogue's
+    document question (type, size), and refused once the Carif-Oref marked it received. Raises
+    FieldError with the message for the user."""
+    if action is not None and justification_locked(action):
+        reference = action.reference or ""
+        raise FieldError(macro_text("backoffice_texts.j2", "justif_already_received", reference=reference),
+                         key=JUSTIFICATION)
+    checked: Document = action_field(JUSTIFICATION).check(document)
+    return checked
+
+
 def set_value(form: FormState, spec: FieldSpec, value: Any) -> None:
     """Store an accepted answer in the working copy (the caller persists the state)."""
+    if spec.kind is Kind.DOCUMENT and form.kind == "action":
+        # A received justification stays: neither replaced by another file nor removed (« Passer »).
+        view = form.action_view()
+        if justification_locked(view) and value != view.get(spec.key):
+            checked_justification(view, value)  # raises: it may no longer change
     if form.section == Section.ORGANISME:
         org = form.organisation()
         org.set(spec.key, value)

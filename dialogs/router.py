@@ -13,10 +13,12 @@ import secrets
 from typing import ClassVar
 
 from dialogs.context import Context
+from dialogs.form import checked_justification
 from dialogs.io import Incoming, Reply
 from dialogs.keyboards import Keyboard, is_number, parse_payload
-from dialogs.render import render, text
+from dialogs.render import plain, render, text
 from dialogs.state import DialogState
+from domain.errors import FieldError
 from domain.models import Document
 
 
@@ -38,6 +40,11 @@ class Screen:
         """A file no question expects: a member may be sending the État justification of an
         action, so it waits in the state while they pick the action (``DOCUMENT_SCREEN``)."""
         if st.home == "menu" and ctx.organisation_id is not None and DOCUMENT_SCREEN in SCREENS:
+            try:  # the checks of the form's document question (type, size), at once
+                document = checked_justification(None, document)
+            except FieldError as exc:
+                ctx.say(plain(exc.message))
+                return
             st.extra[PENDING_DOCUMENT] = document.model_dump(mode="json")
             st.list_page = 0
             st.screen = DOCUMENT_SCREEN

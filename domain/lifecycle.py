@@ -324,6 +324,16 @@ def mark_justification(action: Action) -> list[Event]:
     return [_event(action, EventKind.JUSTIFICATION_RECEIVED)]
 
 
+def justification_locked(action: Action) -> bool:
+    """Whether the organisation may no longer send or replace the action's État justification.
+
+    Once the Carif-Oref marked it received, the document on file is the one it checked, and the
+    one the approval rests on: a new one is refused (the organisation writes to the Carif-Oref,
+    which then handles it), rather than swapped in unseen. (choice)
+    """
+    return action.justificatif_recu
+
+
 def record_vote(action: Action) -> list[Event]:
     """The Région's commission permanente financed the action: submitted → approved."""
     ensure_allowed(action, Operation.RECORD_VOTE)

@@ -8,6 +8,7 @@ from typing import Any
 from dialogs.context import Context
 from dialogs.form import apply_substep as _apply_substep
 from dialogs.form import (
+    checked_justification,
     copies_from_organisation,
     current_value,
     enter,
@@ -188,6 +189,9 @@ class Question(Screen):
             st.error = text("document_not_expected")
             return
         try:
+            if form.kind == "action" and form.action_view().id is not None:
+                # Marked received since this edit began: refused too (``checked_justification``).
+                checked_justification(await ctx.actions().get(form.action_view().id), document)
             await _accept(ctx, st, spec.check(document))
         except FieldError as exc:
             st.error = plain(exc.message)

@@ -7,15 +7,17 @@ archived); it is then stored with the action, and the Carif-Oref is told (an eve
 from __future__ import annotations
 
 from dialogs.context import Context
+from dialogs.form import checked_justification
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard, page_slice, pages
-from dialogs.render import render, text
+from dialogs.render import plain, render, text
 from dialogs.router import PENDING_DOCUMENT, Screen, screen
 from dialogs.screens.backoffice import blabel, btext
 from dialogs.screens.common import load_action
 from dialogs.state import DialogState
-from domain.errors import StaleVersion
+from domain.errors import FieldError, StaleVersion
 from domain.events import Event, EventKind
+from domain.lifecycle import justification_locked
 from domain.models import Action, Document, Status
 
 LIST_PAGE = 5
@@ -74,6 +76,14 @@ class JustifPick(Screen):
         if not can_take_justification(action):
             ctx.say(text("operation_not_allowed"))
             return
+        try:
+            document = checked_justification(action, document)
+        except FieldError as exc:
+            ctx.say(plain(exc.message))
+            if not justification_locked(action):  # the file itself is refused: it is dropped
+                st.extra.pop(PENDING_DOCUMENT, None)
+                st.screen = "menu"
+            return
         action.justificatif = document
         try:
             saved = await ctx.actions().save(action)
@@ -89,5 +99,10 @@ class JustifPick(Screen):
         st.screen = "view"
 
     async def on_document(self, ctx: Context, st: DialogState, document: Document) -> None:
-        """Another file while picking: it replaces the one waiting."""
+        """Another file while picking: it replaces the one waiting (once checked)."""
+        try:
+            document = checked_justification(None, document)
+        except FieldError as exc:
+            ctx.say(plain(exc.message))
+            return
         st.extra[PENDING_DOCUMENT] = document.model_dump(mode="json")
