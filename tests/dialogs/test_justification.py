@@ -103,3 +103,21 @@ async def test_staff_and_validators_are_not_asked_for_an_action(world: World) ->
     await client.document(CONVENTION)
     assert "Je n'attends pas de fichier ici" in client.text
     assert "Carif-Oref · actions de formation" in client.text
+
+
+async def test_a_received_justification_is_not_replaced_and_files_are_checked_on_every_path(world: World) -> None:
+    received = await add(world, Funder.ETAT_EMPLOI, justificatif=CONVENTION, justificatif_recu=True)
+    member = world.client()
+    await member.command("menu")
+    await member.document(Document(file_id="X1", file_name="outil.exe", mime_type="application/x-msdownload", size=10))
+    assert "Format non accepté" in member.text and "À quelle action" not in member.text
+    await member.document(CONVENTION.model_copy(update={"file_id": "X2", "size": 21 * 1024 * 1024}))
+    assert "Fichier trop lourd" in member.text and "À quelle action" not in member.text
+    newer = CONVENTION.model_copy(update={"file_id": "X3", "file_name": "avenant.pdf"})
+    await member.document(newer)
+    await member.press(f"{received.reference}")
+    assert "a déjà reçu et vérifié le justificatif" in member.text
+    assert "À quelle action" in member.text  # still waiting: another action, or « Annuler »
+    stored = await world.get_action(received.id)
+    assert stored is not None and stored.justificatif == CONVENTION
+    assert await events(world, received.id) == []
