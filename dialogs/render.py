@@ -119,51 +119,52 @@ def split_message(text_: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """
     if len(text_) <= limit:
         return [text_]
-    # Each boundary between atoms: its offset in the text and the elements open there.
+    # Each boundary between atoms: its offset in the text, the elements open there (the opening tag
+    # as written, the name) and the length of their opening and closing tags, and what the atom
+    # before it is ("\n", " " or "").
     offsets: list[int] = [0]
-    stacks: list[tuple[tuple[str, str], ...]] = [()]  # (opening tag as written, name)
-    kinds: list[str] = [""]  # what the atom before the boundary is: "\n", " ", or ""
+    stacks: list[tuple[tuple[str, str], ...]] = [()]
+    open_len: list[int] = [0]
+    close_len: list[int] = [0]
+    kinds: list[str] = [""]
     stack: tuple[tuple[str, str], ...] = ()
+    opened = closed = 0
     for match in _ATOM.finditer(text_):
         atom = match.group()
         if atom.startswith("<") and len(atom) > 1:
-            name = _TAG_NAME.match(atom)
-            tag = name.group(1).lower() if name else ""
             if atom.startswith("</"):
                 if stack:
                     stack = stack[:-1]
             elif atom.endswith(">"):
-                stack = (*stack, (atom, tag))
+                name = _TAG_NAME.match(atom)
+                stack = (*stack, (atom, name.group(1).lower() if name else ""))
+            opened = sum(len(tag) for tag, _ in stack)
+            closed = sum(len(name) + 3 for _, name in stack)
         offsets.append(match.end())
         stacks.append(stack)
+        open_len.append(opened)
+        close_len.append(closed)
         kinds.append(atom if atom in ("\n", " ") else "")
 
-    def opening(i: int) -> str:
-        return "".join(tag for tag, _ in stacks[i])
-
-    def closing(i: int) -> str:
-        return "".join(f"</{name}>" for _, name in reversed(stacks[i]))
+    def fits(start: int, boundary: int) -> bool:  # reopened tags, text, closed tags
+        return open_len[start] + offsets[boundary] - offsets[start] + close_len[boundary] <= limit
 
     parts: list[str] = []
     start, last = 0, len(offsets) - 1
     while start < last:
-        head = opening(start)
-        # The furthest boundary whose part (reopened tags, text, closed tags) fits the limit.
+        # The furthest boundary whose part fits the limit (one atom at least).
         end = start + 1
-        probe = start + 1
-        while probe <= last:
-            size = len(head) + offsets[probe] - offsets[start] + len(closing(probe))
-            if size > limit:
-                break
-            end = probe
-            probe += 1
+        while end < last and fits(start, end + 1):
+            end += 1
         if end < last:
             for wanted in ("\n", " "):
-                cut = next((b for b in range(end, start, -1) if kinds[b] == wanted), None)
+                cut = next((b for b in range(end, start, -1) if kinds[b] == wanted and fits(start, b)), None)
                 if cut is not None:
                     end = cut
                     break
-        part = head + text_[offsets[start] : offsets[end]] + closing(end)
+        head = "".join(tag for tag, _ in stacks[start])
+        tail = "".join(f"</{name}>" for _, name in reversed(stacks[end]))
+        part = head + text_[offsets[start] : offsets[end]] + tail
         if html_to_text(part).strip():
             parts.append(part)
         start = end
