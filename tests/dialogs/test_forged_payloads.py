@@ -176,7 +176,7 @@ async def _play(journey: str, forged: list[Callable[[str], str]]) -> _Captured:
     return captured
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(journey=st.sampled_from(sorted(JOURNEYS)), forged=st.lists(_forged(), min_size=1, max_size=4))
 def test_forged_payloads_on_every_screen_never_raise_nor_log_personal_data(
     journey: str, forged: list[Callable[[str], str]]
