@@ -16,10 +16,13 @@ Steps (``RULES.md``, « archivage automatique » and « rappels »):
      holds both, so a second run the same day queues nothing, and moving the sessions (a new
      archiving date) makes the reminders due again for the new date.
    Committed: the outbox rows are written with it.
-2. The LHEO exports (``public`` and ``ofaa``) into ``settings.export_dir``, each written to a
-   temporary file, validated and renamed (``bot.commands.lheo.export_actions``). Outside the first
-   transaction: on SQLite every transaction holds the write lock, and an export must not block the
-   bot; a failed export is reported and does not undo the archiving.
+2. The LHEO exports (``public`` and ``ofaa``) into ``settings.export_dir``, each read from one
+   consistent snapshot, validated action by action, written to a temporary file and renamed
+   (``bot.commands.lheo.export_actions``). An action that does not validate, or whose
+   organisation's fiche is incomplete, is left out of the file and told to staff
+   (``EXPORT_LEFT_OUT``, once per action and day); the others are exported. Outside the first
+   transaction (the snapshot is a read transaction that takes no write lock); a failed export is
+   reported and does not undo the archiving.
 3. ``job_runs.record_run("daily", today)``, last, so that a crash before it makes the catch-up run
    the whole job again at the next start (every step is idempotent).
 """
@@ -56,6 +59,7 @@ class ExportResult:
     sessions: int = 0
     error: str | None = None
     empty: bool = False  # nothing in scope: no file (LHEO needs one <formation>), old one removed
+    left_out: list[Any] = field(default_factory=list)  # storage.lheo.errors.LeftOut, told to staff
 
 
 @dataclass(slots=True)
@@ -161,7 +165,8 @@ async def run_exports(
 ) -> None:
     """Hook of the daily LHEO exports: ``bot.commands.lheo.export_actions`` when it is there."""
     try:
-        from bot.commands.lheo import export_actions
+        from bot.commands.lheo import export_actions, report_left_out
+        from storage.lheo.errors import NothingToExport
     except ImportError:  # the LHEO export module is not installed yet: the job goes on without
         report.exports_available = False
         log.warning("daily LHEO exports skipped: bot.commands.lheo.export_actions is missing")
@@ -191,10 +196,24 @@ async def run_exports(
                 today=day, now=clock.now(),
             )
             result.formations, result.sessions = written.formations, written.sessions
+            result.left_out = written.left_out
+        except NothingToExport as nothing:  # every action in scope left out: as with none
+            result.empty = True
+            result.left_out = nothing.left_out
+            result.path.unlink(missing_ok=True)
         except Exception as exc:  # reported; the previous file stays in place
             log.exception("daily LHEO export %s failed", scope)
             result.error = str(exc) or type(exc).__name__
         report.exports.append(result)
+    # RULES.md « Exports never fail as a whole »: what was left out is told to staff, once per
+    # action and day (the outbox key), whichever file left it out.
+    left_out = [item for result in report.exports for item in result.left_out]
+    if left_out:
+        log.warning("daily LHEO exports: %d action(s) left out", len(left_out))
+        try:
+            await report_left_out(uow_factory, left_out, day)
+        except Exception:  # the files are written; the notice is missed, the log says so
+            log.exception("daily LHEO exports: staff could not be told of the left-out actions")
 
 
 async def catch_up(

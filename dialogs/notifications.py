@@ -71,6 +71,11 @@ def _str(value: Any) -> str | None:
     return text or None
 
 
+def _lines(value: Any) -> list[str]:
+    text = _str(value)
+    return [line for line in text.splitlines() if line.strip()] if text else []
+
+
 def _funder_label(value: Any) -> str | None:
     try:
         return Funder(str(value)).label
@@ -111,6 +116,10 @@ def notification_context(payload: dict[str, Any]) -> dict[str, Any]:
         "fin": _str(event.get("fin")),
         "old_debut": _str(event.get("old_debut")),
         "old_fin": _str(event.get("old_fin")),
+        # export_left_out: the fiche's missing fields and the schema's objections, one per line.
+        "day": _parse_day(event.get("day")),
+        "missing": _lines(event.get("missing")),
+        "issues": _lines(event.get("issues")),
     }
 
 

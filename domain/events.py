@@ -17,6 +17,9 @@ class EventKind(StrEnum):
     JUSTIFICATION_RECEIVED = "justification_received"
     OFAA_REFERENCE = "ofaa_reference"
     REMINDER = "reminder"
+    # Staff only: an action left out of the day's LHEO exports (RULES.md « Exports never fail as
+    # a whole »); payload: day, reference, missing (fiche fields) and/or issues, one per line.
+    EXPORT_LEFT_OUT = "export_left_out"
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,12 +101,18 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(connection: Connection) -> None:
         # On the driver's cursor: the statement needs none of SQLAlchemy's execution machinery,
         # which would cost more than SQLite's work (this runs for every unit of work).
+        # A read-only snapshot (``storage.lheo.snapshot``, the exports) begins DEFERRED: it takes
+        # no write lock, and in WAL mode sees the database as of its first read.
+        statement = (
+            "BEGIN" if connection.get_execution_options().get("formabot_read_only")
+            else "BEGIN IMMEDIATE"
+        )
         dbapi_error = connection.dialect.loaded_dbapi.Error
         cursor = connection.connection.cursor()
         try:
-            cursor.execute("BEGIN IMMEDIATE")
+            cursor.execute(statement)
         except dbapi_error as error:  # raised as SQLAlchemy would (e.g. OperationalError: locked)
-            raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, dbapi_error) from error
+            raise DBAPIError.instance(statement, None, error, dbapi_error) from error
         finally:
             cursor.close()
 

@@ -75,6 +75,7 @@ class Audience:
 EVENT_AUDIENCE: dict[EventKind, Audience] = {
     EventKind.CONFIRMED: Audience(organisation=True, staff=True, funder_validators=True),
     EventKind.JUSTIFICATION_RECEIVED: Audience(organisation=True, staff=True),
+    EventKind.EXPORT_LEFT_OUT: Audience(organisation=False, staff=True),
 }
 
 

@@ -82,6 +82,8 @@ def summary_lines(report: Any) -> list[str]:
         else:
             lines.append(f"Export LHEO {export.scope} : {export.formations} formation(s), "
                          f"{export.sessions} session(s) → {export.path}.")
+        if export.left_out:
+            lines.append(say("daily_left_out", scope=export.scope, count=len(export.left_out)))
     lines.append("Exécution enregistrée." if report.recorded else "Exécution NON enregistrée.")
     return lines
 

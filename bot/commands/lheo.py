@@ -1,7 +1,8 @@
 """LHEO and Ofaa commands.
 
-- ``formabot export lheo --out FILE [--scope public|ofaa]``: the daily export, validated, published
-  atomically (an invalid export leaves no file and names the action and the element).
+- ``formabot export lheo --out FILE [--scope public|ofaa]``: the daily export, validated action by
+  action, published atomically. An action that does not validate (or whose organisation's fiche
+  is incomplete) is left out, listed in the output and told to staff; every other one is written.
 - ``formabot import lheo FILE --org ORG [--dry-run]``: an LHEO 2.2/2.3 file as drafts of an
   organisation, all in one transaction, or nothing.
 - ``formabot import ofaa FILE``: the France Travail return file (Carif-Oref reference → Ofaa
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -25,15 +26,15 @@ from typing import Any, TextIO
 from bot.commands import say
 from bot.config import Settings
 from domain.events import Event, EventKind
-from domain.models import Action, Organisation, Status
-from storage.lheo.errors import LheoError
+from domain.models import Action, Status
+from storage.lheo.errors import LeftOut, LheoError, NothingToExport
 from storage.lheo.export import ExportReport, Scope, in_scope
 from storage.lheo.import_ import describe, read_lheo
 from storage.lheo.ofaa import OfaaResult, parse_ofaa_csv, resolve_ofaa
 from storage.lheo.schema import NoProgress, Progress
+from storage.lheo.snapshot import PAGE, BetweenPages, export_snapshot
 from storage.lheo.validate import AtomicLheoExport, iter_issues, validate_lheo
 
-PAGE = 500
 UowFactory = Callable[[], Any]  # storage.uow.SqlUnitOfWorkFactory
 
 
@@ -76,45 +77,56 @@ def make_progress(stream: TextIO | None = None) -> Progress:
 # --- cores ---------------------------------------------------------------------------------------
 
 
-async def _actions_of(uow_factory: UowFactory, statuses: tuple[Status, ...]) -> AsyncIterator[Action]:
-    """Every action of ``statuses``, one page per short transaction: on SQLite a transaction holds
-    the write lock, and an export of a whole region must not stop the bot for its duration."""
-    for status in statuses:
-        offset = 0
-        while True:
-            async with uow_factory() as uow:
-                page = await uow.all_actions().list(status, offset=offset, limit=PAGE)
-            for action in page:
-                yield action
-            if len(page) < PAGE:
-                break
-            offset += PAGE
-
-
 async def export_actions(
     uow_factory: UowFactory, out: Path, scope: Scope, *, today: date, now: datetime,
-    progress: Progress | None = None,
+    progress: Progress | None = None, page_size: int = PAGE,
+    between_pages: BetweenPages | None = None,
 ) -> ExportReport:
-    """Export the actions of ``scope`` on ``today`` to ``out`` (validated, atomic)."""
+    """Export the actions of ``scope`` on ``today`` to ``out`` (validated, atomic).
+
+    Reads one consistent snapshot (``storage.lheo.snapshot``): an action published, archived or
+    changed meanwhile is in the file once or not at all, never twice. Each action is validated on
+    its own: one that does not validate, or whose organisation's fiche is incomplete, is left out
+    (``report.left_out``) and every other one is exported. Raises ``NothingToExport`` when no
+    action is left to write (no file is published then).
+    """
     statuses = (Status.PUBLISHED,) if scope == "public" else (Status.PUBLISHED, Status.ARCHIVED)
-    organisations: dict[int, Organisation] = {}
     export = AtomicLheoExport(out, now=now, progress=progress)
-    with export as writer:
-        async for action in _actions_of(uow_factory, statuses):
-            if not in_scope(action, scope, today):
-                continue
-            organisation = organisations.get(action.organisation_id)
-            if organisation is None:
-                async with uow_factory() as uow:
-                    organisation = await uow.organisations.get(action.organisation_id)
-                if organisation is None:
-                    raise LheoError(
-                        f"Action {action.reference} : organisation {action.organisation_id} "
-                        "introuvable."
-                    )
-                organisations[action.organisation_id] = organisation
-            writer.write(action, organisation)
+    async with export_snapshot(uow_factory.engine) as snapshot:
+        with export as writer:
+            async for action, organisation in snapshot.items(
+                statuses, page_size=page_size, between_pages=between_pages
+            ):
+                if in_scope(action, scope, today):
+                    writer.write(action, organisation)
     return export.report
+
+
+def left_out_event(item: LeftOut, day: date) -> Event:
+    """The staff notice of an action left out of the exports of ``day`` (once per action a day:
+    the ``discriminator`` makes the outbox idempotency key, whichever export or run found it)."""
+    payload = {"discriminator": day.isoformat(), "day": day.isoformat()}
+    if item.reference:
+        payload["reference"] = item.reference
+    if item.missing:
+        payload["missing"] = "\n".join(item.missing)
+    if item.issues:
+        payload["issues"] = "\n".join(item.issues)
+    return Event(EventKind.EXPORT_LEFT_OUT, item.action_id, item.organisation_id, payload)
+
+
+async def report_left_out(uow_factory: UowFactory, left_out: Iterable[LeftOut], day: date) -> int:
+    """Tell staff (outbox) about each action left out of an export on ``day``; returns how many
+    actions were reported (an action already reported that day is not told twice)."""
+    events: dict[tuple[int | None, str | None], Event] = {}
+    for item in left_out:
+        events.setdefault((item.action_id, item.reference), left_out_event(item, day))
+    if not events:
+        return 0
+    async with uow_factory() as uow:
+        uow.publish(*events.values())
+        await uow.commit()
+    return len(events)
 
 
 @dataclass(slots=True)
@@ -208,17 +220,36 @@ def _fail(error: LheoError) -> int:
 
 
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
+    """0 when the file was written (left-out actions listed as a warning and told to staff), 1
+    when no file was written."""
     today, now = _today_now(settings)
     engine, factory = _factory(settings)
     try:
-        report = await export_actions(factory, Path(args.out), args.scope, today=today, now=now,
-                                      progress=make_progress())
-    except LheoError as error:  # LheoExportError included: no file was published
-        return _fail(error)
+        try:
+            report = await export_actions(factory, Path(args.out), args.scope, today=today,
+                                          now=now, progress=make_progress())
+        except NothingToExport as nothing:
+            print(say("lheo_nothing_exported", scope=args.scope), file=sys.stderr)
+            await _warn_left_out(factory, nothing.left_out, today)
+            return 1
+        except LheoError as error:  # the file did not validate: no file was published
+            return _fail(error)
+        print(say("lheo_exported", scope=args.scope, report=report))
+        await _warn_left_out(factory, report.left_out, today)
+        return 0
     finally:
         await engine.dispose()
-    print(say("lheo_exported", scope=args.scope, report=report))
-    return 0
+
+
+async def _warn_left_out(factory: UowFactory, left_out: list[LeftOut], today: date) -> None:
+    if not left_out:
+        return
+    reported = True
+    try:
+        await report_left_out(factory, left_out, today)
+    except Exception:  # the database refused the notices: still list the actions here
+        reported = False
+    print(say("lheo_left_out", left_out=left_out, reported=reported), file=sys.stderr)
 
 
 async def _import_lheo(args: argparse.Namespace, settings: Settings) -> int:

@@ -33,6 +33,28 @@ class ValidationIssue:
         return f"{where} : {element}{self.message}{line}"
 
 
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """An action an export left out (RULES.md « Exports never fail as a whole »), and why.
+
+    ``missing``: the labels of its organisation's required fiche fields that are empty (the
+    action is then not even built); ``issues``: what the LHEO schema objects to (French lines).
+    """
+
+    reference: str | None
+    action_id: int | None
+    organisation_id: int
+    intitule: str | None = None
+    missing: tuple[str, ...] = ()
+    issues: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"Action {self.reference or self.action_id}"
+        if self.missing:
+            return f"{where} : fiche organisme incomplète ({', '.join(self.missing)})"
+        return f"{where} : {'; '.join(self.issues)}"
+
+
 class LheoError(Exception):
     """Base of the LHEO errors: a French message, and the details line by line."""
 
@@ -52,6 +74,19 @@ class LheoExportError(LheoError):
         )
         super().__init__(headline, [str(i) for i in issues])
         self.issues = list(issues)
+
+
+class NothingToExport(LheoExportError):
+    """No action of the export could be written (none in scope, or every one left out): LHEO needs
+    at least one ``<formation>``, so no file is published. ``left_out`` says why, per action."""
+
+    def __init__(self, left_out: Sequence[LeftOut]) -> None:
+        self.left_out = list(left_out)
+        super().__init__([], message=(
+            f"Export LHEO : aucune action exportable ({len(self.left_out)} laissée(s) de côté), "
+            "aucun fichier publié."
+        ))
+        self.details = [str(item) for item in self.left_out]
 
 
 class LheoImportError(LheoError):

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -27,10 +27,10 @@ from typing import IO, Any, Literal
 
 from lxml import etree
 
-from domain.catalogue import ACTION_FIELDS, SESSION_FIELDS, FieldSpec, Kind
+from domain.catalogue import ACTION_FIELDS, ORGANISATION_FIELDS, SESSION_FIELDS, FieldSpec, Kind
 from domain.models import Action, Document, Organisation, Session
 from domain.values import Address, Contact
-from storage.lheo.errors import LheoExportError, ValidationIssue
+from storage.lheo.errors import LeftOut, LheoExportError, ValidationIssue
 from storage.lheo.schema import EXTRAS_INFO, FORMACODE_VERSION, LHEO_NS, Progress, q
 
 Scope = Literal["public", "ofaa"]
@@ -59,6 +59,7 @@ class ExportReport:
     formations: int = 0
     sessions: int = 0
     path: Path | None = None
+    left_out: list[LeftOut] = field(default_factory=list)
 
 
 class _BadValue(Exception):
@@ -388,18 +389,42 @@ def build_formation(action: Action, organisation: Organisation, now: datetime) -
     return etree.fromstring(formation_xml(action, organisation, now))
 
 
+_FICHE_REQUIRED: tuple[FieldSpec, ...] = tuple(f for f in ORGANISATION_FIELDS if f.required)
+
+
+def missing_fiche_fields(organisation: Organisation) -> tuple[str, ...]:
+    """The labels of the fiche organisme's required fields (``*`` in FIELDS.md) that are empty."""
+    return tuple(
+        spec.label for spec in _FICHE_REQUIRED if organisation.get(spec.key) in (None, "", ())
+    )
+
+
+# Checks one built ``<formation>``: the schema's objections, as French lines (none: valid).
+FormationCheck = Callable[[etree._Element], list[str]]
+
+
 class LheoWriter:
     """Writes an LHEO 2.3 document one action at a time (``with LheoWriter(out, now=…) as w``).
 
     Memory does not grow with the number of actions: each ``<formation>`` is built, serialised to
-    ``out`` and dropped. An action lxml cannot write (a character XML forbids) raises
-    ``LheoExportError`` naming the action and the element.
+    ``out`` and dropped.
+
+    Without ``check``, an action lxml cannot write (a character XML forbids) raises
+    ``LheoExportError`` naming the action and the element. With ``check`` (what the exports use,
+    ``storage.lheo.validate.check_formation``), an action is left out of the file, and listed in
+    ``report.left_out`` with the reason, when its organisation's fiche lacks a required field, when
+    it holds a character XML forbids, or when ``check`` finds schema errors in its formation; every
+    other action is written.
     """
 
-    def __init__(self, out: Output, *, now: datetime, progress: Progress | None = None) -> None:
+    def __init__(
+        self, out: Output, *, now: datetime, progress: Progress | None = None,
+        check: FormationCheck | None = None,
+    ) -> None:
         self._out = out
         self._now = now
         self._progress = progress
+        self._check = check
         self._stack = ExitStack()
         self._xf: Any = None
         self.report = ExportReport()
@@ -417,7 +442,13 @@ class LheoWriter:
         self._xf = xf
         return self
 
-    def write(self, action: Action, organisation: Organisation) -> None:
+    def write(self, action: Action, organisation: Organisation) -> bool:
+        """Write the action's formation; False when it was left out (see the class)."""
+        check = self._check
+        if check is not None:
+            missing = missing_fiche_fields(organisation)
+            if missing:
+                return self._leave_out(action, missing=missing)
         try:
             element = build_formation(action, organisation, self._now)
         except _BadValue as bad:
@@ -425,13 +456,32 @@ class LheoWriter:
                 message=f"caractère interdit en XML ({bad.error})", element=bad.element,
                 reference=action.reference, position=self.report.formations + 1,
             )
+            if check is not None:
+                return self._leave_out(action, issues=(str(issue),))
             raise LheoExportError([issue]) from bad
+        if check is not None:
+            issues = check(element)
+            if issues:
+                return self._leave_out(action, issues=tuple(issues))
         self._xf.write(element)
         self._xf.write("\n")
         self.report.formations += 1
         self.report.sessions += len(action.sessions)
         if self._progress is not None:
             self._progress.advance()
+        return True
+
+    def _leave_out(
+        self, action: Action, *, missing: tuple[str, ...] = (), issues: tuple[str, ...] = ()
+    ) -> bool:
+        self.report.left_out.append(LeftOut(
+            reference=action.reference, action_id=action.id,
+            organisation_id=action.organisation_id, intitule=action.intitule,
+            missing=missing, issues=issues,
+        ))
+        if self._progress is not None:
+            self._progress.advance()
+        return False
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is None:

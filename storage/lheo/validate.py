@@ -25,7 +25,7 @@ from typing import IO
 from lxml import etree
 
 from domain.models import Action, Organisation
-from storage.lheo.errors import LheoExportError, ValidationIssue
+from storage.lheo.errors import LheoExportError, NothingToExport, ValidationIssue
 from storage.lheo.export import ExportReport, LheoWriter
 from storage.lheo.schema import LHEO_22_NS, LHEO_NS, Progress, lheo_schema, local_name, q
 
@@ -86,6 +86,22 @@ def issue_from_log(entry: etree._LogEntry, reference: str | None = None,
         message=french(message), element=element, line=entry.line or None,
         reference=reference, position=position,
     )
+
+
+MAX_ISSUES_PER_ACTION = 5
+
+
+def check_formation(element: etree._Element) -> list[str]:
+    """The schema's objections to one ``<formation>`` (French, at most ``MAX_ISSUES_PER_ACTION``),
+    none when it is valid: how the exports decide, action by action, what to leave out."""
+    schema = lheo_schema()
+    if schema.validate(element):
+        return []
+    issues = [issue_from_log(entry) for entry in schema.error_log][:MAX_ISSUES_PER_ACTION]
+    return [
+        f"élément {issue.element} : {issue.message}" if issue.element else issue.message
+        for issue in issues
+    ]
 
 
 @dataclass(slots=True)
@@ -359,15 +375,22 @@ class AtomicLheoExport:
     moves it to ``path`` with ``os.replace`` (atomic). An invalid file, or any error, leaves no
     file at ``path`` (an earlier export there is kept as it was) and no temporary file.
 
+    ``check`` (default): each action is validated on its own before it is written
+    (``check_formation``); one that does not validate, or whose organisation's fiche lacks a
+    required field, is left out and listed in ``report.left_out`` — the export never fails as a
+    whole because of one action. When no action at all is left to write, ``NothingToExport`` is
+    raised (LHEO needs one ``<formation>``) and nothing is published.
+
     ``parallel`` (default): the bytes are validated by a child process while they are written
     (``ParallelValidator``); if it fails to run, the file is validated afterwards in this process.
     """
 
     def __init__(
         self, path: str | os.PathLike[str], *, now: datetime, progress: Progress | None = None,
-        parallel: bool = True,
+        parallel: bool = True, check: bool = True,
     ) -> None:
         self.path = Path(path)
+        self._check = check
         self._now = now
         self._progress = progress
         self._parallel = parallel
@@ -391,7 +414,8 @@ class AtomicLheoExport:
         if self._progress is not None:
             self._progress.start("Export LHEO")
         out = _Tee(self._handle, self._validator)
-        self._writer = LheoWriter(out, now=self._now, progress=self._progress)  # type: ignore[arg-type]
+        self._writer = LheoWriter(out, now=self._now, progress=self._progress,  # type: ignore[arg-type]
+                                  check=check_formation if self._check else None)
         return self._writer.__enter__()
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
@@ -405,6 +429,8 @@ class AtomicLheoExport:
                 self._progress.finish()
             if exc_type is not None:
                 return
+            if self._check and self._writer.report.formations == 0:
+                raise NothingToExport(self._writer.report.left_out)
             report = self._validator.result() if self._validator is not None else None
             self._validator = None
             if report is None:
@@ -436,8 +462,10 @@ def export_lheo(
 ) -> ExportReport:
     """Write ``items`` to ``path`` as LHEO 2.3, validated, atomically.
 
-    Raises ``LheoExportError`` (« Action FB-000042 : élément intitule-formation : … ») when the file
-    does not validate; then no file is published at ``path``.
+    An action that does not validate is left out (``report.left_out`` says why) and the others are
+    written. Raises ``NothingToExport`` when no action is left to write, ``LheoExportError``
+    (« Action FB-000042 : élément intitule-formation : … ») if the file still does not validate;
+    then no file is published at ``path``.
     """
     export = AtomicLheoExport(path, now=now, progress=progress, parallel=parallel)
     with export as writer:
