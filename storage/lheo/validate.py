@@ -459,15 +459,17 @@ def export_lheo(
     *,
     progress: Progress | None = None,
     parallel: bool = True,
+    check: bool = True,
 ) -> ExportReport:
     """Write ``items`` to ``path`` as LHEO 2.3, validated, atomically.
 
     An action that does not validate is left out (``report.left_out`` says why) and the others are
     written. Raises ``NothingToExport`` when no action is left to write, ``LheoExportError``
     (« Action FB-000042 : élément intitule-formation : … ») if the file still does not validate;
-    then no file is published at ``path``.
+    then no file is published at ``path``. ``check=False``: no action is left out, one invalid
+    action refuses the whole file (``LheoExportError``).
     """
-    export = AtomicLheoExport(path, now=now, progress=progress, parallel=parallel)
+    export = AtomicLheoExport(path, now=now, progress=progress, parallel=parallel, check=check)
     with export as writer:
         for action, organisation in items:
             writer.write(action, organisation)

@@ -15,7 +15,7 @@ from domain.catalogue import ACTION_FIELDS, ORGANISATION_FIELDS, SESSION_FIELDS
 from domain.funders import Funder
 from domain.models import Action, Organisation, Status
 from storage.lheo import validate as validate_module
-from storage.lheo.errors import LheoExportError
+from storage.lheo.errors import LeftOut, LheoExportError, NothingToExport
 from storage.lheo.export import build_formation, in_scope, write_lheo
 from storage.lheo.schema import LHEO_NS, lheo_schema, local_name, sequence_order
 from storage.lheo.validate import AtomicLheoExport, export_lheo, validate_lheo
@@ -219,15 +219,52 @@ def test_distance_only_action_has_no_place_and_partial_inscription_uses_neutral_
 
 
 @pytest.mark.parametrize("parallel", [True, False], ids=["child-process", "in-process"])
-def test_invalid_action_fails_naming_action_and_element_and_publishes_nothing(
+def test_invalid_action_is_left_out_named_and_every_other_one_exported(
     tmp_path: Path, parallel: bool
 ) -> None:
+    """RULES.md « Exports never fail as a whole » (issue 13, finding 15)."""
     out = tmp_path / "offre.xml"
     bad = published(Funder.AGEFIPH, 42)
     bad.intitule = "x" * 300  # forced in, past the catalogue
     items = [(a, make_organisation()) for a in [*every_funder(), bad]]
+    report = export_lheo(out, items, NOW, parallel=parallel)
+    assert report.formations == len(Funder)
+    assert report.left_out == [LeftOut(
+        reference="FB-000042", action_id=42, organisation_id=bad.organisation_id, intitule=bad.intitule,
+        issues=("élément intitule-formation : 300 caractères, 255 au plus.",),
+    )]
+    assert validate_lheo(out).valid
+    numeros = etree.parse(str(out)).xpath("//l:formation/@numero", namespaces=NS)
+    assert numeros == [a.reference for a in every_funder()]
+    assert os.listdir(tmp_path) == ["offre.xml"]  # no temporary file left
+
+
+def test_action_of_an_incomplete_fiche_is_left_out_before_it_is_built(tmp_path: Path) -> None:
+    out = tmp_path / "offre.xml"
+    bare = make_organisation(id=8, numero_activite=None, adresse=None, courriel="", contact=None)
+    orphan = published(Funder.REGION, 43, organisation_id=8)
+    items = [(orphan, bare), *((a, make_organisation()) for a in every_funder())]
+    report = export_lheo(out, items, NOW, parallel=False)
+    assert report.formations == len(Funder)
+    [left] = report.left_out
+    assert (left.reference, left.organisation_id, left.issues) == ("FB-000043", 8, ())
+    assert left.missing == ("Numéro de déclaration d'activité", "Adresse du siège", "Courriel",
+                            "Contact de l'organisme")
+    assert str(left).startswith("Action FB-000043 : fiche organisme incomplète (Numéro de déclaration")
+    assert "FB-000043" not in out.read_text(encoding="utf-8")
+    assert validate_lheo(out).valid
+
+
+@pytest.mark.parametrize("parallel", [True, False], ids=["child-process", "in-process"])
+def test_without_per_action_check_one_invalid_action_refuses_the_file(
+    tmp_path: Path, parallel: bool
+) -> None:
+    out = tmp_path / "offre.xml"
+    bad = published(Funder.AGEFIPH, 42)
+    bad.intitule = "x" * 300
+    items = [(a, make_organisation()) for a in [*every_funder(), bad]]
     with pytest.raises(LheoExportError) as raised:
-        export_lheo(out, items, NOW, parallel=parallel)
+        export_lheo(out, items, NOW, parallel=parallel, check=False)
     message = str(raised.value)
     assert "Action FB-000042 : élément intitule-formation : 300 caractères, 255 au plus" in message
     assert raised.value.issues[0].reference == "FB-000042"
@@ -236,22 +273,30 @@ def test_invalid_action_fails_naming_action_and_element_and_publishes_nothing(
     assert os.listdir(tmp_path) == []  # no temporary file left either
 
 
-def test_invalid_export_keeps_the_previous_file(tmp_path: Path) -> None:
+def test_nothing_left_to_export_keeps_the_previous_file(tmp_path: Path) -> None:
     out = tmp_path / "offre.xml"
     export_lheo(out, [(a, make_organisation()) for a in every_funder()], NOW, parallel=False)
     before = out.read_bytes()
     bad = published(Funder.REGION, 9, sessions=[])  # LHEO requires a session
-    with pytest.raises(LheoExportError, match=r"Action FB-000009 : élément acces-handicapes : .* attendu : .*session"):
+    with pytest.raises(NothingToExport) as raised:
         export_lheo(out, [(bad, make_organisation())], NOW, parallel=False)
+    [left] = raised.value.left_out
+    assert left.reference == "FB-000009"
+    assert re.search(r"élément acces-handicapes : .* attendu : .*session", left.issues[0])
     assert out.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["offre.xml"]
 
 
 def test_character_xml_cannot_carry_is_reported_not_crashing(tmp_path: Path) -> None:
     bad = published(Funder.REGION, 8, objectif="Bip\x07")
+    report = export_lheo(tmp_path / "o.xml", [(bad, make_organisation()), (published(Funder.REGION, 9),
+                                                                            make_organisation())], NOW)
+    assert report.formations == 1
+    [left] = report.left_out
+    assert left.reference == "FB-000008" and "élément objectif-formation" in left.issues[0]
     with pytest.raises(LheoExportError, match="Action FB-000008 : élément objectif-formation"):
-        export_lheo(tmp_path / "o.xml", [(bad, make_organisation())], NOW, parallel=False)
-    assert os.listdir(tmp_path) == []
+        export_lheo(tmp_path / "p.xml", [(bad, make_organisation())], NOW, parallel=False, check=False)
+    assert os.listdir(tmp_path) == ["o.xml"]
 
 
 def test_valid_export_is_validated_by_the_child_process(
@@ -280,7 +325,7 @@ def test_without_the_child_process_the_file_is_validated_here(
     monkeypatch.setattr(validate_module, "ParallelValidator", cannot_start)
     bad = published(Funder.REGION, 7, certifiante=None)
     with pytest.raises(LheoExportError, match="Action FB-000007 : élément contact-formation"):
-        export_lheo(tmp_path / "o.xml", [(bad, make_organisation())], NOW)
+        export_lheo(tmp_path / "o.xml", [(bad, make_organisation())], NOW, check=False)
     assert os.listdir(tmp_path) == []
 
 
