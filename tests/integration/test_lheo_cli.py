@@ -177,3 +177,69 @@ def test_import_ofaa_records_references(
     # Again: nothing changes, nothing is notified twice.
     assert main(["import", "ofaa", str(csv)]) == 0
     assert "0 action(s) mise(s) à jour" in capsys.readouterr().out
+
+
+def test_export_leaves_out_the_action_of_an_incomplete_fiche_and_says_so(
+    lheo_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 13, finding 15: `org add --name --siret` makes a fiche without NDA, address, e-mail nor
+    contact; its published action no longer blocks the others' export."""
+    from sqlalchemy import select
+
+    from domain.models import Organisation
+    from storage.tables import audit
+
+    async def incomplete_organisation_publishes(factory: SqlUnitOfWorkFactory) -> None:
+        async with factory() as uow:
+            org = await uow.organisations.add(Organisation(
+                raison_sociale="Forma Nord", nom_organisme="Forma Nord", siret="35600000000048"))
+            assert org.id is not None
+            repository = uow.actions_for_organisation(org.id)
+            action = await repository.add(make_valid_action(Funder.REGION, organisation_id=org.id,
+                                                            intitule="Soudeur TIG"))
+            action.status = Status.PUBLISHED
+            await repository.save(action)
+            await uow.commit()
+
+    async def left_out_audit(factory: SqlUnitOfWorkFactory) -> list[tuple[object, ...]]:
+        async with factory() as uow:
+            rows = await uow.connection.execute(
+                select(audit.c.action_id, audit.c.kind).where(audit.c.kind == "export_left_out"))
+            return [tuple(row) for row in rows]
+
+    lheo_db.run(incomplete_organisation_publishes)
+    out = tmp_path / "offre.xml"
+    assert main(["export", "lheo", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "2 action(s), 4 session(s)" in captured.out
+    assert captured.err.splitlines() == [
+        "Attention : 1 action(s) laissée(s) de côté, non conformes au schéma LHEO ou d'un organisme à la "
+        "fiche incomplète (signalées au personnel du Carif-Oref) :",
+        "  - FB-000004 « Soudeur TIG » : fiche de l'organisme n° 2 incomplète (manque : Numéro de "
+        "déclaration d'activité, Adresse du siège, Courriel, Contact de l'organisme)",
+    ]
+    root = etree.parse(str(out)).getroot()
+    assert sorted(f.get("numero") for f in root.iterfind("l:offres/l:formation", NS)) == ["FB-000001", "FB-000002"]
+    assert main(["lheo", "validate", str(out)]) == 0
+    # Told to staff as an event (audited; its outbox rows, once a day, are tested end to end).
+    assert lheo_db.run(left_out_audit) == [(4, "export_left_out")]
+
+
+def test_export_with_no_action_left_writes_no_file_and_fails(
+    lheo_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def strip_the_fiche(factory: SqlUnitOfWorkFactory) -> None:
+        async with factory() as uow:
+            org = await uow.organisations.get(1)
+            assert org is not None
+            org.numero_activite = None
+            await uow.organisations.save(org)
+            await uow.commit()
+
+    lheo_db.run(strip_the_fiche)
+    out = tmp_path / "offre.xml"
+    assert main(["export", "lheo", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "aucune action exportable, aucun fichier écrit" in err
+    assert "FB-000001" in err and "FB-000002" in err and "Numéro de déclaration d'activité" in err
+    assert not out.exists()
