@@ -32,6 +32,9 @@ EVENT_PAYLOADS: dict[EventKind, dict[str, str]] = {
     EventKind.JUSTIFICATION_RECEIVED: {},
     EventKind.OFAA_REFERENCE: {"reference_ofaa": "OF-778899"},
     EventKind.REMINDER: {"days": "7", "archive_on": "2027-01-11"},
+    EventKind.EXPORT_LEFT_OUT: {"discriminator": "2027-01-04", "day": "2027-01-04",
+                                "missing": "Numéro de déclaration d'activité\nCourriel",
+                                "issues": "élément intitule-formation : 300 caractères, 255 au plus."},
 }
 
 # What each message must say besides the action's reference.
@@ -47,6 +50,9 @@ EXPECTED: dict[EventKind, list[str]] = {
     EventKind.JUSTIFICATION_RECEIVED: ["Justificatif de financement reçu"],
     EventKind.OFAA_REFERENCE: ["France Travail", "OF-778899"],
     EventKind.REMINDER: ["sera archivée dans 7 jours, le 11/01/2027"],
+    EventKind.EXPORT_LEFT_OUT: ["Action absente de l'export LHEO", "n'a pas été exportée le 04/01/2027",
+                                "• Numéro de déclaration d'activité", "• Courriel",
+                                "• élément intitule-formation : 300 caractères, 255 au plus."],
 }
 
 FRENCH = re.compile(r"\b(votre|action|le|la|les|est|de|du)\b", re.IGNORECASE)
@@ -160,10 +166,12 @@ async def test_payloads_written_by_storage_render(
             assert reply.buttons[0][0].payload == f"g:dates:{action.id}"
         if row.kind == "published":
             assert "24_P_000123" in plain
-    # Staff are told of confirmations and justifications only.
+    # Staff are told of confirmations, justifications and actions left out of an export only;
+    # the organisation is not told of the last.
     assert {row.kind for row in rows if row.chat_id == 301} == {
-        "confirmed", "justification_received"
+        "confirmed", "justification_received", "export_left_out"
     }
     # Each row says why its chat is told (the delivery re-checks it).
     assert {row.payload["to"][0] for row in rows if row.chat_id == 301} == {"staff"}
     assert {row.payload["to"][0] for row in rows if row.chat_id == 101} == {"organisation"}
+    assert "export_left_out" not in {row.kind for row in rows if row.chat_id == 101}
