@@ -457,7 +457,7 @@ class LheoWriter:
                 reference=action.reference, position=self.report.formations + 1,
             )
             if check is not None:
-                return self._leave_out(action, issues=(str(issue),))
+                return self._leave_out(action, issues=(f"élément {bad.element} : {issue.message}",))
             raise LheoExportError([issue]) from bad
         if check is not None:
             issues = check(element)

@@ -100,7 +100,7 @@ async def test_actions_published_meanwhile_are_never_written_twice(
     # The next export sees the new state, each action once again.
     again = tmp_path / "again.xml"
     await export_actions(uow_factory, again, "public", today=TODAY, now=NOW, page_size=2)
-    expected = sorted([drafts[0].reference, *(a.reference for a in published[:-1])]) + ["FB-000010"]
+    expected = [*sorted([drafts[0].reference, *(a.reference for a in published[:-1])]), "FB-000010"]
     assert numeros(again) == expected
 
 
