@@ -118,6 +118,7 @@ def notification_context(payload: dict[str, Any]) -> dict[str, Any]:
         "old_fin": _str(event.get("old_fin")),
         # export_left_out: the fiche's missing fields and the schema's objections, one per line.
         "day": _parse_day(event.get("day")),
+        "organisation": _str(event.get("organisation")),
         "missing": _lines(event.get("missing")),
         "issues": _lines(event.get("issues")),
     }

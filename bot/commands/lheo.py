@@ -108,6 +108,8 @@ def left_out_event(item: LeftOut, day: date) -> Event:
     payload = {"discriminator": day.isoformat(), "day": day.isoformat()}
     if item.reference:
         payload["reference"] = item.reference
+    if item.organisation:
+        payload["organisation"] = item.organisation
     if item.missing:
         payload["missing"] = "\n".join(item.missing)
     if item.issues:

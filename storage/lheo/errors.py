@@ -47,6 +47,7 @@ class LeftOut:
     intitule: str | None = None
     missing: tuple[str, ...] = ()
     issues: tuple[str, ...] = ()
+    organisation: str | None = None  # its name (nom or raison sociale), for staff
 
     def __str__(self) -> str:
         where = f"Action {self.reference or self.action_id}"

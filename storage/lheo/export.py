@@ -448,7 +448,7 @@ class LheoWriter:
         if check is not None:
             missing = missing_fiche_fields(organisation)
             if missing:
-                return self._leave_out(action, missing=missing)
+                return self._leave_out(action, organisation, missing=missing)
         try:
             element = build_formation(action, organisation, self._now)
         except _BadValue as bad:
@@ -457,12 +457,14 @@ class LheoWriter:
                 reference=action.reference, position=self.report.formations + 1,
             )
             if check is not None:
-                return self._leave_out(action, issues=(f"élément {bad.element} : {issue.message}",))
+                return self._leave_out(
+                    action, organisation, issues=(f"élément {bad.element} : {issue.message}",)
+                )
             raise LheoExportError([issue]) from bad
         if check is not None:
             issues = check(element)
             if issues:
-                return self._leave_out(action, issues=tuple(issues))
+                return self._leave_out(action, organisation, issues=tuple(issues))
         self._xf.write(element)
         self._xf.write("\n")
         self.report.formations += 1
@@ -472,12 +474,14 @@ class LheoWriter:
         return True
 
     def _leave_out(
-        self, action: Action, *, missing: tuple[str, ...] = (), issues: tuple[str, ...] = ()
+        self, action: Action, organisation: Organisation, *, missing: tuple[str, ...] = (),
+        issues: tuple[str, ...] = (),
     ) -> bool:
         self.report.left_out.append(LeftOut(
             reference=action.reference, action_id=action.id,
             organisation_id=action.organisation_id, intitule=action.intitule,
             missing=missing, issues=issues,
+            organisation=organisation.nom_organisme or organisation.raison_sociale,
         ))
         if self._progress is not None:
             self._progress.advance()

@@ -101,6 +101,7 @@ async def test_an_incomplete_fiche_leaves_out_its_action_only_and_staff_is_told_
                 notice = await staff.user.wait_for(lambda m: NOTICE in m.text, timeout=20)
                 assert orphan.reference in notice.text and "Soudeur TIG" in notice.text
                 assert "fiche de son organisme est incomplète" in notice.text
+                assert "Organisme : Forma Nord" in notice.text
                 assert "Numéro de déclaration d'activité" in notice.text and "Courriel" in notice.text
                 assert valid.reference not in notice.text
 

@@ -215,7 +215,7 @@ def test_export_leaves_out_the_action_of_an_incomplete_fiche_and_says_so(
     assert captured.err.splitlines() == [
         "Attention : 1 action(s) laissée(s) de côté, non conformes au schéma LHEO ou d'un organisme à la "
         "fiche incomplète (signalées au personnel du Carif-Oref) :",
-        "  - FB-000004 « Soudeur TIG » : fiche de l'organisme n° 2 incomplète (manque : Numéro de "
+        "  - FB-000004 « Soudeur TIG » : fiche de l'organisme n° 2 « Forma Nord » incomplète (manque : Numéro de "
         "déclaration d'activité, Adresse du siège, Courriel, Contact de l'organisme)",
     ]
     root = etree.parse(str(out)).getroot()

@@ -231,7 +231,7 @@ def test_invalid_action_is_left_out_named_and_every_other_one_exported(
     assert report.formations == len(Funder)
     assert report.left_out == [LeftOut(
         reference="FB-000042", action_id=42, organisation_id=bad.organisation_id, intitule=bad.intitule,
-        issues=("élément intitule-formation : 300 caractères, 255 au plus.",),
+        issues=("élément intitule-formation : 300 caractères, 255 au plus.",), organisation="Organisme de démonstration",
     )]
     assert validate_lheo(out).valid
     numeros = etree.parse(str(out)).xpath("//l:formation/@numero", namespaces=NS)

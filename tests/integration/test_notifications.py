@@ -32,7 +32,7 @@ EVENT_PAYLOADS: dict[EventKind, dict[str, str]] = {
     EventKind.JUSTIFICATION_RECEIVED: {},
     EventKind.OFAA_REFERENCE: {"reference_ofaa": "OF-778899"},
     EventKind.REMINDER: {"days": "7", "archive_on": "2027-01-11"},
-    EventKind.EXPORT_LEFT_OUT: {"discriminator": "2027-01-04", "day": "2027-01-04",
+    EventKind.EXPORT_LEFT_OUT: {"discriminator": "2027-01-04", "day": "2027-01-04", "organisation": "Forma Nord",
                                 "missing": "Numéro de déclaration d'activité\nCourriel",
                                 "issues": "élément intitule-formation : 300 caractères, 255 au plus."},
 }
@@ -51,6 +51,7 @@ EXPECTED: dict[EventKind, list[str]] = {
     EventKind.OFAA_REFERENCE: ["France Travail", "OF-778899"],
     EventKind.REMINDER: ["sera archivée dans 7 jours, le 11/01/2027"],
     EventKind.EXPORT_LEFT_OUT: ["Action absente de l'export LHEO", "n'a pas été exportée le 04/01/2027",
+                                "Organisme : Forma Nord",
                                 "• Numéro de déclaration d'activité", "• Courriel",
                                 "• élément intitule-formation : 300 caractères, 255 au plus."],
 }
