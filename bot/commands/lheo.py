@@ -204,7 +204,7 @@ def _factory(settings: Settings) -> tuple[Any, UowFactory]:
     from storage.uow import SqlUnitOfWorkFactory
 
     engine = create_engine(settings.database_url)
-    return engine, SqlUnitOfWorkFactory(engine, clock_for(settings))
+    return engine, SqlUnitOfWorkFactory(engine, clock_for(settings), staff_ids=settings.admin_ids)
 
 
 def _today_now(settings: Settings) -> tuple[date, datetime]:

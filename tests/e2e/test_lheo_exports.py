@@ -108,6 +108,7 @@ async def test_an_incomplete_fiche_leaves_out_its_action_only_and_staff_is_told_
                 # The same day again (the job, then the command line): no second notice.
                 await run_daily(runtime.services.uow_factory, FixedClock(DAY), settings, today=DAY)
                 monkeypatch.setenv("FORMABOT_TODAY", DAY.isoformat())
+                monkeypatch.setenv("FORMABOT_ADMIN_IDS", str(STAFF_ID))
                 assert await asyncio.to_thread(
                     cli, ["export", "lheo", "--out", str(tmp_path / "cli.xml")]) == 0
                 assert numeros(tmp_path / "cli.xml") == [valid.reference]

@@ -180,14 +180,17 @@ def test_import_ofaa_records_references(
 
 
 def test_export_leaves_out_the_action_of_an_incomplete_fiche_and_says_so(
-    lheo_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    lheo_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 13, finding 15: `org add --name --siret` makes a fiche without NDA, address, e-mail nor
     contact; its published action no longer blocks the others' export."""
     from sqlalchemy import select
 
     from domain.models import Organisation
-    from storage.tables import audit
+    from domain.ports import Membership, Role
+    from storage.tables import audit, outbox
+
+    monkeypatch.setenv("FORMABOT_ADMIN_IDS", "301")
 
     async def incomplete_organisation_publishes(factory: SqlUnitOfWorkFactory) -> None:
         async with factory() as uow:
@@ -199,7 +202,14 @@ def test_export_leaves_out_the_action_of_an_incomplete_fiche_and_says_so(
                                                             intitule="Soudeur TIG"))
             action.status = Status.PUBLISHED
             await repository.save(action)
+            await uow.members.add(Membership(user_id=301, role=Role.STAFF))
             await uow.commit()
+
+    async def staff_notices(factory: SqlUnitOfWorkFactory) -> list[tuple[object, ...]]:
+        async with factory() as uow:
+            rows = await uow.connection.execute(
+                select(outbox.c.chat_id, outbox.c.payload).where(outbox.c.kind == "export_left_out"))
+            return [(row.chat_id, row.payload["event"]["reference"]) for row in rows]
 
     async def left_out_audit(factory: SqlUnitOfWorkFactory) -> list[tuple[object, ...]]:
         async with factory() as uow:
@@ -221,8 +231,11 @@ def test_export_leaves_out_the_action_of_an_incomplete_fiche_and_says_so(
     root = etree.parse(str(out)).getroot()
     assert sorted(f.get("numero") for f in root.iterfind("l:offres/l:formation", NS)) == ["FB-000001", "FB-000002"]
     assert main(["lheo", "validate", str(out)]) == 0
-    # Told to staff as an event (audited; its outbox rows, once a day, are tested end to end).
-    assert lheo_db.run(left_out_audit) == [(4, "export_left_out")]
+    # Told to staff (FORMABOT_ADMIN_IDS), once that day: a second export queues no second notice.
+    assert lheo_db.run(staff_notices) == [(301, "FB-000004")]
+    assert main(["export", "lheo", "--out", str(out)]) == 0
+    assert lheo_db.run(staff_notices) == [(301, "FB-000004")]
+    assert {row[1] for row in lheo_db.run(left_out_audit)} == {"export_left_out"}
 
 
 def test_export_with_no_action_left_writes_no_file_and_fails(
