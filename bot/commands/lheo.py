@@ -92,7 +92,8 @@ async def export_actions(
     """
     statuses = (Status.PUBLISHED,) if scope == "public" else (Status.PUBLISHED, Status.ARCHIVED)
     export = AtomicLheoExport(out, now=now, progress=progress)
-    async with export_snapshot(uow_factory.engine) as snapshot:
+    engine = uow_factory.engine  # type: ignore[attr-defined]  # a SqlUnitOfWorkFactory's engine
+    async with export_snapshot(engine) as snapshot:
         with export as writer:
             async for action, organisation in snapshot.items(
                 statuses, page_size=page_size, between_pages=between_pages
