@@ -12,9 +12,13 @@ Steps (``RULES.md``, « archivage automatique » and « rappels »):
      has come and itself publishes one ``ARCHIVED`` event per action (the organisation is told;
      nothing is published here a second time);
    - the reminders: ``uow.reminders_due(today, settings.reminder_days)`` → one ``REMINDER`` event
-     per action with ``days`` and ``archive_on`` (ISO) in its payload. The outbox idempotency key
-     holds both, so a second run the same day queues nothing, and moving the sessions (a new
-     archiving date) makes the reminders due again for the new date.
+     per action with ``days`` (the real days left), ``level`` and ``archive_on`` (ISO) in its
+     payload. A level is due from its day until the next level's day and told once (the audit
+     trail says which were told; the outbox key holds level and date), so a bot down on the exact
+     day still tells it (« dans 27 jours »), only the closest level after a long outage, and
+     moving the sessions (a new archiving date) makes the reminders due again for the new date;
+   - the processed update ids older than ``PROCESSED_UPDATES_KEPT`` are deleted (Telegram may
+     restart its update ids at random after a week without updates).
    Committed: the outbox rows are written with it.
 2. The LHEO exports (``public`` and ``ofaa``) into ``settings.export_dir``, each read from one
    consistent snapshot, validated action by action, written to a temporary file and renamed
@@ -45,6 +49,9 @@ from domain.ports import Clock
 log = logging.getLogger("formabot.daily")
 
 JOB_NAME = "daily"
+# Processed update ids are kept this long (a redelivery comes within 24 hours; after a week
+# without updates Telegram may choose the next update id at random, in the stored range).
+PROCESSED_UPDATES_KEPT = timedelta(days=7)
 UowFactory = Callable[[], Any]  # storage.uow.SqlUnitOfWorkFactory
 
 # The daily export files, in ``settings.export_dir``.
@@ -68,11 +75,12 @@ class DailyReport:
     ran: bool = False
     skipped: str | None = None  # why the job did not run (another process, already done)
     archived: list[int] = field(default_factory=list)
-    reminders: Counter[int] = field(default_factory=Counter)  # days → number of actions
+    reminders: Counter[int] = field(default_factory=Counter)  # days left → number of actions
     queued: int = 0  # new outbox rows (archiving and reminder notifications)
     exports: list[ExportResult] = field(default_factory=list)
     exports_available: bool = True
     recorded: bool = False
+    pruned_updates: int = 0  # processed update ids deleted (older than PROCESSED_UPDATES_KEPT)
 
     @property
     def ok(self) -> bool:
@@ -131,9 +139,12 @@ async def run_daily(
         before = await uow.outbox.count()
         report.archived = await uow.archive_sweep(day)  # publishes the ARCHIVED events itself
         due = await uow.reminders_due(day, settings.reminder_days)
-        uow.publish(*(reminder_event(r.action_id, r.organisation_id, r.days, r.archive_on)
+        uow.publish(*(reminder_event(r.action_id, r.organisation_id, r.days, r.archive_on, r.level)
                       for r in due))
         report.reminders = Counter(r.days for r in due)
+        report.pruned_updates = await uow.prune_processed_updates(
+            clock.now() - PROCESSED_UPDATES_KEPT
+        )
         await uow.commit()
         report.queued = await uow.outbox.count() - before
         await uow.rollback()  # end the read transaction (SQLite: release the write lock)
@@ -151,12 +162,17 @@ async def run_daily(
     return report
 
 
-def reminder_event(action_id: int, organisation_id: int, days: int, archive_on: date) -> Event:
+def reminder_event(
+    action_id: int, organisation_id: int, days: int, archive_on: date, level: int | None = None
+) -> Event:
+    """``days``: the real days left (the text says them); ``level``: the reminder level (30, 7, 1…)
+    told once per archiving date (the outbox key and the audit row hold it)."""
     return Event(
         kind=EventKind.REMINDER,
         action_id=action_id,
         organisation_id=organisation_id,
-        payload={"days": str(days), "archive_on": archive_on.isoformat()},
+        payload={"days": str(days), "level": str(days if level is None else level),
+                 "archive_on": archive_on.isoformat()},
     )
 
 

@@ -2,45 +2,27 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from dialogs.engine import DialogEngine
 from dialogs.printing import Printer
-from domain.clock import SystemClock
+from domain.clock import BusinessDayClock, SystemClock
 from domain.ports import Clock
 from storage.database import create_engine, upgrade
 from storage.uow import SqlUnitOfWorkFactory
 
 
-class PinnedDayClock:
-    """``FORMABOT_TODAY``: "today" is pinned, but time still runs from the moment the process
-    started (outbox retries, the link-code hour), on that pinned day."""
-
-    def __init__(self, today: date, zone: ZoneInfo) -> None:
-        self._today = today
-        real = datetime.now(zone)
-        self._start = datetime.combine(today, real.timetz())
-        self._origin = time.monotonic()
-
-    def today(self) -> date:
-        return self._today
-
-    def now(self) -> datetime:
-        return self._start + timedelta(seconds=time.monotonic() - self._origin)
-
-
 def clock_for(settings: Settings, today: date | None = None) -> Clock:
-    """``today`` (a command's ``--today``) or ``FORMABOT_TODAY`` pins "today" everywhere (demos,
-    tests, replays); otherwise the real date in the zone. Every process of formabot takes its
-    clock here, so that the times they write (outbox due times…) agree with each other."""
+    """``today`` (a command's ``--today``) or ``FORMABOT_TODAY`` pins the business date (archiving,
+    rules, reminders: demos, tests, replays); otherwise the real date in the zone. ``now`` is the
+    real time in every case: every process of formabot takes its clock here, so that the times
+    they write (outbox due times, leases, retries…) agree with each other and with the real clock."""
     day = today or settings.today
-    return PinnedDayClock(day, settings.zone) if day else SystemClock(settings.zone)
+    return BusinessDayClock(day, settings.zone) if day else SystemClock(settings.zone)
 
 
 @dataclass

@@ -89,6 +89,21 @@ def reminders_due(action: Action, today: date, reminder_days: Sequence[int]) -> 
     return due
 
 
+def reminder_level(remaining: int, reminder_days: Sequence[int]) -> int | None:
+    """The reminder due ``remaining`` days before archiving: the level (days before archiving)
+    whose window holds it, from its day until the next level's day, or None.
+
+    With levels 30, 7, 1: 30 to 8 days before → 30; 7 to 2 → 7; 1 → 1; more than 30 or the
+    archiving day itself → None. Each level is told once (the caller keeps track); a reminder
+    missed on its exact day (the bot was down) is still due the next days, and only the closest
+    level is due, never every missed one.
+    """
+    if remaining <= 0:
+        return None
+    levels = [d for d in reminder_days if d >= remaining]
+    return min(levels) if levels else None
+
+
 def visible_to_organisation(action: Action, today: date) -> bool:
     """Whether the organisation still sees the action (archived less than one year ago)."""
     if action.status is not Status.ARCHIVED or action.archived_on is None:

@@ -1,4 +1,9 @@
-"""The default adapters of the ``Clock`` port: the system clock in a time zone, and a fixed clock."""
+"""The adapters of the ``Clock`` port: the system clock in a time zone, the business-date clock
+(``FORMABOT_TODAY``, ``--today``) and a fixed clock.
+
+« Today » (archiving, rules, reminders) and the clock (timestamps, leases, retries, delivery) are
+two different things: pinning the business date never moves ``now``.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,26 @@ class SystemClock:
 
     def today(self) -> date:
         return self.now().date()
+
+
+class BusinessDayClock:
+    """« Today » pinned to a business date; ``now`` the real time (in ``zone``).
+
+    What ``FORMABOT_TODAY`` and ``formabot daily --today`` give: the archiving, the rules and the
+    reminders see that day, while the timestamps written (outbox due times, leases, retries, audit
+    rows, processed updates) are real ones, so a process on the real clock delivers at once what
+    this one queued.
+    """
+
+    def __init__(self, today: date, zone: ZoneInfo = PARIS) -> None:
+        self._today = today
+        self.zone = zone
+
+    def today(self) -> date:
+        return self._today
+
+    def now(self) -> datetime:
+        return datetime.now(self.zone)
 
 
 class FixedClock:
@@ -57,3 +82,4 @@ class FixedClock:
 if TYPE_CHECKING:  # both adapters implement the port
     _system: Clock = SystemClock()
     _fixed: Clock = FixedClock(date(2027, 1, 1))
+    _business: Clock = BusinessDayClock(date(2027, 1, 1))

@@ -12,8 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from domain.archiving import reminder_level
+from domain.events import EventKind
 from domain.models import Status
-from storage.tables import actions
+from storage.tables import actions, audit
 
 Executor = AsyncConnection | AsyncSession
 
@@ -28,8 +30,9 @@ class ArchivedAction:
 class ReminderDue:
     action_id: int
     organisation_id: int
-    days: int
+    days: int  # the real number of days left before archiving (« archivée dans 27 jours »)
     archive_on: date
+    level: int  # the reminder level due (30, 7, 1…): told once per level and archiving date
 
 
 async def archive_sweep_rows(
@@ -65,28 +68,62 @@ async def archive_sweep(conn: Executor, today: date, now: datetime | None = None
 async def reminders_due(
     conn: Executor, today: date, days: Sequence[int]
 ) -> list[ReminderDue]:
-    """Published actions whose archiving date is exactly ``d`` days after ``today``, for d in days."""
-    targets = {today + timedelta(days=d): d for d in sorted(set(days)) if d > 0}
-    if not targets:
+    """The reminders due on ``today`` and not told yet: for each published action archived within
+    ``max(days)`` days, the level whose window holds the days left (``domain.archiving.
+    reminder_level``), unless that level or a closer one was already told for that archiving date.
+
+    "Told" is read from the audit trail (one ``reminder`` row per reminder queued, with ``level``
+    and ``archive_on`` in its details; rows of older versions carry only ``days``, which was the
+    level). So a reminder missed on its exact day is sent the next days, once, with the real number
+    of days; after a long outage only the closest level is sent.
+    """
+    levels = sorted({d for d in days if d > 0})
+    if not levels:
         return []
     stmt = (
         select(actions.c.id, actions.c.organisation_id, actions.c.archive_on)
         .where(
             actions.c.status == Status.PUBLISHED.value,
-            actions.c.archive_on.in_(list(targets)),
+            actions.c.archive_on > today,
+            actions.c.archive_on <= today + timedelta(days=levels[-1]),
         )
         .order_by(actions.c.id)
     )
-    result = await conn.execute(stmt)
+    candidates: list[ReminderDue] = []
+    for r in await conn.execute(stmt):
+        remaining = (r.archive_on - today).days
+        level = reminder_level(remaining, levels)
+        if level is not None:
+            candidates.append(ReminderDue(
+                action_id=r.id, organisation_id=r.organisation_id, days=remaining,
+                archive_on=r.archive_on, level=level,
+            ))
+    told = await reminders_told(conn, [c.action_id for c in candidates])
     return [
-        ReminderDue(
-            action_id=r.id,
-            organisation_id=r.organisation_id,
-            days=targets[r.archive_on],
-            archive_on=r.archive_on,
-        )
-        for r in result
+        c for c in candidates
+        if not any(lvl <= c.level for lvl in told.get((c.action_id, c.archive_on), ()))
     ]
+
+
+async def reminders_told(
+    conn: Executor, action_ids: Sequence[int]
+) -> dict[tuple[int, date], set[int]]:
+    """(action id, archiving date) → the reminder levels already told, from the audit trail."""
+    told: dict[tuple[int, date], set[int]] = {}
+    ids = list(action_ids)
+    for start in range(0, len(ids), 500):
+        stmt = select(audit.c.action_id, audit.c.details).where(
+            audit.c.kind == EventKind.REMINDER.value, audit.c.action_id.in_(ids[start:start + 500])
+        )
+        for row in await conn.execute(stmt):
+            details = row.details or {}
+            try:
+                level = int(details.get("level") or details["days"])
+                archive_on = date.fromisoformat(details["archive_on"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            told.setdefault((row.action_id, archive_on), set()).add(level)
+    return told
 
 
 async def counts_by_status(conn: Executor, organisation_id: int) -> dict[Status, int]:

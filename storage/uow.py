@@ -22,11 +22,12 @@ import weakref
 import zlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, delete, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.events import Event, EventKind
@@ -46,7 +47,6 @@ from storage.repositories import (
     SqlOutboxRepository,
     audit_values,
     load_actions_by_id,
-    upsert_ignore,
 )
 from storage.sqlite_driver import OneTripConnection
 from storage.tables import processed_updates
@@ -82,15 +82,15 @@ EVENT_AUDIENCE: dict[EventKind, Audience] = {
 def event_discriminator(event: Event, action: Action | None) -> str:
     """What makes two events of the same kind on the same action distinct notifications.
 
-    An explicit ``payload["discriminator"]`` wins; a reminder is told once per number of days
+    An explicit ``payload["discriminator"]`` wins; a reminder is told once per level
     (and archiving date, when the payload has it); otherwise the action's stored version (each
     transition saves a new version), with the session number for a dates change.
     """
     payload = event.payload
     if "discriminator" in payload:
         return payload["discriminator"]
-    if event.kind is EventKind.REMINDER:
-        days = payload.get("days", "")
+    if event.kind is EventKind.REMINDER:  # once per level (older rows: days was the level)
+        days = payload.get("level", payload.get("days", ""))
         return f"{days}d@{payload['archive_on']}" if "archive_on" in payload else f"{days}d"
     base = f"v{action.version}" if action is not None else "-"
     if event.kind is EventKind.SESSION_DATES_CHANGED and "session" in payload:
@@ -119,11 +119,27 @@ def writer_lock(engine: AsyncEngine) -> asyncio.Lock | None:
     return lock
 
 
-MARK_UPDATE = HotStatement(lambda dialect: (
-    upsert_ignore(dialect, processed_updates, ("update_id",))
-    .values(update_id=bindparam("p_update_id"), processed_at=bindparam("p_now"))
-    .returning(processed_updates.c.update_id)
-))
+# A stored id counts as a duplicate only while it is recent: Telegram redelivers within 24 hours,
+# and after a week without updates it may restart its ids at random, in the stored range. An id
+# stored before ``p_since`` is taken as a new update (its row gets the new time). Dedup is by
+# exact id, never by "at most the highest id seen".
+UPDATE_ID_WINDOW = timedelta(days=7)
+
+
+def _mark_update(dialect: Any) -> Any:
+    insert = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(processed_updates)
+    return (
+        insert.values(update_id=bindparam("p_update_id"), processed_at=bindparam("p_now"))
+        .on_conflict_do_update(
+            index_elements=[processed_updates.c.update_id],
+            set_={"processed_at": insert.excluded.processed_at},
+            where=processed_updates.c.processed_at < bindparam("p_since"),
+        )
+        .returning(processed_updates.c.update_id)
+    )
+
+
+MARK_UPDATE = HotStatement(_mark_update)
 
 
 class SqlUnitOfWork:
@@ -250,9 +266,21 @@ class SqlUnitOfWork:
         return found.first() is not None
 
     async def mark_update_processed(self, update_id: int) -> bool:
-        """Record the update id; False if it was already (a redelivery: change nothing)."""
-        found = await self.hot(MARK_UPDATE, {"p_update_id": update_id, "p_now": self.clock.now()})
+        """Record the update id; False if it was already, less than ``UPDATE_ID_WINDOW`` ago (a
+        redelivery: change nothing). An older row is an id Telegram chose again: a new update."""
+        now = self.clock.now()
+        found = await self.hot(
+            MARK_UPDATE,
+            {"p_update_id": update_id, "p_now": now, "p_since": now - UPDATE_ID_WINDOW},
+        )
         return found.first() is not None
+
+    async def prune_processed_updates(self, before: datetime) -> int:
+        """Delete the processed update ids recorded before ``before`` (the daily job); how many."""
+        result = await self.connection.execute(
+            delete(processed_updates).where(processed_updates.c.processed_at < before)
+        )
+        return int(result.rowcount or 0)
 
     # Jobs --------------------------------------------------------------------------------------
 

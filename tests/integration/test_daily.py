@@ -74,13 +74,14 @@ async def test_twice_the_same_day_queues_nothing_more(
     assert first.archived == [] and dict(first.reminders) == {30: 1} and first.queued == 2
     rows = await _outbox(uow_factory)
     assert [(r.kind, r.chat_id) for r in rows] == [("reminder", 101), ("reminder", 102)]
-    assert rows[0].payload["event"] == {"days": "30", "archive_on": ARCHIVE_ON.isoformat()}
+    assert rows[0].payload["event"] == {"days": "30", "level": "30",
+                                        "archive_on": ARCHIVE_ON.isoformat()}
     reply = render_notification(rows[0].kind, rows[0].payload)
     assert "dans 30 jours, le 03/02/2027" in reply.text
     assert reply.buttons[0][0].payload == f"g:dates:{action_id}"
 
     again = await run_daily(uow_factory, clock, settings, exports=False)  # forced (the command line)
-    assert again.ran and again.queued == 0 and dict(again.reminders) == {30: 1}
+    assert again.ran and again.queued == 0 and dict(again.reminders) == {}  # told already
     assert len(await _outbox(uow_factory)) == 2
     scheduled = await run_daily(uow_factory, clock, settings, force=False)
     assert not scheduled.ran and scheduled.skipped == "done"
@@ -207,6 +208,73 @@ async def test_catch_up_runs_when_the_last_run_is_before_today(
     assert late is not None and late.ran and len(late.archived) == 1
     async with uow_factory() as uow:
         assert await uow.job_runs.last_run("daily") == ARCHIVE_ON + timedelta(days=3)
+
+
+async def test_a_reminder_missed_on_its_day_is_told_later_with_the_real_days(
+    uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int], clock: FixedClock,
+    settings: Settings,
+) -> None:
+    """Issue 13, finding 16: the bot was down 30 days before archiving; started 27 days before, the
+    catch-up tells « dans 27 jours », once; the next level still comes on its day."""
+    await _setup(uow_factory, org_ids[0])
+    clock.set(ARCHIVE_ON - timedelta(days=27))
+    report = await catch_up(uow_factory, clock, settings)
+    assert report is not None and dict(report.reminders) == {27: 1} and report.queued == 2
+    rows = await _outbox(uow_factory)
+    assert rows[0].payload["event"]["level"] == "30"
+    assert "sera archivée dans 27 jours, le 03/02/2027" in render_notification("reminder", rows[0].payload).text
+    seen: list[str] = []
+    day = ARCHIVE_ON - timedelta(days=26)
+    while day < ARCHIVE_ON:
+        clock.set(day)
+        before = len(await _outbox(uow_factory))
+        await run_daily(uow_factory, clock, settings, exports=False)
+        seen += [r.payload["event"]["days"] for r in (await _outbox(uow_factory))[before:]
+                 if r.chat_id == 101]
+        day += timedelta(days=1)
+    assert seen == ["7", "1"]
+
+
+async def test_after_a_long_outage_only_the_closest_reminder_is_told(
+    uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int], clock: FixedClock,
+    settings: Settings,
+) -> None:
+    await _setup(uow_factory, org_ids[0])
+    clock.set(ARCHIVE_ON - timedelta(days=5))  # down from 30 days before to 5 days before
+    report = await catch_up(uow_factory, clock, settings)
+    assert report is not None and dict(report.reminders) == {5: 1} and report.queued == 2
+    rows = await _outbox(uow_factory)
+    assert [(r.payload["event"]["days"], r.payload["event"]["level"]) for r in rows] == [("5", "7")] * 2
+
+
+async def test_the_daily_job_prunes_processed_update_ids_older_than_a_week(
+    uow_factory: SqlUnitOfWorkFactory, clock: FixedClock, settings: Settings
+) -> None:
+    """Issue 13, finding 13: ids are kept 7 days; an older id is a new update even before the
+    prune (Telegram may restart its ids at random after a week without updates)."""
+    async with uow_factory() as uow:
+        assert await uow.mark_update_processed(10)
+        await uow.commit()
+    clock.advance(days=3)
+    async with uow_factory() as uow:
+        assert await uow.mark_update_processed(11)
+        assert not await uow.mark_update_processed(10)  # a redelivery: dropped
+        await uow.commit()
+    clock.advance(days=5)  # id 10: 8 days old; id 11: 5 days
+    async with uow_factory() as uow:
+        assert not await uow.mark_update_processed(11)
+        assert await uow.is_update_processed(10)
+    report = await run_daily(uow_factory, clock, settings, exports=False)
+    assert report.pruned_updates == 1
+    async with uow_factory() as uow:
+        assert not await uow.is_update_processed(10) and await uow.is_update_processed(11)
+        assert await uow.mark_update_processed(10)  # the same id, chosen again: processed
+        await uow.commit()
+    clock.advance(days=8)
+    async with uow_factory() as uow:  # not pruned yet (no daily job): still a new update
+        assert await uow.mark_update_processed(11)
+        assert not await uow.mark_update_processed(11)
+        await uow.commit()
 
 
 def test_next_run_from_daily_time_in_the_time_zone() -> None:

@@ -91,16 +91,26 @@ async def test_sweep_agrees_with_domain(
 async def test_reminders_due_boundaries(
     uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int]
 ) -> None:
+    """A level is due from its day until the next level's day, with the real days left (issue 13,
+    finding 16: before, only on its exact day, so a bot down that day never told it)."""
     ids = await _store(uow_factory, org_ids[0])
     fixed_end, permanent_end = LAST_DEBUT, LAST_FIN + timedelta(days=1)
     days = [30, 7, 1]
     async with uow_factory() as uow:
         conn = uow.connection
-        assert await sweeps.reminders_due(conn, fixed_end - timedelta(days=8), days) == []
+        assert await sweeps.reminders_due(conn, fixed_end - timedelta(days=31), days) == []
+        due = await sweeps.reminders_due(conn, fixed_end - timedelta(days=27), days)
+        assert [(r.action_id, r.days, r.level, r.archive_on) for r in due] == [
+            (ids["fixed"], 27, 30, fixed_end)
+        ]
+        due = await sweeps.reminders_due(conn, fixed_end - timedelta(days=8), days)
+        assert [(r.action_id, r.days, r.level) for r in due] == [(ids["fixed"], 8, 30)]
         due = await sweeps.reminders_due(conn, fixed_end - timedelta(days=7), days)
-        assert [(r.action_id, r.days, r.archive_on) for r in due] == [(ids["fixed"], 7, fixed_end)]
+        assert [(r.action_id, r.days, r.level) for r in due] == [(ids["fixed"], 7, 7)]
+        due = await sweeps.reminders_due(conn, fixed_end - timedelta(days=2), days)
+        assert [(r.action_id, r.days, r.level) for r in due] == [(ids["fixed"], 2, 7)]
         due = await sweeps.reminders_due(conn, fixed_end - timedelta(days=1), days)
-        assert [(r.action_id, r.days) for r in due] == [(ids["fixed"], 1)]
+        assert [(r.action_id, r.days, r.level) for r in due] == [(ids["fixed"], 1, 1)]
         assert await sweeps.reminders_due(conn, fixed_end, days) == []
         due = await sweeps.reminders_due(conn, permanent_end - timedelta(days=30), days)
         assert sorted((r.action_id, r.days) for r in due) == sorted(
@@ -108,8 +118,38 @@ async def test_reminders_due_boundaries(
         )
         assert all(r.organisation_id == org_ids[0] for r in due)
         assert await sweeps.reminders_due(conn, permanent_end - timedelta(days=30), []) == []
-        # The same as domain.archiving.reminders_due for each published action.
-        assert archiving.reminders_due(_actions(1)["fixed"], fixed_end - timedelta(days=7), days) == [7]
+        # The same level as domain.archiving.reminder_level for each published action.
+        for left in range(0, 40):
+            today = fixed_end - timedelta(days=left)
+            due = [r for r in await sweeps.reminders_due(conn, today, days) if r.action_id == ids["fixed"]]
+            assert [r.level for r in due] == [
+                lvl for lvl in [archiving.reminder_level(left, days)] if lvl is not None
+            ], left
+
+
+async def test_a_level_told_is_not_due_again_nor_a_farther_one(
+    uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int]
+) -> None:
+    """Told levels come from the audit trail: once a level (or a closer one) was told for an
+    archiving date, it is not due again; a new archiving date makes them due again."""
+    from bot.daily import reminder_event
+
+    ids = await _store(uow_factory, org_ids[0])
+    fixed_end = LAST_DEBUT
+    days = [30, 7, 1]
+    async with uow_factory() as uow:
+        uow.publish(reminder_event(ids["fixed"], org_ids[0], 5, fixed_end, 7))
+        await uow.commit()
+        conn = uow.connection
+        for left in (20, 6, 2):  # level 30 (farther than the one told), level 7 (told)
+            due = await sweeps.reminders_due(conn, fixed_end - timedelta(days=left), days)
+            assert [r for r in due if r.action_id == ids["fixed"]] == [], left
+        due = await sweeps.reminders_due(conn, fixed_end - timedelta(days=1), days)
+        assert [(r.action_id, r.level) for r in due if r.action_id == ids["fixed"]] == [(ids["fixed"], 1)]
+        told = await sweeps.reminders_told(conn, [ids["fixed"]])
+        assert told == {(ids["fixed"], fixed_end): {7}}
+        # Another archiving date (the sessions moved): nothing told for it yet.
+        assert await sweeps.reminders_told(conn, [ids["permanent"]]) == {}
 
 
 async def test_counts_by_status(uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int]) -> None:

@@ -15,6 +15,7 @@ from domain.archiving import (
     archive_date,
     in_ofaa_export,
     is_public,
+    reminder_level,
     reminders_due,
     visible_to_organisation,
 )
@@ -240,3 +241,12 @@ def test_add_months_keeps_the_day_or_clamps_to_month_end(start: date, months: in
     assert (result.year * 12 + result.month) - (start.year * 12 + start.month) == months
     last = calendar.monthrange(result.year, result.month)[1]
     assert result.day == min(start.day, last)
+
+
+def test_reminder_level_windows() -> None:
+    """Issue 13, finding 16: a level is due from its day until the next level's day."""
+    levels = [30, 7, 1]
+    expected = {31: None, 30: 30, 27: 30, 8: 30, 7: 7, 2: 7, 1: 1, 0: None, -3: None}
+    assert {left: reminder_level(left, levels) for left in expected} == expected
+    assert reminder_level(5, []) is None
+    assert reminder_level(5, [7, 7, 30]) == 7
