@@ -314,6 +314,8 @@ class FakeBotApi:
         # Forged updates reusing an update_id: delivered by the next getUpdates whatever its offset.
         self._forced: set[int] = set()
         self._next_update_id = 1
+        # After ``restart_update_ids``: ids below this were used before the restart (see there).
+        self._restart_ceiling = 0
         self._allowed_updates: frozenset[str] = _DEFAULT_ALLOWED_UPDATES
         self._poll_generation = 0
         self._webhook: _Webhook | None = None
@@ -548,6 +550,13 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------ user side (internal API)
 
+    def restart_update_ids(self, next_id: int) -> None:
+        """Telegram after a week without updates: « the identifier of the next update will be
+        chosen randomly instead of sequentially ». The next updates get ids from ``next_id`` on
+        (lower than before) and are delivered whatever the bot's offset."""
+        self._restart_ceiling = max(self._restart_ceiling, self._next_update_id)
+        self._next_update_id = next_id
+
     async def push_update(self, update: dict[str, Any]) -> int:
         """Queue an update for the bot (assigns update_id if absent); returns its update_id."""
         update = dict(update)
@@ -560,6 +569,8 @@ class FakeBotApi:
             update = {"update_id": self._next_update_id, **update}
             update_id = self._next_update_id
             self._next_update_id += 1
+            if update_id < self._restart_ceiling:
+                self._forced.add(id(update))
         query = update.get("callback_query")
         if isinstance(query, dict) and str(query.get("id")) not in self.callbacks:
             # A forged callback query: the bot must answer it like any other.
