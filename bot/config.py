@@ -24,12 +24,20 @@ def _int_list(value: object) -> object:
     return value
 
 
+def _database_url(value: str) -> str:
+    if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+    return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FORMABOT_", extra="ignore")
 
     telegram_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     database_url: str = "sqlite+aiosqlite:///formabot.db"
+    # The console demo's own database (`formabot start` without a token, `formabot demo`, `shell`).
+    demo_database_url: str = "sqlite+aiosqlite:///formabot-demo.db"
     timezone: str = "Europe/Paris"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     today: date | None = None
@@ -78,16 +86,19 @@ class Settings(BaseSettings):
         value = value.rstrip("/")
         return value if value.endswith("/bot") else value + "/bot"
 
-    @field_validator("database_url")
+    @field_validator("database_url", "demo_database_url")
     @classmethod
     def _db(cls, value: str) -> str:
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
-        return value
+        return _database_url(value)
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def for_demo(self, database_url: str | None = None) -> Settings:
+        """The same settings on the demo's database (``database_url`` if given)."""
+        url = _database_url(database_url or self.demo_database_url)
+        return self.model_copy(update={"database_url": url})
 
 
 def load_settings() -> Settings:

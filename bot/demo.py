@@ -1,9 +1,16 @@
-"""Demo data: an organisation and a few actions in every status, so a newcomer sees everything."""
+"""Demo data: an organisation and a few actions in every status, so a newcomer sees everything.
+
+It goes into its own database (``FORMABOT_DEMO_DATABASE_URL``, ``formabot-demo.db``), never into a
+database holding anything else (``holds_other_data``) unless forced: its published actions would
+reach the public LHEO export. Its SIRET is fictional (SIREN 999 999 998), not the README's example.
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+
+from sqlalchemy import func, or_, select
 
 from domain.funders import Funder
 from domain.models import Action, Organisation, Session, Status
@@ -11,7 +18,7 @@ from domain.ports import BotUnitOfWork, Membership, Role
 from domain.values import Address, Contact
 
 DEMO_USER_ID = 1  # the console's default user
-DEMO_SIRET = "73282932000074"
+DEMO_SIRET = "99999999800001"  # fictional; the README's example is 732 829 320 00074
 ADDRESS = Address(lignes=("12 rue des Lilas",), code_postal="31000", ville="Toulouse")
 CONTACT = Contact(nom="Martin", prenom="Claire", telephone="05 61 00 00 00", courriel="claire.martin@demo-formation.fr")
 
@@ -58,6 +65,20 @@ def _action(org_id: int, funder: Funder, title: str, start: date, status: Status
         data.update(reference_convention="CONV-2027-0042")
     data.update(extra)
     return Action.model_validate(data)
+
+
+async def holds_other_data(uow: BotUnitOfWork) -> bool:
+    """Whether the database holds anything besides the demo: another organisation, a link of
+    another person, or a link code (the demo creates none)."""
+    from storage.tables import link_codes, members, organisations
+
+    conn = uow.connection  # type: ignore[attr-defined]
+    others = await conn.execute(select(func.count()).select_from(organisations).where(
+        or_(organisations.c.siret.is_(None), organisations.c.siret != DEMO_SIRET)))
+    people = await conn.execute(select(func.count()).select_from(members).where(
+        members.c.user_id != DEMO_USER_ID))
+    codes = await conn.execute(select(func.count()).select_from(link_codes))
+    return any(int(result.scalar_one()) > 0 for result in (others, people, codes))
 
 
 async def create_demo(uow: BotUnitOfWork, today: date, user_id: int = DEMO_USER_ID) -> tuple[int, bool]:

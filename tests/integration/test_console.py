@@ -53,3 +53,54 @@ def test_bad_configuration_is_one_clear_line(tmp_path: Path, bad: tuple[str, str
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and name in lines[0] and "Traceback" not in out.stderr
+
+
+def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return list(conn.execute(sql))
+
+
+def test_start_and_demo_never_write_into_a_real_database(tmp_path: Path) -> None:
+    """Issue 13, finding 6: with FORMABOT_DATABASE_URL on a real database (an organisation created
+    with the README's command), `formabot start` without a token and `formabot demo` write the demo
+    into formabot-demo.db; `demo` refuses the real database in French unless --force; the demo's
+    SIRET is not the README's, so no Telegram user gets linked to the real organisation."""
+    real = tmp_path / "console.db"
+    made = formabot(tmp_path, "org", "add", "--name", "Forma Sud", "--siret", "732 829 320 00074")
+    assert made.returncode == 0, made.stderr
+    before = _rows(real, "SELECT id, siret FROM organisations")
+    assert before == [(1, "73282932000074")]
+
+    out = formabot(tmp_path, "start", stdin="/quitter\n")
+    assert out.returncode == 0, out.stderr
+    assert "formabot-demo.db" in out.stdout and "Organisme de démonstration" in out.stdout
+    demo = formabot(tmp_path, "demo")
+    assert demo.returncode == 0 and "existe déjà" in demo.stdout and "formabot-demo.db" in demo.stdout
+    assert _rows(real, "SELECT id, siret FROM organisations") == before
+    assert _rows(real, "SELECT count(*) FROM members") == [(0,)]
+    assert _rows(real, "SELECT count(*) FROM actions") == [(0,)]
+    assert _rows(tmp_path / "formabot-demo.db", "SELECT siret FROM organisations") == [("99999999800001",)]
+
+    url = f"sqlite+aiosqlite:///{real}"
+    refused = formabot(tmp_path, "demo", "--database-url", url)
+    assert refused.returncode == 2
+    assert "contient des données qui ne sont pas celles de la démonstration" in refused.stderr
+    assert "--force" in refused.stderr and "Traceback" not in refused.stderr
+    assert _rows(real, "SELECT count(*) FROM actions") == [(0,)]
+    # The demo's database configured onto the real one: the console refuses it too.
+    env_refused = subprocess.run(
+        [sys.executable, "-m", "bot", "start"], input="/quitter\n", capture_output=True, text=True,
+        cwd=tmp_path, timeout=120, check=False,
+        env={"FORMABOT_DATABASE_URL": url, "FORMABOT_DEMO_DATABASE_URL": url, "PATH": "/usr/bin:/bin",
+             "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)})
+    assert env_refused.returncode == 2 and "--force" in env_refused.stderr
+    assert _rows(real, "SELECT count(*) FROM members") == [(0,)]
+
+    forced = formabot(tmp_path, "demo", "--database-url", url, "--force")
+    assert forced.returncode == 0 and "créé" in forced.stdout
+    orgs = _rows(real, "SELECT id, siret FROM organisations ORDER BY id")
+    assert orgs == [(1, "73282932000074"), (2, "99999999800001")]
+    # The demo member is linked to the demo organisation only, never to the real one.
+    assert _rows(real, "SELECT user_id, organisation_id FROM members") == [(1, 2)]
