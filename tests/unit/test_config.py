@@ -48,6 +48,7 @@ def test_values_are_read_and_normalised(monkeypatch: pytest.MonkeyPatch) -> None
         ("FORMABOT_REMINDER_DAYS", "0"),
         ("FORMABOT_TIMEZONE", "Mars/Olympus"),
         ("FORMABOT_DATABASE_URL", "mysql://localhost/x"),
+        ("FORMABOT_DEMO_DATABASE_URL", "mysql://localhost/x"),
         ("FORMABOT_TELEGRAM_API_URL", "ftp://x"),
         ("FORMABOT_TELEGRAM_CONNECTIONS", "0"),
     ],
@@ -58,3 +59,33 @@ def test_a_bad_value_is_one_line_naming_the_variable(monkeypatch: pytest.MonkeyP
         load_settings()
     message = str(err.value)
     assert name in message and "\n" not in message
+
+
+def test_the_demo_has_its_own_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13, finding 6: the console demo never uses the configured database by default."""
+    monkeypatch.setenv("FORMABOT_DATABASE_URL", "sqlite+aiosqlite:///real.db")
+    s = load_settings()
+    assert s.demo_database_url == "sqlite+aiosqlite:///formabot-demo.db"
+    assert s.for_demo().database_url == "sqlite+aiosqlite:///formabot-demo.db"
+    assert s.for_demo("sqlite+aiosqlite:///other.db").database_url == "sqlite+aiosqlite:///other.db"
+    assert s.database_url == "sqlite+aiosqlite:///real.db"
+    with pytest.raises(ValueError):
+        s.for_demo("mysql://x")
+
+
+def test_the_business_date_pins_today_never_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13, finding 17: FORMABOT_TODAY and --today set « today » (archiving, rules,
+    reminders); ``now`` (timestamps, leases, retries, delivery) stays the real time."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.wiring import clock_for
+
+    monkeypatch.setenv("FORMABOT_TODAY", "2027-08-07")
+    settings = load_settings()
+    for clock in (clock_for(settings), clock_for(settings, date(2031, 1, 2))):
+        before = datetime.now(UTC)
+        now = clock.now()
+        assert before - timedelta(seconds=1) <= now <= datetime.now(UTC) + timedelta(seconds=1)
+        assert now.tzinfo is not None
+    assert clock_for(settings).today() == date(2027, 8, 7)
+    assert clock_for(settings, date(2031, 1, 2)).today() == date(2031, 1, 2)
