@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -156,19 +156,22 @@ def check_reference_carif(reference: str) -> str:
     return cleaned
 
 
-def proposed_reference(action: Action, now: datetime) -> str:
-    """The Carif-Oref reference given when none is typed: « CO-2027-000042 » (year, action id)."""
-    return f"CO-{now.year}-{action.id or 0:06d}"
+def proposed_reference(action: Action, day: date) -> str:
+    """The Carif-Oref reference given when none is typed: « CO-2027-000042 » (the business date's
+    year, action id)."""
+    return f"CO-{day.year}-{action.id or 0:06d}"
 
 
 async def publish(
-    uow: UnitOfWork, actor: Actor, ref: ActionRef, *, now: datetime, reference_carif: str | None = None
+    uow: UnitOfWork, actor: Actor, ref: ActionRef, *, now: datetime, reference_carif: str | None = None,
+    today: date | None = None,
 ) -> Action:
-    """The Carif-Oref publishes the action under ``reference_carif`` (or ``proposed_reference``)."""
+    """The Carif-Oref publishes the action under ``reference_carif`` (or ``proposed_reference`` of
+    ``today``, the business date; ``now``, the real time, stamps the publication)."""
     _staff_only(actor, "verb_publish")
     action = await find(uow, actor, ref)
     lifecycle.ensure_allowed(action, lifecycle.Operation.PUBLISH)
-    reference = check_reference_carif((reference_carif or "").strip() or proposed_reference(action, now))
+    reference = check_reference_carif((reference_carif or "").strip() or proposed_reference(action, today or now))
     other = await uow.all_actions().by_reference(reference)
     if other is not None and other.id != action.id:
         raise OperationRefused(

@@ -97,10 +97,11 @@ async def _region_vote(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _publish(args: argparse.Namespace, settings: Settings) -> int:
+    today = _clock(settings).today()  # the business date: the default reference's year
     return await _run_one(
         settings, args.reference,
         lambda uow, actor, now: operations.publish(
-            uow, actor, args.reference, now=now, reference_carif=args.reference_carif
+            uow, actor, args.reference, now=now, reference_carif=args.reference_carif, today=today
         ),
         "done_publish",
     )

@@ -225,7 +225,7 @@ class StaffPublish(BackofficeScreen):
         if action is None:
             return await redirect(ctx, st, kb, "staff_menu")
         reference = st.extra.get("reference_carif") or operations.proposed_reference(
-            action, ctx.clock.now()
+            action, ctx.clock.today()
         )
         kb.add(blabel("publish_yes", reference=reference), "yes")
         kb.add(blabel("cancel"), "no")
@@ -242,7 +242,7 @@ class StaffPublish(BackofficeScreen):
             ctx, st,
             operations.publish(
                 ctx.uow, actor(ctx, st), st.action_id or 0, now=ctx.clock.now(),
-                reference_carif=st.extra.get("reference_carif"),
+                reference_carif=st.extra.get("reference_carif"), today=ctx.clock.today(),
             ),
         )
         if published is None:
