@@ -1,8 +1,9 @@
-"""The field catalogue: every field the bot asks for, declared once (``FIELDS.md``).
+"""The field catalogue: every field the bot asks for, declared once (``FIELDS.md``), as data.
 
 The dialogs ask from it (label, help, kind of input, shortcuts), ``domain.parsing`` checks each
-answer against it, ``domain.rules`` checks a whole action with the same specs, and the LHEO export
-writes each value at its ``lheo`` path.
+answer against it (the parser of the field's kind, with the field's limits and words),
+``domain.rules`` checks a whole action with the same specs, and the LHEO export writes each value at
+its ``lheo`` path. The parsers never import this module: ``Kind`` is theirs, re-exported here.
 """
 
 from __future__ import annotations
@@ -11,35 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from domain.codes import Code, lheo_table, publics_vises
 from domain.funders import Funder
-
-if TYPE_CHECKING:
-    from domain.models import Action
-
-
-class Kind(StrEnum):
-    """The kind of input a field takes; the dialog picks its widget from it."""
-
-    TEXT = "text"  # free text with a character counter
-    INTEGER = "integer"
-    DECIMAL = "decimal"
-    DATE = "date"
-    YESNO = "yesno"
-    CHOICE = "choice"  # one code of ``choices``
-    MULTI_CHOICE = "multi_choice"  # several codes of ``choices`` (paged, with ticks)
-    CODES = "codes"  # several typed codes matching ``pattern`` (Formacode, ROME, RNCP/RS)
-    ADDRESS = "address"
-    CONTACT = "contact"
-    URL = "url"
-    EMAIL = "email"
-    PHONE = "phone"
-    SIRET = "siret"
-    DIGITS = "digits"  # a fixed number of digits (numéro de déclaration d'activité)
-    SEMESTER = "semester"  # « S1 2027 »
-    DOCUMENT = "document"  # a file sent in the chat
+from domain.models import Action
+from domain.parsing import check_value, format_value, parse_answer
+from domain.parsing.kinds import Kind as Kind
 
 
 class Section(StrEnum):
@@ -69,7 +48,7 @@ class Shortcut:
     source: str | None = None
 
 
-Condition = Callable[["Action"], bool]
+Condition = Callable[[Action], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +75,13 @@ class FieldSpec:
     shortcuts: tuple[Shortcut, ...] = ()
     default: Any = None
     sub_keys: tuple[str, ...] = field(default=())
+    # The field's own words in messages. « 11 publics choisis : 10 au plus »: how a count of its
+    # items is said (singular, plural; by default « code(s) » for CODES, « choix » for choices).
+    item_nouns: tuple[str, str] | None = None
+    # For CODES: how one item is called and what it looks like (« Code ROME inconnu ou mal écrit :
+    # … Attendu : une lettre de A à N puis 4 chiffres, par exemple M1607 »).
+    code_name: str = "Code"
+    code_shape: str = ""
 
     @property
     def display_label(self) -> str:
@@ -112,20 +98,14 @@ class FieldSpec:
 
     def parse(self, raw: str) -> Any:
         """Turn a typed answer into the normalised value, or raise ``FieldError`` (French)."""
-        from domain.parsing import parse_answer
-
         return parse_answer(self, raw)
 
     def check(self, value: Any) -> Any:
         """Check an already-typed value (a button's, a stored one) with the same rules as ``parse``."""
-        from domain.parsing import check_value
-
         return check_value(self, value)
 
     def format(self, value: Any) -> str:
         """The value as the recap shows it (French)."""
-        from domain.parsing import format_value
-
         return format_value(self, value)
 
 
@@ -202,15 +182,21 @@ ACTION_FIELDS: tuple[FieldSpec, ...] = (
               "De 1 à 5 codes séparés par des virgules, par exemple RNCP34567 ou RS5678.",
               "formation/certification/code-RNCP", group="Présentation générale", required=True,
               min_items=1, max_items=5, pattern=r"(RNCP\d{1,6}|RS\d{1,6})",
-              pattern_example="RNCP34567", condition=lambda a: a.certifiante is True),
+              pattern_example="RNCP34567", condition=lambda a: a.certifiante is True,
+              item_nouns=("certification", "certifications"),
+              code_name="Code de certification", code_shape="RNCP ou RS suivi du numéro"),
     FieldSpec("formacodes", "Code(s) Formacode", Section.GENERAL, Kind.CODES,
               "De 1 à 5 codes de 5 chiffres séparés par des virgules ; le premier est le principal.",
               "formation/domaine-formation/code-FORMACODE", group="Présentation générale",
-              required=True, min_items=1, max_items=5, pattern=r"\d{5}", pattern_example="22435"),
+              required=True, min_items=1, max_items=5, pattern=r"\d{5}", pattern_example="22435",
+              item_nouns=("code Formacode", "codes Formacode"),
+              code_name="Code Formacode", code_shape="5 chiffres"),
     FieldSpec("codes_rome", "Code(s) ROME", Section.GENERAL, Kind.CODES,
               "Jusqu'à 5 codes : une lettre de A à N puis 4 chiffres, par exemple M1607.",
               "formation/domaine-formation/code-ROME", group="Présentation générale",
-              min_items=0, max_items=5, pattern=r"[A-N]\d{4}", pattern_example="M1607"),
+              min_items=0, max_items=5, pattern=r"[A-N]\d{4}", pattern_example="M1607",
+              item_nouns=("code ROME", "codes ROME"),
+              code_name="Code ROME", code_shape="une lettre de A à N puis 4 chiffres"),
     FieldSpec("objectif_general", "Objectif général", Section.GENERAL, Kind.CHOICE,
               "Le but principal de la formation.",
               "formation/objectif-general-formation", group="Présentation générale",
@@ -238,7 +224,8 @@ ACTION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("publics", "Public(s) visé(s)", Section.GENERAL, Kind.MULTI_CHOICE,
               "De 1 à 10 publics : touchez pour cocher, puis « Valider ».",
               "action/code-public-vise", group="Public et conditions d'accès", required=True,
-              choices=publics_vises(), min_items=1, max_items=10),
+              choices=publics_vises(), min_items=1, max_items=10,
+              item_nouns=("public choisi", "publics choisis")),
     FieldSpec("info_public", "Précisions sur le public", Section.GENERAL, Kind.TEXT,
               "Toute précision utile sur le public accueilli.",
               "action/info-public-vise", group="Public et conditions d'accès", max_len=250),
@@ -301,7 +288,7 @@ ACTION_FIELDS: tuple[FieldSpec, ...] = (
               "Jusqu'à 7 autres financeurs : touchez pour cocher, puis « Valider ».",
               "action/organisme-financeur/code-financeur", group="Financement",
               choices=lheo_table("dict-financeurs", exclude=frozenset({"1"})),
-              min_items=0, max_items=7),
+              min_items=0, max_items=7, item_nouns=("financeur choisi", "financeurs choisis")),
     FieldSpec("numero_marche", "Numéro du marché / lot", Section.GENERAL, Kind.TEXT,
               "Le numéro du marché de la Région et du lot, par exemple 2027-014 lot 3.",
               "extras/numero-marche", group="Financement", required=True,
