@@ -1,5 +1,6 @@
 """A fake Telegram Bot API server for end-to-end tests and benchmarks (no pytest dependency)."""
 
+from .faults import SEND_METHODS
 from .formatting import EntityParseError, ParsedText, parse_html, parse_text
 from .models import (
     CallbackQueryRecord,
@@ -10,7 +11,8 @@ from .models import (
     StoredFile,
     WaitTimeout,
 )
-from .server import SEND_METHODS, ApiError, FakeBotApi
+from .protocol import ApiError
+from .server import FakeBotApi
 from .user import FakeUser
 
 __all__ = [
