@@ -47,6 +47,15 @@ class OperationRefused(DomainError):
     """An operation the lifecycle does not allow in the action's current status."""
 
 
+class ChangeNotAllowed(OperationRefused):
+    """A write of an organisation that its action's status does not allow (the repository refuses
+    it, whatever screen asked for it). ``changed`` names what the write would have changed."""
+
+    def __init__(self, message: str, changed: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.changed = changed
+
+
 class StaleVersion(DomainError):
     """A write based on an outdated version: the caller must reload."""
 

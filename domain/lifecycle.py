@@ -19,6 +19,12 @@ Choices where the guide is silent (see ``RULES.md``):
   (``domain.archiving``); ``archived_on`` is the sweep's day.
 - Session dates may be updated on a published action (``UPDATE_DATES``) and, as part of
   modifying, on a draft or returned one; only published actions emit ``SESSION_DATES_CHANGED``.
+- What a write of the organisation may change (``organisation_change_refusal``, enforced by the
+  organisation-scoped repository): a draft or returned action, any field of its working copy (and
+  its status only by ``confirm``); a published one, only what RULES.md « Sessions after
+  publication » lists (``SESSION_KEYS_AFTER_PUBLICATION``) in its existing sessions; the État
+  justification document while the document flow takes one (``may_attach_justification``);
+  anything else, nothing.
 """
 
 from __future__ import annotations
@@ -27,8 +33,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from domain.archiving import is_public, visible_to_organisation
-from domain.catalogue import ACTION_FIELDS
-from domain.errors import ActionInvalid, OperationRefused
+from domain.catalogue import ACTION_FIELDS, SESSION_FIELDS
+from domain.errors import ActionInvalid, ChangeNotAllowed, OperationRefused
 from domain.events import Event, EventKind
 from domain.funders import Funder
 from domain.models import Action, Session, Status
@@ -347,3 +353,129 @@ def archive(action: Action, today: date) -> list[Event]:
     action.status = Status.ARCHIVED
     action.archived_on = today
     return [_event(action, EventKind.ARCHIVED, archived_on=fmt_date(today))]
+
+
+# What a write of the organisation may change -----------------------------------------------------
+
+# RULES.md « Sessions after publication »: what the organisation may update on a published action.
+SESSION_KEYS_AFTER_PUBLICATION = frozenset({
+    "debut", "fin", "etat_recrutement", "places", "inscription_debut", "inscription_fin",
+    "modalites_inscription",
+})
+# The content of an action: every catalogue field of the general data (the justification
+# document included) and the sessions.
+CONTENT_KEYS: tuple[str, ...] = tuple(spec.key for spec in ACTION_FIELDS)
+SESSION_KEYS: tuple[str, ...] = ("id", *(spec.key for spec in SESSION_FIELDS))
+# Set by the lifecycle's transitions (and the staff's operations), never by an organisation's edit.
+LIFECYCLE_KEYS: tuple[str, ...] = (
+    "status", "confirmed_at", "published_at", "archived_on", "reference_carif", "reference_ofaa",
+    "staff_comment", "refusal_reason", "justificatif_recu", "copied_from",
+)
+IDENTITY_KEYS: tuple[str, ...] = ("organisation_id", "funder")
+# ``id``, ``version``, ``reference``, ``created_at`` and ``updated_at`` belong to the storage.
+_CONFIRM_KEYS = frozenset({"status", "confirmed_at", "staff_comment"})
+
+
+def changes(stored: Action, proposed: Action) -> tuple[str, ...]:
+    """What ``proposed`` changes in ``stored``: field keys, ``sessions`` when sessions are added,
+    removed or reordered, and ``sessions[i].key`` for a field of the i-th (0-based) session."""
+    changed = [
+        key for key in (*IDENTITY_KEYS, *LIFECYCLE_KEYS, *CONTENT_KEYS)
+        if stored.get(key) != proposed.get(key)
+    ]
+    before, after = stored.sessions, proposed.sessions
+    if len(before) != len(after) or any(
+        b.id != a.id for b, a in zip(before, after, strict=True)
+    ):
+        changed.append("sessions")
+    else:
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
+            changed += [f"sessions[{i}].{key}" for key in SESSION_KEYS if b.get(key) != a.get(key)]
+    return tuple(changed)
+
+
+def may_attach_justification(action: Action) -> bool:
+    """Whether the organisation may send (or replace) the État justification document now."""
+    return action.funder.is_etat and action.status is not Status.ARCHIVED
+
+
+def _session_key(change: str) -> str | None:
+    if change.startswith("sessions[") and "]." in change:
+        return change.split("].", 1)[1]
+    return None
+
+
+def _is_confirmation(stored: Action, proposed: Action, lifecycle_changes: set[str],
+                     today: date | None) -> bool:
+    return (
+        stored.status in _EDITABLE
+        and proposed.status is Status.SUBMITTED
+        and lifecycle_changes <= _CONFIRM_KEYS
+        and proposed.confirmed_at is not None
+        and proposed.staff_comment is None
+        and (today is None or not validate_action(proposed, today))
+    )
+
+
+def organisation_change_refusal(
+    stored: Action | None, proposed: Action, today: date | None = None
+) -> str | None:
+    """Why the organisation may not store ``proposed`` over ``stored`` (French), or None.
+
+    ``stored`` None is a new action: it is compared with a blank draft of the same organisation
+    and funder (a copy keeps ``copied_from``). The status changes only by ``confirm`` (draft or
+    returned → submitted, and, when ``today`` is given, only if the action is valid).
+    """
+    if stored is None:
+        stored = Action(organisation_id=proposed.organisation_id, funder=proposed.funder,
+                        copied_from=proposed.copied_from)
+    changed = changes(stored, proposed)
+    if not changed:
+        return None
+    if any(key in IDENTITY_KEYS for key in changed):
+        return "Impossible de changer l'organisme ou le financeur d'une action."
+    lifecycle_changes = {key for key in changed if key in LIFECYCLE_KEYS}
+    if lifecycle_changes and not _is_confirmation(stored, proposed, lifecycle_changes, today):
+        if stored.status in _EDITABLE and proposed.status is Status.SUBMITTED:
+            return "Impossible de confirmer cette action : elle n'est pas complète."
+        return (
+            "Impossible de changer l'état de cette action : seuls le Carif-Oref et les "
+            "financeurs le font."
+        )
+    if stored.status in _EDITABLE:
+        return None
+    content = [key for key in changed if key not in LIFECYCLE_KEYS]
+    published = stored.status is Status.PUBLISHED
+    refused = [
+        key for key in content
+        if not (key == "justificatif" and may_attach_justification(stored))
+        and not (published and _session_key(key) in SESSION_KEYS_AFTER_PUBLICATION)
+    ]
+    if not refused:
+        return None
+    if published:
+        return (
+            "Impossible de modifier cette action publiée : seules les sessions (dates, état du "
+            "recrutement, nombre de places, période et modalités d'inscription) peuvent être "
+            "mises à jour."
+        )
+    return f"Impossible de modifier cette action : elle est « {stored.status.label} »."
+
+
+def ensure_organisation_may_store(
+    stored: Action | None, proposed: Action, today: date | None = None
+) -> None:
+    """Raise ``ChangeNotAllowed`` unless the organisation may store ``proposed`` over ``stored``."""
+    reason = organisation_change_refusal(stored, proposed, today)
+    if reason is not None:
+        base = stored or Action(organisation_id=proposed.organisation_id, funder=proposed.funder)
+        raise ChangeNotAllowed(reason, changes(base, proposed))
+
+
+def organisation_may_modify(action: Action) -> bool:
+    """Whether the organisation's form (its working copy of every field) may still be saved."""
+    return action.status in _EDITABLE
+
+
+def organisation_may_delete(stored: Action) -> bool:
+    return refusal(stored, Operation.DELETE) is None

@@ -3,6 +3,11 @@
 Each repository works on the unit of work's connection (its transaction). Action repositories are
 scoped: the scope's condition is part of every statement, so an action outside it behaves as if it
 did not exist (``get`` → None, ``save`` → ``StaleVersion``, ``delete`` → nothing).
+
+The organisation's scope also enforces the lifecycle: ``add``, ``save`` and ``delete`` compare the
+write with the stored row, in the same transaction, and refuse (``ChangeNotAllowed``) whatever
+``domain.lifecycle.organisation_change_refusal`` does not allow, so that no screen can store it.
+Every write of an action is noted in the unit of work, which gives it an audit row at commit.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.errors import StaleVersion
+from domain import lifecycle
+from domain.errors import ChangeNotAllowed, StaleVersion
 from domain.funders import Funder
 from domain.models import Action, Organisation, Status
 from domain.ports import AuditEntry, ConversationState, Membership, OutboxMessage, Role
@@ -197,6 +203,8 @@ class SqlActionRepository(_Repository):
             raise PermissionError("a funder's validators cannot create actions")
         if self.organisation_id is not None and action.organisation_id != self.organisation_id:
             raise PermissionError("the action belongs to another organisation")
+        if self.organisation_id is not None:
+            lifecycle.ensure_organisation_may_store(None, action, self._uow.clock.today())
         now = self._now()
         action.created_at = action.created_at or now
         action.updated_at = now
@@ -214,6 +222,7 @@ class SqlActionRepository(_Repository):
         action.reference = reference
         await self._write_sessions(action, previous=set())
         await self._sync_documents(action, now)
+        self._uow.note_action_write(new_id, action.organisation_id, "created")
         return action
 
     async def save(self, action: Action) -> Action:
@@ -226,6 +235,13 @@ class SqlActionRepository(_Repository):
             raise ValueError("save() needs an action that was added")
         if self.funder is not None and action.funder is not self.funder:
             raise StaleVersion()
+        changed: tuple[str, ...] = ()
+        if self.organisation_id is not None:
+            stored = await self.get(action.id)
+            if stored is None or stored.version != action.version:
+                raise StaleVersion()
+            lifecycle.ensure_organisation_may_store(stored, action, self._uow.clock.today())
+            changed = lifecycle.changes(stored, action)
         now = self._now()
         values = mapping.action_values(action)
         for name in ("id", "organisation_id", "reference", "created_at", "version"):
@@ -255,15 +271,28 @@ class SqlActionRepository(_Repository):
         action.updated_at = now
         await self._write_sessions(action, previous=previous)
         await self._sync_documents(action, now)
+        self._uow.note_action_write(
+            action.id, action.organisation_id, "saved", {"changed": list(changed)} if changed else None
+        )
         return action
 
     async def delete(self, action_id: int) -> None:
         """Delete the action and its sessions and documents (its audit trail stays)."""
         if self.funder is not None:
             raise PermissionError("a funder's validators cannot delete actions")
-        await self._conn.execute(
+        stored = await self.get(action_id)
+        if stored is None:
+            return
+        if self.organisation_id is not None:
+            reason = lifecycle.refusal(stored, lifecycle.Operation.DELETE)
+            if reason is not None:
+                raise ChangeNotAllowed(reason, ("deleted",))
+        result = await self._conn.execute(
             delete(actions).where(actions.c.id == action_id, self._scope())
         )
+        if result.rowcount:
+            self._uow.note_action_write(action_id, stored.organisation_id, "deleted",
+                                        {"reference": stored.reference})
 
     async def _write_sessions(self, action: Action, previous: set[int]) -> None:
         """Insert the sessions; a session keeps its id if it was one of this action's."""

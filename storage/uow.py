@@ -12,7 +12,10 @@
 
 Leaving the block without ``commit`` rolls back. At ``commit`` the published events become audit
 rows (with the full action as JSON) and outbox rows (one per recipient chat), in the same
-transaction. The unit of work can be used again after ``commit`` (a new transaction begins).
+transaction. Every write of an action (``add``, ``save``, ``delete``) is noted too: one written
+without an event of its own (a saved draft, a staff correction) gets an audit row of its own
+(``created``, ``saved`` with the changed fields, ``deleted``), so that each stored change of an
+action has its audit row. The unit of work can be used again after ``commit`` (a new transaction begins).
 """
 
 from __future__ import annotations
@@ -164,6 +167,8 @@ class SqlUnitOfWork:
         self._writer: asyncio.Lock | None = None
         self._driver: OneTripConnection | None = None  # SQLite: hot statements run inline on it
         self._events: list[Event] = []
+        # Actions written in this transaction: id → (organisation id, kind, details).
+        self._writes: dict[int, tuple[int | None, str, dict[str, Any] | None]] = {}
         self.organisations = SqlOrganisationRepository(self)
         self.conversations = SqlConversationRepository(self)
         self.members = SqlMemberRepository(self)
@@ -215,6 +220,7 @@ class SqlUnitOfWork:
     ) -> None:
         connection, self._connection = self._connection, None
         self._events.clear()
+        self._writes.clear()
         try:
             if connection is None:
                 return
@@ -228,13 +234,15 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         """Write the queued events (audit + outbox), then commit everything at once."""
-        if self._events:
+        if self._events or self._writes:
             events, self._events = self._events, []
-            await self._write_events(events)
+            writes, self._writes = self._writes, {}
+            await self._write_events(events, writes)
         await self.connection.commit()
 
     async def rollback(self) -> None:
         self._events.clear()
+        self._writes.clear()
         await self.connection.rollback()
 
     async def hot(self, statement: HotStatement, params: Mapping[str, Any]) -> HotResult:
@@ -321,12 +329,39 @@ class SqlUnitOfWork:
     def publish(self, *events: Event) -> None:
         self._events.extend(events)
 
-    async def _write_events(self, events: Sequence[Event]) -> None:
+    def note_action_write(
+        self, action_id: int, organisation_id: int | None, kind: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """An action was written in this transaction (its audit row is written at commit)."""
+        previous = self._writes.get(action_id)
+        if previous is not None and kind == "saved":
+            kind = previous[1] if previous[1] == "created" else kind
+            changed = sorted({*((previous[2] or {}).get("changed", [])),
+                              *((details or {}).get("changed", []))})
+            details = {"changed": changed} if changed else None
+        self._writes[action_id] = (organisation_id, kind, details)
+
+    async def _write_events(
+        self, events: Sequence[Event],
+        writes: Mapping[int, tuple[int | None, str, dict[str, Any] | None]] | None = None,
+    ) -> None:
         now = self.clock.now()
+        writes = writes or {}
         loaded = await load_actions_by_id(
-            self.connection, (e.action_id for e in events if e.action_id is not None)
+            self.connection,
+            [*(e.action_id for e in events if e.action_id is not None), *writes],
         )
         audit_rows: list[dict[str, Any]] = []
+        # A write whose action has an event of its own is audited by that event's row.
+        with_event = {e.action_id for e in events}
+        for action_id, (organisation_id, kind, details) in writes.items():
+            if action_id in with_event:
+                continue
+            audit_rows.append(
+                audit_values(self.actor_user_id, loaded.get(action_id), kind, details, now,
+                             action_id=action_id, organisation_id=organisation_id)
+            )
         outbox_rows: list[dict[str, Any]] = []
         recipients_cache: dict[tuple[str, Any], list[int]] = {}
         for event in events:

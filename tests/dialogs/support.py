@@ -37,7 +37,7 @@ class World:
 
     async def add_action(self, action: Action) -> Action:
         async with self.uow_factory() as uow:
-            stored = await uow.actions_for_organisation(action.organisation_id).add(action)
+            stored = await uow.all_actions().add(action)
             await uow.commit()
             return stored
 

@@ -53,7 +53,7 @@ async def test_forged_callback_naming_another_organisations_action_changes_nothi
         org_b, _ = await new_link_code(settings, "Concurrent SA")
         engine = create_engine(settings.database_url)
         async with SqlUnitOfWorkFactory(engine)() as uow:
-            other = await uow.actions_for_organisation(org_b).add(make_valid_action(Funder.REGION, organisation_id=org_b))
+            other = await uow.all_actions().add(make_valid_action(Funder.REGION, organisation_id=org_b))
             await uow.commit()
         await engine.dispose()
         async with running_bot(settings):
@@ -104,7 +104,7 @@ async def test_double_tap_on_confirm_confirms_once(tmp_path: Path) -> None:
 
             from tests.factories import make_session
 
-            draft = await uow.actions_for_organisation(org).add(make_valid_action(
+            draft = await uow.all_actions().add(make_valid_action(
                 Funder.REGION, organisation_id=org,
                 sessions=[make_session(debut=date(2027, 3, 15), fin=date(2027, 6, 30))]))
             await uow.commit()

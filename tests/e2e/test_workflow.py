@@ -26,7 +26,7 @@ class Db:
 
     async def add(self, action: Action) -> Action:
         async with self.factory() as uow:
-            stored = await uow.actions_for_organisation(action.organisation_id).add(action)
+            stored = await uow.all_actions().add(action)
             await uow.commit()
         return stored
 

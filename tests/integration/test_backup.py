@@ -43,7 +43,7 @@ async def _seed(url: str, chat_id: int = 4242) -> tuple[int, int]:
         async with SqlUnitOfWorkFactory(engine, FixedClock(FACTORY_TODAY))() as uow:
             org = await uow.organisations.add(make_organisation(id=None))
             assert org.id is not None
-            draft = await uow.actions_for_organisation(org.id).add(
+            draft = await uow.all_actions().add(
                 make_valid_action(Funder.REGION, organisation_id=org.id, intitule="Soudeur TIG")
             )
             await uow.conversations.save(

@@ -45,7 +45,7 @@ async def _setup(factory: SqlUnitOfWorkFactory, org: int | None = None) -> int:
             org = organisation.id
         for user in (101, 102):
             await uow.members.add(Membership(user_id=user, role=Role.MEMBER, organisation_id=org))
-        action = await uow.actions_for_organisation(org).add(
+        action = await uow.all_actions().add(
             make_valid_action(
                 Funder.REGION, organisation_id=org, status=Status.PUBLISHED,
                 reference_carif="24_P_000777",

@@ -45,7 +45,7 @@ async def _setup(
             await uow.members.add(Membership(user_id=chat, role=Role.MEMBER, organisation_id=org))
             api.user(chat, f"Membre {chat}")
         for n in range(3):
-            action = await uow.actions_for_organisation(org).add(
+            action = await uow.all_actions().add(
                 make_valid_action(Funder.REGION, organisation_id=org, status=Status.PUBLISHED,
                                   reference_carif=f"24_P_{n:06d}", intitule=f"Formation {n}")
             )

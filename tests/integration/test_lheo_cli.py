@@ -52,7 +52,7 @@ def lheo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
         async with factory() as uow:
             org = await uow.organisations.add(make_organisation(id=None))
             assert org.id is not None
-            repository = uow.actions_for_organisation(org.id)
+            repository = uow.all_actions()
             for number, funder in enumerate((Funder.REGION, Funder.AGEFIPH, Funder.ETAT_EMPLOI)):
                 action = await repository.add(make_valid_action(funder, organisation_id=org.id))
                 if number < 2:  # the third stays a draft

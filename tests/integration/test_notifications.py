@@ -144,7 +144,7 @@ async def test_payloads_written_by_storage_render(
     async with uow_factory() as uow:
         await uow.members.add(Membership(user_id=101, role=Role.MEMBER, organisation_id=org))
         await uow.members.add(Membership(user_id=301, role=Role.STAFF))
-        action = await uow.actions_for_organisation(org).add(
+        action = await uow.all_actions().add(
             make_valid_action(Funder.REGION, organisation_id=org, status=Status.PUBLISHED,
                               reference_carif="24_P_000123", intitule="Soudage & co")
         )

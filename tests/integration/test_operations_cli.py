@@ -44,7 +44,7 @@ class Database:
     def add(self, funder: Funder, status: Status = Status.SUBMITTED, **overrides: Any) -> Action:
         async def work(uow: SqlUnitOfWork) -> Action:
             org_id = await self.organisation(uow)
-            return await uow.actions_for_organisation(org_id).add(
+            return await uow.all_actions().add(
                 make_valid_action(funder, organisation_id=org_id, status=status, **overrides)
             )
 
@@ -112,7 +112,7 @@ def test_region_vote_approves_the_listed_actions_and_reports_each_line(
     assert out[5] == "Vote de la Région : 3 action(s) validée(s), 2 erreur(s), sur 5 référence(s)."
     for action in voted:
         assert db.get(action.id).status is Status.APPROVED
-        assert db.history(action.id) == ["approved"]
+        assert db.history(action.id) == ["created", "approved"]
     assert db.get(pole_emploi.id).status is Status.SUBMITTED
     assert db.outbox() == before + 3  # one notification per approved action (one member)
 
@@ -138,7 +138,7 @@ def test_publish_with_the_generated_then_a_given_reference(db: Database, capsys:
     )
     stored = db.get(first.id)
     assert stored.status is Status.PUBLISHED and stored.reference_carif == expected
-    assert db.history(first.id) == ["published"]
+    assert db.history(first.id) == ["created", "published"]
 
     assert main(["action", "publish", second.reference or "", "--reference-carif", expected]) == 1
     assert "déjà attribuée" in capsys.readouterr().err
@@ -185,7 +185,7 @@ def test_return_approve_refuse_and_justification(db: Database, capsys: pytest.Ca
     assert f.status is Status.REFUSED and f.refusal_reason == "Hors programme"
     e = db.get(etat.id)
     assert e.justificatif_recu and e.status is Status.APPROVED
-    assert db.history(etat.id) == ["justification_received", "approved"]
+    assert db.history(etat.id) == ["created", "justification_received", "approved"]
     # Returned, approved, refused, justification, approved: the member is told each time.
     assert db.outbox() == before + 5
 
@@ -201,4 +201,4 @@ def test_an_unknown_reference_or_a_refused_operation_changes_nothing(
     assert main(["action", "approve", region.reference or ""]) == 1
     assert "commission permanente" in capsys.readouterr().err
     assert db.get(region.id).status is Status.SUBMITTED
-    assert db.history(region.id) == []
+    assert db.history(region.id) == ["created"]

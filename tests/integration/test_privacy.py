@@ -70,10 +70,10 @@ async def _populate(factory: SqlUnitOfWorkFactory, clock: FixedClock, org_a: int
         uow.publish(Event(kind=EventKind.PUBLISHED, action_id=first.id, organisation_id=org_a))
         await uow.commit()
     async with factory(actor_user_id=COLLEAGUE) as uow:
-        second = await uow.actions_for_organisation(org_a).add(
+        second = await uow.all_actions().add(
             make_valid_action(Funder.REGION, organisation_id=org_a, intitule="Cuisinier")
         )
-        await uow.audit.record(COLLEAGUE, second, "created")
+        # Its « created » audit row is written by the storage at commit.
         await uow.commit()
     async with factory() as uow:  # a system change (no actor)
         await uow.audit.record(None, second, "archived")

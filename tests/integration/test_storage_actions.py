@@ -20,7 +20,7 @@ from tests.integration.conftest import add_organisations
 async def _add(factory: SqlUnitOfWorkFactory, org: int, funder: Funder = Funder.REGION,
                **overrides: object) -> Action:
     async with factory() as uow:
-        action = await uow.actions_for_organisation(org).add(
+        action = await uow.all_actions().add(
             make_valid_action(funder, organisation_id=org, **overrides)
         )
         await uow.commit()
@@ -151,7 +151,7 @@ async def test_save_replaces_sessions_and_recomputes_dates(
     assert added.id is not None
     kept_id = added.sessions[0].id
     async with uow_factory() as uow:
-        repo = uow.actions_for_organisation(org)
+        repo = uow.all_actions()  # the staff: a session added to a published action
         action = await repo.get(added.id)
         assert action is not None
         action.sessions[0].debut = date(2027, 4, 1)
@@ -197,12 +197,12 @@ async def test_uncommitted_unit_of_work_rolls_back(
 ) -> None:
     org = org_ids[0]
     async with uow_factory() as uow:
-        await uow.actions_for_organisation(org).add(make_valid_action(organisation_id=org))
+        await uow.all_actions().add(make_valid_action(organisation_id=org))
     with pytest.raises(RuntimeError):
         async with uow_factory() as uow:
-            await uow.actions_for_organisation(org).add(make_valid_action(organisation_id=org))
+            await uow.all_actions().add(make_valid_action(organisation_id=org))
             await uow.commit()
-            await uow.actions_for_organisation(org).add(make_valid_action(organisation_id=org))
+            await uow.all_actions().add(make_valid_action(organisation_id=org))
             raise RuntimeError("boom")
     async with uow_factory() as uow:
         assert len(await uow.actions_for_organisation(org).list()) == 1

@@ -204,7 +204,7 @@ async def test_action_round_trips_through_database(
     )
     expected = action.model_copy(deep=True)
     async with uow_factory() as uow:
-        saved = await uow.actions_for_organisation(org).add(action)
+        saved = await uow.all_actions().add(action)
         await uow.commit()
     assert saved.id is not None and saved.reference == f"FB-{saved.id:06d}"
     async with uow_factory() as uow:

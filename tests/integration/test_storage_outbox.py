@@ -73,7 +73,7 @@ async def test_rollback_writes_no_event(
     a = org_ids[0]
     await _link(uow_factory, Membership(user_id=101, role=Role.MEMBER, organisation_id=a))
     async with uow_factory() as uow:
-        action = await uow.actions_for_organisation(a).add(make_valid_action(organisation_id=a))
+        action = await uow.all_actions().add(make_valid_action(organisation_id=a))
         await uow.commit()
     async with uow_factory() as uow:
         uow.publish(Event(EventKind.PUBLISHED, action.id, a, {"reference_carif": "X"}))
@@ -86,7 +86,7 @@ async def test_rollback_writes_no_event(
             raise RuntimeError("handler failed before commit")
     async with uow_factory() as uow:
         assert await _count(uow, outbox) == 0
-        assert await _count(uow, audit) == 0
+        assert await _count(uow, audit) == 1  # the action's creation, nothing of the rolled back
 
 
 async def test_same_event_twice_is_one_notification(
@@ -95,7 +95,7 @@ async def test_same_event_twice_is_one_notification(
     a = org_ids[0]
     await _link(uow_factory, Membership(user_id=101, role=Role.MEMBER, organisation_id=a))
     async with uow_factory() as uow:
-        action = await uow.actions_for_organisation(a).add(make_valid_action(organisation_id=a))
+        action = await uow.all_actions().add(make_valid_action(organisation_id=a))
         await uow.commit()
     reminder = Event(EventKind.REMINDER, action.id, a, {"days": "7"})
     for _ in range(2):
@@ -106,7 +106,7 @@ async def test_same_event_twice_is_one_notification(
         uow.publish(Event(EventKind.REMINDER, action.id, a, {"days": "1"}))
         await uow.commit()
         keys = sorted((await uow.connection.execute(select(outbox.c.idempotency_key))).scalars())
-        assert await _count(uow, audit) == 3  # the audit keeps every event
+        assert await _count(uow, audit) == 4  # the creation, and every event
     assert keys == [f"reminder:{action.id}:1d:101", f"reminder:{action.id}:7d:101"]
 
 
@@ -206,7 +206,7 @@ async def test_archive_sweep_publishes_events(
     a = org_ids[0]
     await _link(uow_factory, Membership(user_id=101, role=Role.MEMBER, organisation_id=a))
     async with uow_factory() as uow:
-        action = await uow.actions_for_organisation(a).add(
+        action = await uow.all_actions().add(
             make_valid_action(organisation_id=a, status=Status.PUBLISHED)
         )
         await uow.commit()
@@ -219,6 +219,6 @@ async def test_archive_sweep_publishes_events(
         rows = (await uow.connection.execute(select(outbox))).all()
     assert loaded is not None and loaded.status is Status.ARCHIVED
     assert loaded.archived_on == date(2027, 9, 13) and loaded.version == 1
-    assert [h.kind for h in history] == ["archived"]
+    assert [h.kind for h in history] == ["created", "archived"]
     assert [(r.chat_id, r.kind) for r in rows] == [(101, "archived")]
 

@@ -32,7 +32,7 @@ async def _store(factory: SqlUnitOfWorkFactory, org: int) -> dict[str, int]:
     ids = {}
     async with factory() as uow:
         for name, action in _actions(org).items():
-            added = await uow.actions_for_organisation(org).add(action)
+            added = await uow.all_actions().add(action)
             assert added.id is not None
             ids[name] = added.id
         await uow.commit()
