@@ -32,6 +32,13 @@ class FormState(BaseModel):
     single: bool = False  # answer one field then return
     dirty: bool = False  # changes since the last save
     confirm_quit: bool = False
+    # The stored version the working copy started from (opened, last saved or merged): the base of
+    # the three-way merge when « Sauvegarder » finds the action changed meanwhile. None: never saved.
+    base: dict[str, Any] | None = None
+    # Fields both sides changed, still to choose (``domain.merge.Conflict`` as JSON), and where to
+    # go once chosen: "menu" (« Sauvegarder ») or "recap" (« Confirmer »: check, confirm again).
+    conflicts: list[dict[str, Any]] = Field(default_factory=list)
+    after_merge: str = "menu"
 
     # The working copy as an Action, validated once per draft (each answer replaces the draft).
     _view: tuple[dict[str, Any], Action] | None = PrivateAttr(default=None)

@@ -7,6 +7,7 @@ from dialogs.screens import (  # noqa: F401
     form,
     justification,
     menu,
+    merge,
     recap,
     staff,
     validator,

@@ -56,7 +56,7 @@ def _problems_text(problems: list[Problem]) -> str:
 @screen
 class Question(Screen):
     name = "question"
-    targets = ("question", "sessions", "recap", "menu", "quit_ask", "fiche", "confirm_ask")
+    targets = ("question", "sessions", "recap", "menu", "quit_ask", "fiche", "confirm_ask", "merge", "view")
     help_topic = "question"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -336,7 +336,7 @@ class Sessions(Screen):
     """The session loop: « Ajouter la session n° k », the sessions so far, « Terminer votre saisie »."""
 
     name = "sessions"
-    targets = ("question", "recap", "menu", "quit_ask")
+    targets = ("question", "recap", "menu", "quit_ask", "merge", "view")
     help_topic = "sessions"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:

@@ -8,10 +8,10 @@ from dialogs.keyboards import Keyboard, page_slice, pages
 from dialogs.recap import recap_messages
 from dialogs.render import label, plain, render, text
 from dialogs.router import Screen, screen
-from dialogs.screens.common import load_action, open_form
+from dialogs.screens.common import load_action, open_form, still_modifiable
 from dialogs.state import DialogState
 from domain.archiving import archive_date, visible_to_organisation
-from domain.errors import DomainError
+from domain.errors import ChangeNotAllowed, DomainError
 from domain.funders import Funder
 from domain.lifecycle import Operation, allowed_operations, copy_action, ensure_can_delete
 from domain.models import Action, Status
@@ -55,7 +55,8 @@ class ChooseOrganisation(Screen):
 @screen
 class Menu(Screen):
     name = "menu"
-    targets = ("create", "list", "dates_pick_action", "fiche", "question", "sessions", "recap", "choose_org")
+    targets = ("create", "list", "dates_pick_action", "fiche", "question", "sessions", "recap", "choose_org",
+               "merge", "view")
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         org = await ctx.organisation()
@@ -78,6 +79,11 @@ class Menu(Screen):
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
         if verb == "resume" and st.form is not None:
+            if not await still_modifiable(ctx, st):
+                return
+            if st.form.conflicts:
+                st.screen = "merge"
+                return
             st.screen = st.extra.get("quit_from") or ("question" if st.form.key else "sessions")
             if st.screen == "quit_ask":
                 st.screen = "question"
@@ -102,7 +108,7 @@ class Create(Screen):
     """Choose the funder of a blank form, or copy a published or archived Région action."""
 
     name = "create"
-    targets = ("question", "copy_pick", "menu")
+    targets = ("question", "copy_pick", "menu", "merge")
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         for funder in Funder:
@@ -116,8 +122,8 @@ class Create(Screen):
         if verb == "funder" and arg in {f.value for f in Funder}:
             assert ctx.organisation_id is not None
             action = Action(organisation_id=ctx.organisation_id, funder=Funder(arg))
-            await open_form(ctx, st, action)
-            st.notice = text("form_started", funder=Funder(arg).label)
+            if await open_form(ctx, st, action) is not None:
+                st.notice = text("form_started", funder=Funder(arg).label)
         elif verb == "copy":
             st.list_page = 0
             st.screen = "copy_pick"
@@ -138,7 +144,7 @@ async def _copyable(ctx: Context) -> list[Action]:
 @screen
 class CopyPick(Screen):
     name = "copy_pick"
-    targets = ("sessions", "create")
+    targets = ("sessions", "create", "merge")
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         actions = await _copyable(ctx)
@@ -161,8 +167,8 @@ class CopyPick(Screen):
             except DomainError as exc:
                 ctx.say(plain(exc.message))
                 return
-            await open_form(ctx, st, copy, screen="sessions")
-            st.notice = text("copied", reference=source.reference, title=source.intitule)
+            if await open_form(ctx, st, copy, screen="sessions") is not None:
+                st.notice = text("copied", reference=source.reference, title=source.intitule)
         else:
             st.screen = "create"
 
@@ -212,7 +218,7 @@ class ViewAction(Screen):
     """One action: its summary and the operations its status allows."""
 
     name = "view"
-    targets = ("recap", "sessions", "dates_pick_session", "delete_ask", "list", "menu")
+    targets = ("recap", "sessions", "dates_pick_session", "delete_ask", "list", "menu", "merge")
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await ctx.actions().get(st.action_id or 0)
@@ -238,13 +244,11 @@ class ViewAction(Screen):
         allowed = allowed_operations(action, ctx.clock.today())
         if verb in ("modify", "confirm") and Operation.MODIFY in allowed:
             await open_form(ctx, st, action, screen="recap")
-            if verb == "confirm":
-                st.screen = "recap"
         elif verb == "dates" and Operation.UPDATE_DATES in allowed:
             st.screen = "dates_pick_session"
         elif verb == "copy" and Operation.COPY in allowed:
-            await open_form(ctx, st, copy_action(action, ctx.clock.today()), screen="sessions")
-            st.notice = text("copied", reference=action.reference, title=action.intitule)
+            if await open_form(ctx, st, copy_action(action, ctx.clock.today()), screen="sessions") is not None:
+                st.notice = text("copied", reference=action.reference, title=action.intitule)
         elif verb == "delete" and Operation.DELETE in allowed:
             st.screen = "delete_ask"
         elif verb == "full" and Operation.VIEW in allowed:
@@ -285,7 +289,12 @@ class DeleteAsk(Screen):
             st.screen = "view"
             return
         assert action.id is not None
-        await ctx.actions().delete(action.id)
+        try:
+            await ctx.actions().delete(action.id)
+        except ChangeNotAllowed as exc:  # confirmed in between: the storage refuses
+            ctx.say(plain(exc.message))
+            st.screen = "view"
+            return
         if st.form is not None and st.form.draft.get("id") == action.id:
             st.form = None
         st.notice = text("deleted", reference=action.reference)

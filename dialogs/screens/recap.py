@@ -30,7 +30,7 @@ async def _org_name(ctx: Context) -> str | None:
 @screen
 class Recap(Screen):
     name = "recap"
-    targets = ("pick_field", "question", "confirm_ask", "menu", "quit_ask", "sessions")
+    targets = ("pick_field", "question", "confirm_ask", "menu", "quit_ask", "sessions", "merge", "view")
     help_topic = "recap"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -138,7 +138,7 @@ class PickField(Screen):
 @screen
 class ConfirmAsk(Screen):
     name = "confirm_ask"
-    targets = ("menu", "recap", "question")
+    targets = ("menu", "recap", "question", "merge", "view")
     help_topic = "recap"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -166,9 +166,10 @@ class ConfirmAsk(Screen):
             st.screen = "recap"
             return
         form.draft = action.model_dump(mode="json")
-        saved = await save_working_copy(ctx, st)
+        saved = await save_working_copy(ctx, st, after="recap")
         if saved is None:
-            st.screen = "recap"
+            if st.screen == self.name:  # not on the choices to make, nor on the action's view
+                st.screen = "recap"
             return
         ctx.uow.publish(*[_with_id(e, saved.id) for e in events])
         st.form = None

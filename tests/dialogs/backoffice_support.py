@@ -51,7 +51,12 @@ async def events(world: World, action_id: int | None) -> list[tuple[str, dict[st
     async with uow:
         assert action_id is not None
         history = await uow.audit.history(action_id)  # type: ignore[attr-defined]
-    return [(entry.kind, dict(entry.details or {})) for entry in history]
+    # The storage's own rows for writes without an event (created, saved, deleted) are no events.
+    return [(entry.kind, dict(entry.details or {})) for entry in history
+            if entry.kind not in STORAGE_WRITE_KINDS]
+
+
+STORAGE_WRITE_KINDS = frozenset({"created", "saved", "deleted"})
 
 
 async def outbox_rows(world: World, action_id: int | None) -> list[tuple[str, int]] | None:
