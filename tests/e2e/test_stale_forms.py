@@ -1,0 +1,256 @@
+"""Old forms through the fake Bot API with the real bot (issue 13, findings 1 and 2).
+
+- A form opened on a draft that was then confirmed (and voted, published) by someone else: its
+  « Sauvegarder » or « Reprendre » must not reload the action into the form nor store anything;
+  the member is told what happened and sees the action.
+- A form whose draft was saved meanwhile (a colleague, the member's own justification): no answer
+  is dropped; different fields are merged, the same field is chosen by the member.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from dialogs import operations
+from dialogs.operations import Actor
+from domain.funders import Funder
+from domain.models import Action, Status
+from domain.ports import Role
+from tests.e2e.reliability_support import (
+    ErrorLogs,
+    Person,
+    UpdateTracker,
+    database,
+    incidents,
+    store,
+    stored_actions,
+)
+from tests.e2e.support import new_link_code, running_bot, settings_for
+from tests.factories import make_valid_action
+from tests.fakebotapi import FakeBotApi
+
+SAVE = "💾 Sauvegarder"
+CHANGED_MEANWHILE = "a été modifiée entre-temps"
+IN_DRAFTS = "Vous la retrouvez dans « En cours de création »"
+
+
+async def _member_code(url: str, organisation_id: int) -> str:
+    async with database(url) as factory, factory() as uow:
+        code = await uow.link_codes.create(Role.MEMBER, organisation_id=organisation_id)
+        await uow.commit()
+    return code
+
+
+async def _recap(person: Person, action: Action) -> None:
+    """Open the action's récapitulatif to modify it (its draft list, the action, « ✏ Modifier »)."""
+    await person.command("menu")
+    await person.tap("list", "draft")
+    await person.tap("view", action.id)
+    assert person.screen is not None, [m.text[:200] for m in person.user.messages[-6:]]
+    await person.press("✏ Modifier")
+    assert "Récapitulatif" in person.text, person.text[-300:]
+
+
+async def _answer(person: Person, key: str, value: str) -> None:
+    """From the récapitulatif: « ✏ Présentation générale », the field, the answer (back to the recap)."""
+    await person.press("✏ Présentation générale")
+    await person.tap("f", key)
+    await person.say(value)
+    assert "Récapitulatif" in person.text, person.text[-400:]
+
+
+async def _confirm(person: Person, action: Action) -> None:
+    await _recap(person, action)
+    await person.press("✅ Confirmer")
+    await person.press("✅ Oui, je confirme")
+    assert "confirm" in person.text.lower(), person.text[-300:]
+
+
+async def _vote_and_publish(url: str, reference: str) -> None:
+    """What `formabot region-vote` and `formabot action publish` do (the same operations)."""
+    async with database(url) as factory:
+        async with factory() as uow:
+            report = await operations.record_region_vote(uow, Actor.staff(), [reference])
+            assert report.ok, report.summary
+            await uow.commit()
+        async with factory() as uow:
+            await operations.publish(uow, Actor.staff(), reference, now=datetime.now().astimezone())
+            await uow.commit()
+
+
+async def _two_members(settings_url: str, org: int, api: FakeBotApi, tracker: UpdateTracker,
+                       code: str) -> tuple[Person, Person]:
+    claire = Person(api.user(1001, "Claire"), tracker)
+    denis = Person(api.user(1002, "Denis"), tracker)
+    await claire.command("start", code)
+    await denis.command("start", await _member_code(settings_url, org))
+    return claire, denis
+
+
+def _clean(tracker: UpdateTracker, api: FakeBotApi, logs: ErrorLogs) -> None:
+    assert tracker.errors == []
+    assert incidents(api.users.values()) == []
+    assert logs.lines() == []
+
+
+async def test_an_old_form_cannot_rewrite_a_published_action(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tracker = UpdateTracker().install(monkeypatch)
+    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
+        settings = settings_for(api, tmp_path / "bot.db")
+        org, code = await new_link_code(settings)
+        [draft] = await store(settings.database_url, [
+            make_valid_action(Funder.REGION, organisation_id=org, intitule="Titre publié")])
+        assert draft.reference is not None
+        async with running_bot(settings):
+            claire, denis = await _two_members(settings.database_url, org, api, tracker, code)
+            await _recap(claire, draft)  # Claire opens « ✏ Modifier » and leaves the screen
+            await _confirm(denis, draft)
+            await _vote_and_publish(settings.database_url, draft.reference)
+            published = (await stored_actions(settings.database_url))[draft.id or -1]
+            assert published.status is Status.PUBLISHED
+
+            told = await claire.press(SAVE)  # back on her old screen
+            if claire.offers("group", 0):  # the old bot reloaded the published action into the form
+                await _answer(claire, "intitule", "Titre réécrit après publication")
+                await claire.press(SAVE)
+            # The recap's buttons are gone for good: an old or forged one changes nothing.
+            await claire.tap("group", 0)
+            await claire.tap("save")
+            stored = (await stored_actions(settings.database_url))[draft.id or -1]
+            assert stored == published  # nothing of the old form reached the public action
+            assert "publiée entre-temps" in told, told[-500:]
+            assert IN_DRAFTS not in told and CHANGED_MEANWHILE not in told
+            await claire.command("menu")
+            await claire.tap("list", "published")
+            await claire.tap("view", draft.id)
+            assert claire.offers("full") and not claire.offers("modify")
+            _clean(tracker, api, logs)
+
+
+async def test_an_old_form_cannot_rewrite_a_confirmed_action_nor_be_resumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tracker = UpdateTracker().install(monkeypatch)
+    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
+        settings = settings_for(api, tmp_path / "bot.db")
+        org, code = await new_link_code(settings)
+        first, second = await store(settings.database_url, [
+            make_valid_action(Funder.REGION, organisation_id=org, intitule="Premier titre"),
+            make_valid_action(Funder.REGION, organisation_id=org, intitule="Second titre"),
+        ])
+        async with running_bot(settings):
+            claire, denis = await _two_members(settings.database_url, org, api, tracker, code)
+            # « Sauvegarder » on a form with an unsaved answer, the action confirmed meanwhile.
+            await _recap(claire, first)
+            await _answer(claire, "intitule", "Titre changé après coup")
+            await _confirm(denis, first)
+            await claire.press(SAVE)
+            assert "confirmée entre-temps" in claire.text, claire.text[-500:]
+            assert "n'ont pas pu être enregistrées" in claire.text  # told, not silently dropped
+            assert IN_DRAFTS not in claire.text
+            assert claire.offers("full") and not claire.offers("group", 0)
+            # « Reprendre » from the menu, the action confirmed meanwhile.
+            await _recap(claire, second)
+            await claire.command("menu")
+            await _confirm(denis, second)
+            await claire.command("menu")
+            await claire.press("▶ Reprendre la saisie")
+            assert "confirmée entre-temps" in claire.text, claire.text[-500:]
+            assert claire.offers("full") and not claire.offers("group", 0)
+            _clean(tracker, api, logs)
+        stored = await stored_actions(settings.database_url)
+        assert stored[first.id or -1].status is Status.SUBMITTED
+        assert stored[first.id or -1].intitule == "Premier titre"
+        assert stored[second.id or -1].status is Status.SUBMITTED
+
+
+async def test_a_colleagues_save_of_another_field_is_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tracker = UpdateTracker().install(monkeypatch)
+    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
+        settings = settings_for(api, tmp_path / "bot.db")
+        org, code = await new_link_code(settings)
+        [draft] = await store(settings.database_url, [
+            make_valid_action(Funder.REGION, organisation_id=org, intitule="Titre d'origine")])
+        async with running_bot(settings):
+            claire, denis = await _two_members(settings.database_url, org, api, tracker, code)
+            await _recap(claire, draft)
+            await _answer(claire, "intitule", "Titre de Claire")
+            await _recap(denis, draft)
+            await _answer(denis, "objectif", "Objectif écrit par Denis, plus précis.")
+            await denis.press(SAVE)
+            await claire.press(SAVE)
+            assert CHANGED_MEANWHILE in claire.text and "un autre membre" in claire.text, claire.text
+            assert "rien n'est perdu" in claire.text
+            assert IN_DRAFTS in claire.text  # saved, back at the menu
+            _clean(tracker, api, logs)
+        stored = (await stored_actions(settings.database_url))[draft.id or -1]
+        assert stored.intitule == "Titre de Claire"
+        assert stored.objectif == "Objectif écrit par Denis, plus précis."
+        assert stored.version == draft.version + 2
+
+
+async def test_the_same_field_changed_by_both_is_chosen_by_the_member(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tracker = UpdateTracker().install(monkeypatch)
+    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
+        settings = settings_for(api, tmp_path / "bot.db")
+        org, code = await new_link_code(settings)
+        [draft] = await store(settings.database_url, [
+            make_valid_action(Funder.REGION, organisation_id=org, intitule="Titre d'origine")])
+        async with running_bot(settings):
+            claire, denis = await _two_members(settings.database_url, org, api, tracker, code)
+            await _recap(claire, draft)
+            await _answer(claire, "intitule", "Titre de Claire")
+            await _answer(claire, "objectif", "Objectif de Claire, complet.")
+            await _recap(denis, draft)
+            await _answer(denis, "intitule", "Titre de Denis")
+            await denis.press(SAVE)
+            await claire.press(SAVE)
+            assert CHANGED_MEANWHILE in claire.text, claire.text
+            assert "Titre de Claire" in claire.text and "Titre de Denis" in claire.text
+            assert "Intitulé de la formation" in claire.text
+            assert IN_DRAFTS not in claire.text  # nothing stored before she chooses
+            assert (await stored_actions(settings.database_url))[draft.id or -1].intitule == "Titre de Denis"
+            await claire.press("✍ Garder ma réponse")
+            assert IN_DRAFTS in claire.text, claire.text
+            _clean(tracker, api, logs)
+        stored = (await stored_actions(settings.database_url))[draft.id or -1]
+        assert stored.intitule == "Titre de Claire"
+        assert stored.objectif == "Objectif de Claire, complet."
+
+
+async def test_a_justification_sent_during_an_edit_keeps_the_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tracker = UpdateTracker().install(monkeypatch)
+    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
+        settings = settings_for(api, tmp_path / "bot.db")
+        org, code = await new_link_code(settings)
+        [draft] = await store(settings.database_url, [
+            make_valid_action(Funder.ETAT_EMPLOI, organisation_id=org, intitule="Titre d'origine")])
+        async with running_bot(settings):
+            claire = Person(api.user(1001, "Claire"), tracker)
+            await claire.command("start", code)
+            await _recap(claire, draft)
+            await _answer(claire, "intitule", "Titre tapé avant le justificatif")
+            await claire.document(b"%PDF-1.4 convention", "convention.pdf")  # from the recap
+            await claire.tap("pick", draft.id)
+            assert "convention.pdf" in claire.text, claire.text[-300:]
+            await claire.command("menu")
+            await claire.press("▶ Reprendre la saisie")
+            await claire.press(SAVE)
+            assert "justificatif que vous avez envoyé" in claire.text, claire.text
+            assert "un autre membre" not in claire.text
+            assert IN_DRAFTS in claire.text
+            _clean(tracker, api, logs)
+        stored = (await stored_actions(settings.database_url))[draft.id or -1]
+        assert stored.intitule == "Titre tapé avant le justificatif"
+        assert stored.justificatif is not None and stored.justificatif.file_name == "convention.pdf"
