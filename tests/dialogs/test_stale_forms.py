@@ -1,0 +1,147 @@
+"""« Sauvegarder » on a form whose action moved on meanwhile (issue 13, findings 1 and 2), on the
+fakes and on SQLite: the form is kept only while the action may still be modified; no answer is
+dropped on a version conflict."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from dialogs.testing import DialogClient
+from domain.funders import Funder
+from domain.models import Action, Status
+from tests.dialogs.support import ORG_A_USER_2, World
+from tests.factories import make_valid_action
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+SAVE = "💾 Sauvegarder"
+
+
+async def _open(client: DialogClient, action: Action) -> None:
+    await client.command("menu")
+    await client.press("En cours de création")
+    await client.press(f"{action.reference}")
+    await client.press("✏ Modifier")
+    assert "Récapitulatif" in client.text
+
+
+async def _answer(client: DialogClient, label: str, value: str) -> None:
+    await client.press("✏ Présentation générale")
+    await client.press(label)
+    await client.send(value)
+
+
+async def _move_to(world: World, action_id: int, status: Status) -> Action:
+    """What the staff, the funder or the daily sweep did meanwhile (through the staff scope)."""
+    async with world.uow_factory() as uow:
+        repo = uow.all_actions()
+        action = await repo.get(action_id)
+        assert action is not None
+        action.status = status
+        action.confirmed_at = NOW
+        if status in (Status.PUBLISHED, Status.ARCHIVED):
+            action.reference_carif, action.published_at = "CO-1", NOW
+        if status is Status.ARCHIVED:
+            action.archived_on = NOW.date()
+        if status is Status.REFUSED:
+            action.refusal_reason = "Hors programme"
+        saved = await repo.save(action)
+        await uow.commit()
+        return saved
+
+
+WORDS = {
+    Status.SUBMITTED: "confirmée entre-temps",
+    Status.APPROVED: "validée entre-temps",
+    Status.REFUSED: "refusée par le financeur entre-temps",
+    Status.PUBLISHED: "publiée entre-temps",
+    Status.ARCHIVED: "archivée entre-temps",
+}
+
+
+@pytest.mark.parametrize("status", list(WORDS))
+async def test_a_form_on_an_action_that_moved_on_is_closed_and_the_action_shown(
+    world: World, status: Status
+) -> None:
+    draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
+    assert draft.id is not None
+    member = world.client()
+    await _open(member, draft)
+    await _answer(member, "Intitulé de la formation *", "Titre changé trop tard")
+    moved = await _move_to(world, draft.id, status)
+    await member.press(SAVE)
+    assert WORDS[status] in member.text, member.text
+    assert "n'ont pas pu être enregistrées" in member.text
+    assert "En cours de création" not in member.text and "modifiée entre-temps" not in member.text
+    assert "👁 Voir le récapitulatif" in member.labels and SAVE not in member.labels
+    stored = await world.get_action(draft.id)
+    assert stored is not None and stored.intitule == draft.intitule and stored.version == moved.version
+    await member.command("menu")
+    assert not any(label.startswith("▶ Reprendre") for label in member.labels)
+
+
+async def test_resuming_a_form_whose_action_was_confirmed_shows_the_action(world: World) -> None:
+    draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
+    assert draft.id is not None
+    member = world.client()
+    await _open(member, draft)
+    await member.command("menu")
+    await _move_to(world, draft.id, Status.SUBMITTED)
+    await member.press("▶ Reprendre la saisie")
+    assert WORDS[Status.SUBMITTED] in member.text
+    assert "👁 Voir le récapitulatif" in member.labels
+
+
+async def test_a_returned_action_is_still_modified_and_saved_in_its_list(world: World) -> None:
+    draft = await world.add_action(make_valid_action(
+        Funder.REGION, organisation_id=world.org_a, status=Status.RETURNED, confirmed_at=NOW,
+        staff_comment="Formacode à revoir"))
+    member = world.client()
+    await member.command("menu")
+    await member.press("À corriger")
+    await member.press(f"{draft.reference}")
+    await member.press("✏ Modifier")
+    await _answer(member, "Intitulé de la formation *", "Titre corrigé")
+    await member.press(SAVE)
+    assert "« À corriger »" in member.text and "En cours de création »" not in member.text
+    assert (await world.get_action(draft.id or 0)).intitule == "Titre corrigé"  # type: ignore[union-attr]
+
+
+async def test_both_changed_the_same_field_the_stored_value_may_be_kept(world: World) -> None:
+    draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
+    first, second = world.client(), world.client(ORG_A_USER_2)
+    for client in (first, second):
+        await _open(client, draft)
+    await _answer(first, "Intitulé de la formation *", "Titre du premier")
+    await first.press(SAVE)
+    await _answer(second, "Intitulé de la formation *", "Titre du second")
+    await _answer(second, "Objectif de la formation *", "Objectif du second, détaillé.")
+    await second.press(SAVE)
+    assert "Titre du premier" in second.text and "Titre du second" in second.text
+    assert "un autre membre" in second.text
+    await second.press("💾 Garder celle enregistrée")
+    assert "sauvegardée" in second.text
+    stored = await world.get_action(draft.id or 0)
+    assert stored is not None
+    assert stored.intitule == "Titre du premier" and stored.objectif == "Objectif du second, détaillé."
+
+
+async def test_a_conflict_on_confirm_goes_back_to_the_recap_to_confirm_again(world: World) -> None:
+    draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
+    first, second = world.client(), world.client(ORG_A_USER_2)
+    for client in (first, second):
+        await _open(client, draft)
+    await _answer(first, "Intitulé de la formation *", "Titre du premier")
+    await first.press(SAVE)
+    await _answer(second, "Intitulé de la formation *", "Titre du second")
+    await second.press("✅ Confirmer")
+    await second.press("✅ Oui, je confirme")
+    await second.press("✍ Garder ma réponse")
+    assert "Récapitulatif" in second.text and "confirmez à nouveau" in second.text
+    stored = await world.get_action(draft.id or 0)
+    assert stored is not None and stored.status is Status.DRAFT and stored.intitule == "Titre du premier"
+    await second.press("✅ Confirmer")
+    await second.press("✅ Oui, je confirme")
+    stored = await world.get_action(draft.id or 0)
+    assert stored is not None and stored.status is Status.SUBMITTED and stored.intitule == "Titre du second"
