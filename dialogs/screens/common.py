@@ -200,6 +200,11 @@ async def open_form(
     (both sides changed a field), the user stays on those choices and None is returned.
     """
     previous = st.form
+    if previous is not None and previous.kind == "action" and previous.conflicts:
+        # Saving it now would store the user's values over the others without their choice.
+        ctx.say(reload_text("choose_first"))
+        st.screen = "merge"
+        return None
     if previous is not None and previous.kind == "action" and previous.dirty:
         if await save_working_copy(ctx, st) is not None:
             ctx.say(text("previous_form_saved"))

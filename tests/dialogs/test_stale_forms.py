@@ -145,3 +145,23 @@ async def test_a_conflict_on_confirm_goes_back_to_the_recap_to_confirm_again(wor
     await second.press("✅ Oui, je confirme")
     stored = await world.get_action(draft.id or 0)
     assert stored is not None and stored.status is Status.SUBMITTED and stored.intitule == "Titre du second"
+
+
+async def test_choices_pending_are_not_saved_by_opening_another_action(world: World) -> None:
+    draft, other = [await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
+                    for _ in range(2)]
+    first, second = world.client(), world.client(ORG_A_USER_2)
+    for client in (first, second):
+        await _open(client, draft)
+    await _answer(first, "Intitulé de la formation *", "Titre du premier")
+    await first.press(SAVE)
+    await _answer(second, "Intitulé de la formation *", "Titre du second")
+    await second.press(SAVE)
+    await second.command("menu")  # from the menu: another action, choices still to make
+    await second.press("En cours de création")
+    await second.press(f"{other.reference}")
+    await second.press("✏ Modifier")
+    assert "choisissez les réponses à garder" in second.text
+    assert "Titre du premier" in second.text and "Titre du second" in second.text
+    stored = await world.get_action(draft.id or 0)
+    assert stored is not None and stored.intitule == "Titre du premier"

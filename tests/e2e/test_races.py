@@ -156,7 +156,10 @@ async def test_two_members_edit_the_same_draft(tmp_path: Path, monkeypatch: pyte
             assert "Sauvegard" in claire.text or "sauvegard" in claire.text, claire.text[-300:]
             await denis.press("💾 Sauvegarder")
             assert CHANGED_MEANWHILE in denis.text, denis.text[-400:]
-            assert "Titre de Claire" in denis.text  # his recap now shows the version saved first
+            # Both changed the title: he is shown both and chooses (his answer is no longer
+            # dropped by a reload); he keeps the one saved first.
+            assert "Titre de Claire" in denis.text and "Titre de Denis" in denis.text
+            await denis.press("💾 Garder celle enregistrée")
             # At the same moment: both press « Sauvegarder »; one is saved, the other told.
             await asyncio.gather(edit_title(claire, second, "Second titre de Claire"),
                                  edit_title(denis, second, "Second titre de Denis"))
