@@ -102,8 +102,6 @@ async def _reconcile(ctx: Context, st: DialogState, mine: Action, after: str) ->
         form.after_merge = after
         form.dirty = True
         ctx.say(reload_text("conflicts", who=who, count=len(result.conflicts)))
-        if st.screen != "merge":
-            st.extra["merge_from"] = st.screen
         st.screen = "merge"
         return None
     form.conflicts = []

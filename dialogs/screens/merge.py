@@ -84,11 +84,9 @@ class Merge(Screen):
         if form.after_merge == "recap":
             st.notice = reload_text("merge_done")
             st.screen = "recap"
-            st.extra.pop("merge_from", None)
             return
         saved = await save_working_copy(ctx, st)
         if saved is not None:
             st.form = None
             st.screen = "menu"
             st.notice = saved_notice(saved)
-            st.extra.pop("merge_from", None)
