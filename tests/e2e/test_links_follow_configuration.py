@@ -47,7 +47,7 @@ async def _add(url: str, *actions: Action, staff_ids: tuple[int, ...] = ()) -> l
     engine = create_engine(url)
     try:
         async with SqlUnitOfWorkFactory(engine, staff_ids=staff_ids)() as uow:
-            stored = [await uow.actions_for_organisation(a.organisation_id).add(a) for a in actions]
+            stored = [await uow.all_actions().add(a) for a in actions]
             await uow.commit()
     finally:
         await engine.dispose()
