@@ -34,7 +34,7 @@ async def _add(url: str, action: Action) -> None:
     engine = create_engine(url)
     try:
         async with SqlUnitOfWorkFactory(engine)() as uow:
-            await uow.actions_for_organisation(action.organisation_id).add(action)
+            await uow.all_actions().add(action)  # seeding a published action
             await uow.commit()
     finally:
         await engine.dispose()
