@@ -197,7 +197,7 @@ def test_export_leaves_out_the_action_of_an_incomplete_fiche_and_says_so(
             org = await uow.organisations.add(Organisation(
                 raison_sociale="Forma Nord", nom_organisme="Forma Nord", siret="35600000000048"))
             assert org.id is not None
-            repository = uow.actions_for_organisation(org.id)
+            repository = uow.all_actions()  # seeding a published action
             action = await repository.add(make_valid_action(Funder.REGION, organisation_id=org.id,
                                                             intitule="Soudeur TIG"))
             action.status = Status.PUBLISHED

@@ -32,7 +32,7 @@ def numeros(path: Path) -> list[str]:
 
 async def add(factory: SqlUnitOfWorkFactory, organisation_id: int, status: Status, title: str) -> Action:
     async with factory() as uow:
-        repository = uow.actions_for_organisation(organisation_id)
+        repository = uow.all_actions()  # seeding any status
         action = await repository.add(make_valid_action(Funder.REGION, organisation_id=organisation_id,
                                                         intitule=title))
         if status is not Status.DRAFT:
