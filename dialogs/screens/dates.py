@@ -142,8 +142,9 @@ class DatesInput(Screen):
             st.error = text("problems", problems=[p.message for p in exc.problems])
             return
         except StaleVersion:
-            ctx.say(text("stale_draft"))
-            return
+            # Read and written in this one transaction: someone committed in between. The engine
+            # replays the whole input on fresh data (the user's dates are not lost).
+            raise
         except DomainError as exc:
             st.error = plain(exc.message)
             return

@@ -15,7 +15,7 @@ from dialogs.router import PENDING_DOCUMENT, Screen, screen
 from dialogs.screens.backoffice import blabel, btext
 from dialogs.screens.common import load_action
 from dialogs.state import DialogState
-from domain.errors import FieldError, StaleVersion
+from domain.errors import FieldError
 from domain.events import Event, EventKind
 from domain.lifecycle import justification_locked
 from domain.models import Action, Document, Status
@@ -85,11 +85,9 @@ class JustifPick(Screen):
                 st.screen = "menu"
             return
         action.justificatif = document
-        try:
-            saved = await ctx.actions().save(action)
-        except StaleVersion:
-            ctx.say(text("stale_draft"))
-            return
+        # A StaleVersion here (someone committed between this read and this write) goes up to the
+        # engine, which replays the whole input on fresh data: the file is not lost.
+        saved = await ctx.actions().save(action)
         payload = {"file_name": document.file_name or "", "file_id": document.file_id}
         ctx.uow.publish(Event(kind=EventKind.JUSTIFICATION_RECEIVED, action_id=saved.id,
                               organisation_id=saved.organisation_id, payload=payload))

@@ -227,3 +227,33 @@ async def test_a_second_print_while_one_is_being_made_is_told_to_wait(world: Wor
     await client.press("🖨 Imprimer")
     [doc] = [r.document for r in client.replies if r.document]
     assert doc.content.startswith(b"%PDF")
+
+
+async def test_a_date_update_meeting_a_concurrent_write_is_replayed_not_lost(
+    world: World, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A write committed between the screen's read and its save (possible on PostgreSQL): the
+    engine replays the input on fresh data; the user is not told to start again."""
+    from domain.errors import StaleVersion
+
+    source = await published_region(world)
+    client = world.client()
+    await client.command("dates")
+    await client.press(f"{source.reference}")
+    await client.press("Session n° 1")
+    async with world.uow_factory() as uow:
+        repo_type = type(uow.actions_for_organisation(world.org_a))
+    original = repo_type.save
+    raised: list[bool] = []
+
+    async def save_once_stale(self, action):  # type: ignore[no-untyped-def]
+        if not raised:
+            raised.append(True)
+            raise StaleVersion()
+        return await original(self, action)
+
+    monkeypatch.setattr(repo_type, "save", save_once_stale)
+    await client.send("du 05/04/2027 au 30/06/2027")
+    assert raised == [True]
+    assert "Dates enregistrées" in client.text and "modifiée entre-temps" not in client.text
+    assert (await world.get_action(source.id)).sessions[0].debut == date(2027, 4, 5)
