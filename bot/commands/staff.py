@@ -26,30 +26,17 @@ from dialogs import operations
 from dialogs.operations import Actor
 from domain.errors import DomainError
 from domain.models import Action
-from domain.ports import Clock, UnitOfWork
+from domain.ports import UnitOfWork
 
 Operation = Callable[[UnitOfWork, Actor, datetime], Awaitable[Action]]
 
 
-def _clock(settings: Settings) -> Clock:
-    from bot.wiring import clock_for
-
-    return clock_for(settings)
-
-
 async def _in_transaction(settings: Settings, work: Callable[[Any, datetime], Awaitable[int]]) -> int:
     """Run ``work(uow, now)`` in one unit of work on the configured database (migrated first)."""
-    from storage.database import create_engine, upgrade
-    from storage.uow import SqlUnitOfWorkFactory
+    from bot.wiring import open_services
 
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        clock = _clock(settings)
-        async with SqlUnitOfWorkFactory(engine, clock, staff_ids=settings.admin_ids)() as uow:
-            return await work(uow, clock.now())
-    finally:
-        await engine.dispose()
+    async with open_services(settings) as services, services.uow_factory() as uow:
+        return await work(uow, services.clock.now())
 
 
 async def _run_one(settings: Settings, reference: str, operation: Operation, done: str) -> int:
@@ -97,7 +84,9 @@ async def _region_vote(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _publish(args: argparse.Namespace, settings: Settings) -> int:
-    today = _clock(settings).today()  # the business date: the default reference's year
+    from bot.wiring import clock_for
+
+    today = clock_for(settings).today()  # the business date: the default reference's year
     return await _run_one(
         settings, args.reference,
         lambda uow, actor, now: operations.publish(
