@@ -84,13 +84,12 @@ async def _region_vote(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _publish(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.wiring import clock_for
-
-    today = clock_for(settings).today()  # the business date: the default reference's year
+    # The default reference's year is the business date's (the unit of work's clock: the root's).
     return await _run_one(
         settings, args.reference,
         lambda uow, actor, now: operations.publish(
-            uow, actor, args.reference, now=now, reference_carif=args.reference_carif, today=today
+            uow, actor, args.reference, now=now, reference_carif=args.reference_carif,
+            today=uow.clock.today(),
         ),
         "done_publish",
     )
