@@ -36,7 +36,8 @@ def _json_text(value: Any) -> str:
 
 
 # The JSON columns (a conversation's state, an action's fields) are read and written on every
-# update: pydantic-core's JSON (already here for pydantic) does it in a third of ``json``'s time.
+# update: pydantic-core's JSON (already here for pydantic) does it faster than ``json``
+# (figures: ``bench/README.md``).
 JSON_CODEC: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": pydantic_core.from_json}
 
 
