@@ -389,6 +389,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 "FORMABOT_CHAT_RATE": CHAT_RATE,
                 "FORMABOT_GLOBAL_RATE": CHAT_RATE,
                 "FORMABOT_EXPORT_DIR": str(workdir / "exports"),
+                "FORMABOT_FAST_PATHS": "1" if args.fast_paths == "on" else "0",
             })
             formabot_argv = args.formabot_cmd.split() if args.formabot_cmd else [str(VENV_BIN / "formabot"), "run"]
             formabot = await start_bot("formabot", formabot_argv, formabot_env, formabot_api, workdir)
@@ -580,6 +581,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout instead of the table")
     parser.add_argument("--formabot-cmd", help="experiments only: another command line for the bot under test "
                         "(default: .venv/bin/formabot run); it gets the same FORMABOT_* environment")
+    parser.add_argument("--fast-paths", choices=("on", "off"), default="on",
+                        help="FORMABOT_FAST_PATHS of the bot under test (default: on)")
     parser.add_argument("--json-out", type=Path, help="also write the JSON document to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (database, logs)")
     args = parser.parse_args()
@@ -616,7 +619,8 @@ def main() -> int:
             "latency_users": args.latency_users,
             "duration_s": args.duration,
             "formabot_env": {"FORMABOT_TODAY": TODAY, "FORMABOT_CHAT_RATE": CHAT_RATE,
-                             "FORMABOT_GLOBAL_RATE": CHAT_RATE},
+                             "FORMABOT_GLOBAL_RATE": CHAT_RATE,
+                             "FORMABOT_FAST_PATHS": "1" if args.fast_paths == "on" else "0"},
             "chat_rate_note": "Telegram's per-chat pacing switched off: the echo bot has none and the fake enforces none",
         },
         "results": results,

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"  # behind a reverse proxy (README: « Webhook behind nginx »)
     webhook_port: int = 8443
+    # The speed-ups that reach into libraries' internals (storage/sqlite_driver.py,
+    # storage/hot_statements.py, bot/http_client.py); off: the libraries' stock paths, same behaviour.
+    fast_paths: bool = True
 
     @field_validator("admin_ids", "reminder_days", mode="before")
     @classmethod

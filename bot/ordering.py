@@ -14,8 +14,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
-
-from bot.http_client import TelegramRequest
+from telegram.request import BaseRequest
 
 BUSY = 16  # updates being processed at once from which the next getUpdates waits…
 MAX_WAIT = 0.05  # …at most this long (seconds): a stuck or throttled update cannot stall polling
@@ -48,16 +47,27 @@ class UpdateFlow:
             await asyncio.wait_for(self._room.wait(), self.max_wait)
 
 
-class FlowControlledRequest(TelegramRequest):
-    """The connection used for ``getUpdates`` only: each call first waits for room in the flow."""
+class FlowControlledRequest(BaseRequest):
+    """The request used for ``getUpdates`` only: each call first waits for room in the flow, then
+    goes through ``request`` (``bot.http_client.bot_request(1)``: one connection)."""
 
-    def __init__(self, flow: UpdateFlow, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, flow: UpdateFlow, request: BaseRequest) -> None:
         self.flow = flow
+        self.request = request
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.request.read_timeout
+
+    async def initialize(self) -> None:
+        await self.request.initialize()
+
+    async def shutdown(self) -> None:
+        await self.request.shutdown()
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         await self.flow.wait_for_room()
-        return await super().do_request(*args, **kwargs)
+        return await self.request.do_request(*args, **kwargs)
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):

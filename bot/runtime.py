@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import secrets
@@ -55,9 +56,10 @@ class BotRuntime:
         self._app: object = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
+        self._resources = contextlib.AsyncExitStack()  # the services, closed last by ``stop``
 
     async def start(self) -> None:
-        self.services = await open_services(self.settings)
+        self.services = await self._resources.enter_async_context(open_services(self.settings))
         assert self.settings.telegram_token is not None
         app, self.channel = build_application(
             self.settings.telegram_token,
@@ -67,6 +69,7 @@ class BotRuntime:
             chat_rate=self.settings.chat_rate,
             global_rate=self.settings.global_rate,
             connections=self.settings.telegram_connections,
+            fast_paths=self.settings.fast_paths,
         )
         self._app = app
         self.services.dialogs.printer.start()  # the PDF worker, WeasyPrint imported before a press
@@ -124,8 +127,7 @@ class BotRuntime:
             # clients open, and ``shutdown`` of an uninitialised application skips them (no-op
             # otherwise).
             await app.bot.shutdown()  # type: ignore[attr-defined]
-        if self.services is not None:
-            await self.services.close()
+        await self._resources.aclose()
 
     async def run_until_signal(self) -> None:
         loop = asyncio.get_running_loop()

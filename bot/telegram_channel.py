@@ -25,7 +25,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot import bot_api
-from bot.http_client import BoundedRequest
+from bot.http_client import bot_request
 from bot.ordering import FlowControlledRequest, PerUserUpdateProcessor
 from bot.throttle import ChatThrottle
 from dialogs.engine import DialogEngine
@@ -264,8 +264,11 @@ def build_application(
     chat_rate: float = 1.0,
     global_rate: float = 30.0,
     connections: int = 8,
+    fast_paths: bool = True,
 ) -> tuple[Application, TelegramChannel]:  # type: ignore[type-arg]
-    """The PTB application: per-user ordering, rate limiting, one handler for every update."""
+    """The PTB application: per-user ordering, rate limiting, one handler for every update;
+    ``connections`` Bot API calls in flight at most, on ``bot.http_client``'s request
+    (``fast_paths``) or python-telegram-bot's own."""
     file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
     processor = PerUserUpdateProcessor(256)
     builder: ApplicationBuilder = (  # type: ignore[type-arg]
@@ -274,8 +277,8 @@ def build_application(
         .base_url(base_url)
         .base_file_url(file_url)
         .concurrent_updates(processor)
-        .request(BoundedRequest(connections))
-        .get_updates_request(FlowControlledRequest(processor.flow, connection_pool_size=1))
+        .request(bot_request(connections, fast_paths=fast_paths))
+        .get_updates_request(FlowControlledRequest(processor.flow, bot_request(1, fast_paths=fast_paths)))
     )
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=global_rate, max_retries=3))

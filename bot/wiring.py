@@ -1,8 +1,25 @@
-"""Assembling the parts: the configured clock, the migrated storage, the dialog engine."""
+"""The composition root: the one place that opens the database and wires the use cases.
+
+The bot (``bot.runtime``) and every command (``bot/commands/``) take their parts here, so that
+they agree on them:
+
+- the clock: ``FORMABOT_TODAY`` (or a command's ``--today``) pins the business date only, ``now``
+  is the real time (``clock_for``);
+- the engine, with or without the fast paths (``FORMABOT_FAST_PATHS``), migrated to the newest
+  schema unless told otherwise;
+- the unit-of-work factory, with the staff named by ``FORMABOT_ADMIN_IDS`` (the only ones told of
+  staff events);
+- the dialog engine (with its PDF printer), built the first time it is asked for.
+
+``open_services(settings)`` is an async context manager yielding these ``Services`` and closing
+them on the way out.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,25 +44,51 @@ def clock_for(settings: Settings, today: date | None = None) -> Clock:
 
 @dataclass
 class Services:
+    """What the bot and the commands work with; see the module's docstring."""
+
+    settings: Settings
     engine: AsyncEngine
     uow_factory: SqlUnitOfWorkFactory
     clock: Clock
-    dialogs: DialogEngine
+    _dialogs: DialogEngine | None = field(default=None, repr=False)
+
+    @property
+    def dialogs(self) -> DialogEngine:
+        """The dialog engine on these services (and its printer), built on first use."""
+        if self._dialogs is None:
+            settings = self.settings
+            printer = Printer(workers=settings.print_workers, per_minute=settings.print_per_minute)
+            self._dialogs = DialogEngine(
+                self.uow_factory, self.clock, staff_ids=settings.admin_ids,
+                reminder_days=settings.reminder_days, printer=printer,
+            )
+        return self._dialogs
 
     async def close(self) -> None:
-        self.dialogs.printer.close()
+        if self._dialogs is not None:
+            self._dialogs.printer.close()
         await self.engine.dispose()
 
 
-async def open_services(settings: Settings, *, migrate: bool = True) -> Services:
-    """The database (migrated to the latest schema at start-up), and the engine on top of it."""
-    engine = create_engine(settings.database_url)
-    if migrate:
-        await upgrade(engine)
-    clock = clock_for(settings)
+def build_services(settings: Settings, *, today: date | None = None) -> Services:
+    """The services on ``settings`` (not migrated, nothing opened yet); ``today`` as in
+    ``clock_for``. Prefer ``open_services``, which migrates and closes them."""
+    engine = create_engine(settings.database_url, fast_paths=settings.fast_paths)
+    clock = clock_for(settings, today)
     factory = SqlUnitOfWorkFactory(engine, clock, staff_ids=settings.admin_ids)
-    printer = Printer(workers=settings.print_workers, per_minute=settings.print_per_minute)
-    dialogs = DialogEngine(
-        factory, clock, staff_ids=settings.admin_ids, reminder_days=settings.reminder_days, printer=printer
-    )
-    return Services(engine=engine, uow_factory=factory, clock=clock, dialogs=dialogs)
+    return Services(settings=settings, engine=engine, uow_factory=factory, clock=clock)
+
+
+@asynccontextmanager
+async def open_services(
+    settings: Settings, *, today: date | None = None, migrate: bool = True
+) -> AsyncIterator[Services]:
+    """The services on ``settings``: the database migrated to the newest schema first (unless
+    ``migrate`` is false), closed on the way out."""
+    services = build_services(settings, today=today)
+    try:
+        if migrate:
+            await upgrade(services.engine)
+        yield services
+    finally:
+        await services.close()

@@ -36,7 +36,8 @@ def _json_text(value: Any) -> str:
 
 
 # The JSON columns (a conversation's state, an action's fields) are read and written on every
-# update: pydantic-core's JSON (already here for pydantic) does it in a third of ``json``'s time.
+# update: pydantic-core's JSON (already here for pydantic) does it faster than ``json``
+# (figures: ``bench/README.md``).
 JSON_CODEC: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": pydantic_core.from_json}
 
 
@@ -44,16 +45,22 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, fast_paths: bool = True, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url`` (``sqlite+aiosqlite://…`` or ``postgresql+asyncpg://…``).
 
-    Extra keyword arguments go to ``create_async_engine`` (e.g. ``pool_size``, ``echo``).
+    ``fast_paths`` (``FORMABOT_FAST_PATHS``): on SQLite, connections of ``storage.sqlite_driver``
+    (one thread trip per statement, the hot statements inline); off, aiosqlite as SQLAlchemy opens
+    it, and the hot statements go through SQLAlchemy (``storage.hot_statements`` finds no inline
+    driver). Extra keyword arguments go to ``create_async_engine`` (e.g. ``pool_size``, ``echo``).
     """
     for name, codec in JSON_CODEC.items():
         kwargs.setdefault(name, codec)
     if is_sqlite(url):
         connect_args = {"timeout": 5.0, **kwargs.pop("connect_args", {})}
-        kwargs.setdefault("async_creator", _one_trip_creator(url, connect_args))
+        if fast_paths:
+            kwargs.setdefault("async_creator", _one_trip_creator(url, connect_args))
+        else:
+            kwargs["connect_args"] = connect_args
         # A connection comes back to the pool with its transaction already ended: SQLAlchemy's
         # Connection rolls back an open one when it closes, and the driver is in autocommit
         # mode between our explicit BEGINs. The pool's own reset would be one more ROLLBACK.

@@ -2,17 +2,17 @@
 
 Each update marks its id as processed, reads the chat's conversation and the user's links, and
 writes the conversation back. Through SQLAlchemy's execution machinery (greenlet, execution
-context, result) each costs ~250 µs of the event loop's CPU on the benchmark machine; SQLite's own
-work is ~15 µs. On SQLite, inside the unit of work's transaction (BEGIN IMMEDIATE: the connection
-holds the write lock, see ``storage.sqlite_driver``), they run here instead:
+context, result) each costs the event loop many times SQLite's own work (figures:
+``bench/README.md``). On SQLite, inside the unit of work's transaction (BEGIN IMMEDIATE: the
+connection holds the write lock, see ``storage.sqlite_driver``), they run here instead:
 
 - the SQL is the string SQLAlchemy compiles for the dialect, once;
 - parameters and results go through the type processors SQLAlchemy would apply (JSON, UTC
   timestamps…), so what is stored and read back is the same either way;
 - driver errors are raised as SQLAlchemy raises them (``OperationalError``, ``IntegrityError``…).
 
-Elsewhere (PostgreSQL, or a driver that cannot run inline) the same statement goes through
-SQLAlchemy as usual. Tests run both paths on SQLite and compare them.
+Elsewhere (PostgreSQL, ``FORMABOT_FAST_PATHS`` off, or a driver that cannot run inline) the same
+statement goes through SQLAlchemy as usual. Tests run both paths on SQLite and compare them.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ and that thread, each a future, a wake-up of the loop through its self-pipe and 
 On a busy bot those round trips cost more CPU than SQLite's work itself. This cursor does the
 cursor-open, execute, first fetch and, for a result that fits in it, the close in one trip; further
 chunks of a large result (a streamed export) are fetched chunk by chunk as before, so memory stays
-bounded. Used through ``create_async_engine(..., async_creator=…)`` (see ``storage.database``).
+bounded. Used through ``create_async_engine(..., async_creator=…)`` (see ``storage.database``)
+when ``FORMABOT_FAST_PATHS`` is on (the default); figures in ``bench/README.md``.
 """
 
 from __future__ import annotations

@@ -60,14 +60,10 @@ async def _org_add(args: argparse.Namespace, settings: Settings) -> int:
         siret=_check("siret", args.siret),
         numero_activite=_check("numero_activite", args.nda) if args.nda else None,
     )
-    services = await open_services(settings)
-    try:
-        async with services.uow_factory() as uow:
-            stored = await uow.organisations.add(organisation)
-            code = await uow.link_codes.create(Role.MEMBER, organisation_id=stored.id)
-            await uow.commit()
-    finally:
-        await services.close()
+    async with open_services(settings) as services, services.uow_factory() as uow:
+        stored = await uow.organisations.add(organisation)
+        code = await uow.link_codes.create(Role.MEMBER, organisation_id=stored.id)
+        await uow.commit()
     # The id on the first line and the code on the last one: scripts read them from there.
     print(stored.id)
     print(say("org_created", name=name, code=code))
@@ -76,47 +72,35 @@ async def _org_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _org_link_code(args: argparse.Namespace, settings: Settings) -> int:
-    services = await open_services(settings)
-    try:
-        async with services.uow_factory() as uow:
-            if await uow.organisations.get(args.org) is None:
-                print(say("org_unknown", org=args.org), file=sys.stderr)
-                return 1
-            code = await uow.link_codes.create(Role.MEMBER, organisation_id=args.org)
-            await uow.commit()
-    finally:
-        await services.close()
+    async with open_services(settings) as services, services.uow_factory() as uow:
+        if await uow.organisations.get(args.org) is None:
+            print(say("org_unknown", org=args.org), file=sys.stderr)
+            return 1
+        code = await uow.link_codes.create(Role.MEMBER, organisation_id=args.org)
+        await uow.commit()
     print(code)
     return 0
 
 
 async def _funder_code(args: argparse.Namespace, settings: Settings) -> int:
     funder = FUNDERS_WITH_CODE[args.funder]
-    services = await open_services(settings)
-    try:
-        async with services.uow_factory() as uow:
-            code = await uow.link_codes.create(Role.VALIDATOR, funder=funder)
-            await uow.commit()
-    finally:
-        await services.close()
+    async with open_services(settings) as services, services.uow_factory() as uow:
+        code = await uow.link_codes.create(Role.VALIDATOR, funder=funder)
+        await uow.commit()
     print(say("funder_code", funder=funder.label))
     print(code)
     return 0
 
 
 async def _actions_list(args: argparse.Namespace, settings: Settings) -> int:
-    services = await open_services(settings)
-    try:
-        async with services.uow_factory() as uow:
-            repo = uow.all_actions()
-            status = Status(args.status) if args.status else None
-            actions = []
-            offset = 0
-            while batch := await repo.list(status, offset=offset, limit=500):
-                actions += batch
-                offset += len(batch)
-    finally:
-        await services.close()
+    async with open_services(settings) as services, services.uow_factory() as uow:
+        repo = uow.all_actions()
+        status = Status(args.status) if args.status else None
+        actions = []
+        offset = 0
+        while batch := await repo.list(status, offset=offset, limit=500):
+            actions += batch
+            offset += len(batch)
     rows = [
         {
             "id": a.id,

@@ -13,13 +13,11 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
 from bot.commands import say
 from bot.config import Settings
-from domain.ports import Clock
 
 
 def register(sub: Any) -> None:
@@ -33,25 +31,6 @@ def register(sub: Any) -> None:
     deliver = sub.add_parser("deliver", help="send the queued notifications to Telegram")
     deliver.add_argument("--once", action="store_true", help="one batch, then stop")
     deliver.set_defaults(handler=_deliver)
-
-
-def make_clock(settings: Settings, today: date | None = None) -> Clock:
-    from bot.wiring import clock_for
-
-    return clock_for(settings, today)
-
-
-@contextlib.asynccontextmanager
-async def _factory(settings: Settings, clock: Clock) -> AsyncIterator[Any]:
-    from storage.database import create_engine, upgrade
-    from storage.uow import SqlUnitOfWorkFactory
-
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        yield SqlUnitOfWorkFactory(engine, clock, staff_ids=settings.admin_ids)
-    finally:
-        await engine.dispose()
 
 
 def summary_lines(report: Any) -> list[str]:
@@ -90,10 +69,11 @@ def summary_lines(report: Any) -> list[str]:
 
 async def _daily(args: argparse.Namespace, settings: Settings) -> int:
     from bot.daily import run_daily
+    from bot.wiring import open_services
 
-    clock = make_clock(settings, args.today)
-    async with _factory(settings, clock) as factory:
-        report = await run_daily(factory, clock, settings, today=clock.today(), force=True)
+    async with open_services(settings, today=args.today) as services:
+        clock = services.clock
+        report = await run_daily(services.uow_factory, clock, settings, today=clock.today(), force=True)
     for line in summary_lines(report):
         print(line)
     if not report.ran:
@@ -106,11 +86,11 @@ async def _deliver(args: argparse.Namespace, settings: Settings) -> int:
     from telegram.error import TelegramError
 
     from bot.delivery import DeliveryReport, OutboxDelivery
+    from bot.wiring import open_services
 
     if not settings.telegram_token:
         print(say("no_token"), file=sys.stderr)
         return 2
-    clock = make_clock(settings)
     total = DeliveryReport()
     bot = Bot(settings.telegram_token, base_url=settings.telegram_api_url)
     try:
@@ -119,8 +99,8 @@ async def _deliver(args: argparse.Namespace, settings: Settings) -> int:
         await bot.shutdown()
         print(say("telegram_unreachable", url=settings.telegram_api_url, error=exc), file=sys.stderr)
         return 2
-    async with _factory(settings, clock) as factory, bot:
-        delivery = OutboxDelivery(bot, factory, clock)
+    async with open_services(settings) as services, bot:
+        delivery = OutboxDelivery(bot, services.uow_factory, services.clock)
         if args.once:
             total = await delivery.run_once()
         else:

@@ -39,16 +39,14 @@ def register(sub: Any) -> None:
 
 
 async def _upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.database import create_engine, current_revision, upgrade
+    from bot.wiring import open_services
+    from storage.database import current_revision, upgrade
 
     shown = make_url(settings.database_url).render_as_string(hide_password=True)
-    engine = create_engine(settings.database_url)
-    try:
-        before = await current_revision(engine)
-        await upgrade(engine)
-        after = await current_revision(engine)
-    finally:
-        await engine.dispose()
+    async with open_services(settings, migrate=False) as services:
+        before = await current_revision(services.engine)
+        await upgrade(services.engine)
+        after = await current_revision(services.engine)
     if before == after:
         print(f"{shown}: already at revision {after}")
     else:

@@ -50,15 +50,11 @@ async def ensure_demo(settings: Settings, *, force: bool = False) -> int:
     from bot.demo import create_demo, holds_other_data
     from bot.wiring import open_services
 
-    services = await open_services(settings)
-    try:
-        async with services.uow_factory() as uow:
-            if not force and await holds_other_data(uow):
-                raise DemoRefused(settings.database_url)
-            org_id, created = await create_demo(uow, services.clock.today())
-            await uow.commit()
-    finally:
-        await services.close()
+    async with open_services(settings) as services, services.uow_factory() as uow:
+        if not force and await holds_other_data(uow):
+            raise DemoRefused(settings.database_url)
+        org_id, created = await create_demo(uow, services.clock.today())
+        await uow.commit()
     return org_id if created else -org_id
 
 
@@ -92,11 +88,8 @@ async def _shell(args: argparse.Namespace, settings: Settings) -> int:
         except DemoRefused:
             print(say("demo_refused", url=shown_url(settings.database_url)), file=sys.stderr)
             return 2
-    services = await open_services(settings)
-    try:
+    async with open_services(settings) as services:
         await Console(services.dialogs, args.user or DEMO_USER_ID).run()
-    finally:
-        await services.close()
     return 0
 
 

@@ -199,22 +199,6 @@ def validate_file(path: Path, progress: Progress | None = None) -> tuple[bool, l
 # --- command line --------------------------------------------------------------------------------
 
 
-def _factory(settings: Settings) -> tuple[Any, UowFactory]:
-    from bot.wiring import clock_for
-    from storage.database import create_engine
-    from storage.uow import SqlUnitOfWorkFactory
-
-    engine = create_engine(settings.database_url)
-    return engine, SqlUnitOfWorkFactory(engine, clock_for(settings), staff_ids=settings.admin_ids)
-
-
-def _today_now(settings: Settings) -> tuple[date, datetime]:
-    from zoneinfo import ZoneInfo
-
-    now = datetime.now(ZoneInfo(settings.timezone))
-    return settings.today or now.date(), now
-
-
 def _fail(error: LheoError) -> int:
     print(error.message, file=sys.stderr)
     for line in error.details:
@@ -225,12 +209,13 @@ def _fail(error: LheoError) -> int:
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
     """0 when the file was written (left-out actions listed as a warning and told to staff), 1
     when no file was written."""
-    today, now = _today_now(settings)
-    engine, factory = _factory(settings)
-    try:
+    from bot.wiring import open_services
+
+    async with open_services(settings) as services:
+        factory, today = services.uow_factory, services.clock.today()
         try:
             report = await export_actions(factory, Path(args.out), args.scope, today=today,
-                                          now=now, progress=make_progress())
+                                          now=services.clock.now(), progress=make_progress())
         except NothingToExport as nothing:
             print(say("lheo_nothing_exported", scope=args.scope), file=sys.stderr)
             await _warn_left_out(factory, nothing.left_out, today)
@@ -240,8 +225,6 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
         print(say("lheo_exported", scope=args.scope, report=report))
         await _warn_left_out(factory, report.left_out, today)
         return 0
-    finally:
-        await engine.dispose()
 
 
 async def _warn_left_out(factory: UowFactory, left_out: list[LeftOut], today: date) -> None:
@@ -256,27 +239,27 @@ async def _warn_left_out(factory: UowFactory, left_out: list[LeftOut], today: da
 
 
 async def _import_lheo(args: argparse.Namespace, settings: Settings) -> int:
-    today, _now = _today_now(settings)
-    engine, factory = _factory(settings)
-    try:
-        outcome = await import_lheo_file(factory, Path(args.file), args.org, today=today,
-                                         dry_run=args.dry_run, progress=make_progress())
-    except LheoError as error:
-        return _fail(error)
-    finally:
-        await engine.dispose()
+    from bot.wiring import open_services
+
+    async with open_services(settings) as services:
+        try:
+            outcome = await import_lheo_file(services.uow_factory, Path(args.file), args.org,
+                                             today=services.clock.today(), dry_run=args.dry_run,
+                                             progress=make_progress())
+        except LheoError as error:
+            return _fail(error)
     print("\n".join(outcome.lines))
     return 0
 
 
 async def _import_ofaa(args: argparse.Namespace, settings: Settings) -> int:
-    engine, factory = _factory(settings)
-    try:
-        result, changed = await import_ofaa_file(factory, Path(args.file))
-    except LheoError as error:
-        return _fail(error)
-    finally:
-        await engine.dispose()
+    from bot.wiring import open_services
+
+    async with open_services(settings) as services:
+        try:
+            result, changed = await import_ofaa_file(services.uow_factory, Path(args.file))
+        except LheoError as error:
+            return _fail(error)
     print(say("ofaa_imported", matched=len(result.matched), changed=changed))
     for problem in result.problems:
         print(f"  {problem}")

@@ -76,13 +76,9 @@ async def _forget(args: argparse.Namespace, settings: Settings) -> int:
     from bot.wiring import open_services
 
     user_id: int = args.telegram_id
-    services = await open_services(settings)
-    try:
-        async with services.uow_factory() as uow:
-            report = await forget_user(uow, user_id)
-            await uow.commit()
-    finally:
-        await services.close()
+    async with open_services(settings) as services, services.uow_factory() as uow:
+        report = await forget_user(uow, user_id)
+        await uow.commit()
 
     if not report.found:
         print(say("forget_nothing", user_id=user_id))
@@ -104,14 +100,10 @@ async def _unlink(args: argparse.Namespace, settings: Settings) -> int:
         membership = Membership(user_id=user_id, role=Role.VALIDATOR, funder=VALIDATOR_FUNDERS[args.funder])
     else:
         membership = Membership(user_id=user_id, role=Role.STAFF)
-    services = await open_services(settings)
-    try:
-        async with services.uow_factory() as uow:
-            organisation = await uow.organisations.get(args.org) if args.org is not None else None
-            removed = await uow.members.remove(membership)
-            await uow.commit()
-    finally:
-        await services.close()
+    async with open_services(settings) as services, services.uow_factory() as uow:
+        organisation = await uow.organisations.get(args.org) if args.org is not None else None
+        removed = await uow.members.remove(membership)
+        await uow.commit()
 
     link = _link_label(RemovedLink(
         role=membership.role.value,

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,35 +27,23 @@ from domain.errors import DomainError
 from domain.models import Action
 from domain.ports import Clock, UnitOfWork
 
-Operation = Callable[[UnitOfWork, Actor, datetime], Awaitable[Action]]
+Operation = Callable[[UnitOfWork, Actor, Clock], Awaitable[Action]]
 
 
-def _clock(settings: Settings) -> Clock:
-    from bot.wiring import clock_for
+async def _in_transaction(settings: Settings, work: Callable[[Any, Clock], Awaitable[int]]) -> int:
+    """Run ``work(uow, clock)`` in one unit of work on the configured database (migrated first),
+    with the composition root's clock (``FORMABOT_TODAY`` pins its business date only)."""
+    from bot.wiring import open_services
 
-    return clock_for(settings)
-
-
-async def _in_transaction(settings: Settings, work: Callable[[Any, datetime], Awaitable[int]]) -> int:
-    """Run ``work(uow, now)`` in one unit of work on the configured database (migrated first)."""
-    from storage.database import create_engine, upgrade
-    from storage.uow import SqlUnitOfWorkFactory
-
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        clock = _clock(settings)
-        async with SqlUnitOfWorkFactory(engine, clock, staff_ids=settings.admin_ids)() as uow:
-            return await work(uow, clock.now())
-    finally:
-        await engine.dispose()
+    async with open_services(settings) as services, services.uow_factory() as uow:
+        return await work(uow, services.clock)
 
 
 async def _run_one(settings: Settings, reference: str, operation: Operation, done: str) -> int:
     """Run one operation on one action; print ``done`` (a message of operations.j2) on success."""
-    async def work(uow: Any, now: datetime) -> int:
+    async def work(uow: Any, clock: Clock) -> int:
         try:
-            action = await operation(uow, Actor.staff(), now)
+            action = await operation(uow, Actor.staff(), clock)
         except DomainError as exc:
             print(operations.message("failed", reference=reference, message=exc.message),
                   file=sys.stderr)
@@ -79,7 +66,7 @@ async def _region_vote(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{args.file} : {exc.strerror}", file=sys.stderr)
         return 2
 
-    async def work(uow: Any, now: datetime) -> int:
+    async def work(uow: Any, clock: Clock) -> int:
         try:
             report = await operations.record_region_vote(
                 uow, Actor.staff(), operations.parse_references(content)
@@ -97,11 +84,11 @@ async def _region_vote(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _publish(args: argparse.Namespace, settings: Settings) -> int:
-    today = _clock(settings).today()  # the business date: the default reference's year
     return await _run_one(
         settings, args.reference,
-        lambda uow, actor, now: operations.publish(
-            uow, actor, args.reference, now=now, reference_carif=args.reference_carif, today=today
+        lambda uow, actor, clock: operations.publish(  # the business date: the reference's year
+            uow, actor, args.reference, now=clock.now(), reference_carif=args.reference_carif,
+            today=clock.today(),
         ),
         "done_publish",
     )
@@ -110,7 +97,7 @@ async def _publish(args: argparse.Namespace, settings: Settings) -> int:
 async def _return(args: argparse.Namespace, settings: Settings) -> int:
     return await _run_one(
         settings, args.reference,
-        lambda uow, actor, now: operations.return_for_correction(uow, actor, args.reference, args.comment),
+        lambda uow, actor, clock: operations.return_for_correction(uow, actor, args.reference, args.comment),
         "done_return",
     )
 
@@ -118,7 +105,7 @@ async def _return(args: argparse.Namespace, settings: Settings) -> int:
 async def _approve(args: argparse.Namespace, settings: Settings) -> int:
     return await _run_one(
         settings, args.reference,
-        lambda uow, actor, now: operations.approve(uow, actor, args.reference),
+        lambda uow, actor, clock: operations.approve(uow, actor, args.reference),
         "done_approve",
     )
 
@@ -126,7 +113,7 @@ async def _approve(args: argparse.Namespace, settings: Settings) -> int:
 async def _refuse(args: argparse.Namespace, settings: Settings) -> int:
     return await _run_one(
         settings, args.reference,
-        lambda uow, actor, now: operations.refuse(uow, actor, args.reference, args.reason),
+        lambda uow, actor, clock: operations.refuse(uow, actor, args.reference, args.reason),
         "done_refuse",
     )
 
@@ -134,7 +121,7 @@ async def _refuse(args: argparse.Namespace, settings: Settings) -> int:
 async def _justification(args: argparse.Namespace, settings: Settings) -> int:
     return await _run_one(
         settings, args.reference,
-        lambda uow, actor, now: operations.mark_justification(uow, actor, args.reference),
+        lambda uow, actor, clock: operations.mark_justification(uow, actor, args.reference),
         "done_justification",
     )
 

@@ -85,8 +85,8 @@ def is_mobile(number: str) -> bool:
 #
 # Each formation is assembled as text by the functions below (element names are constants of this
 # module, every value is escaped), then parsed by lxml into the ``<formation>`` element that the
-# ``xmlfile`` stream writes: a well-formedness check for free, and about three times faster than
-# creating the 130 elements of a formation one ``SubElement`` at a time (see bench/lheo_export.py).
+# ``xmlfile`` stream writes: a well-formedness check for free, and faster than creating the 130
+# elements of a formation one ``SubElement`` at a time (figures: ``bench/README.md``).
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))

@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
 from bot.runtime import BotRuntime
 from domain.catalogue import ALL_FIELDS, FieldSpec, Kind
@@ -21,6 +23,8 @@ from tests.samples import VALID_SAMPLES
 
 STAFF_ID = 9001
 TODAY = date(2026, 12, 1)
+# ``FORMABOT_FAST_PATHS`` on and off: a flow run both ways behaves the same (see ``uses_fast_paths``).
+FAST_PATHS = [pytest.param(True, id="fast"), pytest.param(False, id="stock")]
 
 
 def settings_for(api: FakeBotApi, db: Path, **overrides: object) -> Settings:
@@ -47,6 +51,21 @@ async def running_bot(settings: Settings) -> AsyncIterator[BotRuntime]:
         yield runtime
     finally:
         await runtime.stop()
+
+
+async def uses_fast_paths(runtime: BotRuntime) -> bool:
+    """Whether the running bot took the fast paths (the one-trip SQLite driver, ``BoundedRequest``):
+    both, or neither."""
+    from bot.http_client import BoundedRequest
+    from storage.sqlite_driver import OneTripConnection
+
+    assert runtime.services is not None and runtime._app is not None
+    async with runtime.services.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver = isinstance(raw.driver_connection, OneTripConnection)
+    http = isinstance(runtime._app.bot.request, BoundedRequest)  # type: ignore[attr-defined]
+    assert driver is http
+    return driver
 
 
 async def new_link_code(settings: Settings, organisation_name: str = "Forma Sud") -> tuple[int, str]:

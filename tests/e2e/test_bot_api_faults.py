@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram.request import BaseRequest
 
-from bot.http_client import BoundedRequest
-from bot.ordering import FlowControlledRequest
+from bot.http_client import bot_request
 from dialogs.state import DialogState
 from domain.catalogue import Section, field_spec
 from storage.database import create_engine
@@ -153,18 +153,11 @@ async def test_requests_timing_out_then_the_answer_is_processed_and_delivered(
 ) -> None:
     # The application's HTTP client with a short read timeout (PTB's default is 5 s): the same
     # code path, only faster to provoke. getUpdates gets it plus its long-polling timeout.
-    class ShortTimeoutRequest(BoundedRequest):  # every other call
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("read_timeout", SHORT_READ_TIMEOUT)
-            super().__init__(*args, **kwargs)
+    def short_timeout_request(size: int, **kwargs: Any) -> BaseRequest:  # getUpdates' and the others'
+        kwargs.setdefault("read_timeout", SHORT_READ_TIMEOUT)
+        return bot_request(size, **kwargs)
 
-    class ShortTimeoutPollRequest(FlowControlledRequest):  # the getUpdates connection
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("read_timeout", SHORT_READ_TIMEOUT)
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr("bot.telegram_channel.BoundedRequest", ShortTimeoutRequest)
-    monkeypatch.setattr("bot.telegram_channel.FlowControlledRequest", ShortTimeoutPollRequest)
+    monkeypatch.setattr("bot.telegram_channel.bot_request", short_timeout_request)
     async with _in_a_form(tmp_path, answered=2) as (api, claire, url):
         # 1. getUpdates times out (latency above read timeout + poll timeout): the answer waits.
         polls = len(api.requests_for("getUpdates"))

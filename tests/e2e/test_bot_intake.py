@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from storage.database import create_engine
 from storage.uow import SqlUnitOfWorkFactory
-from tests.e2e.support import Player, new_link_code, running_bot, settings_for
+from tests.e2e.support import (
+    FAST_PATHS,
+    Player,
+    new_link_code,
+    running_bot,
+    settings_for,
+    uses_fast_paths,
+)
 from tests.fakebotapi import FakeBotApi
 
 
-async def test_link_then_create_and_confirm_a_region_action_with_two_sessions(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fast_paths", FAST_PATHS)
+async def test_link_then_create_and_confirm_a_region_action_with_two_sessions(
+    tmp_path: Path, fast_paths: bool
+) -> None:
     async with FakeBotApi() as api:
-        settings = settings_for(api, tmp_path / "bot.db")
+        settings = settings_for(api, tmp_path / "bot.db", fast_paths=fast_paths)
         _, code = await new_link_code(settings)
-        async with running_bot(settings):
+        async with running_bot(settings) as runtime:
+            assert await uses_fast_paths(runtime) is fast_paths
             claire = Player(api.user(1001, "Claire"))
             await claire.command("start", screen=False)
             assert "code de rattachement" in claire.text

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from bot.cli import main as cli
 from bot.daily import run_daily
 from domain.clock import FixedClock
@@ -14,7 +16,15 @@ from domain.models import Action, Status
 from domain.ports import Role
 from storage.database import create_engine
 from storage.uow import SqlUnitOfWorkFactory
-from tests.e2e.support import STAFF_ID, Player, new_link_code, running_bot, settings_for
+from tests.e2e.support import (
+    FAST_PATHS,
+    STAFF_ID,
+    Player,
+    new_link_code,
+    running_bot,
+    settings_for,
+    uses_fast_paths,
+)
 from tests.factories import make_session, make_valid_action
 from tests.fakebotapi import FakeBotApi
 
@@ -47,9 +57,10 @@ def received(player: Player, fragment: str) -> int:
     return sum(1 for m in player.user.bot_messages if fragment in m.text and not m.edited)
 
 
-async def test_life_of_an_action_after_confirmation(tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("fast_paths", FAST_PATHS)
+async def test_life_of_an_action_after_confirmation(tmp_path: Path, monkeypatch, fast_paths: bool) -> None:
     async with FakeBotApi() as api:
-        settings = settings_for(api, tmp_path / "bot.db")
+        settings = settings_for(api, tmp_path / "bot.db", fast_paths=fast_paths)
         org, code = await new_link_code(settings)
         db = Db(settings.database_url)
         # Fixed entry dates: public until its only session starts on 15/01/2027.
@@ -61,6 +72,7 @@ async def test_life_of_an_action_after_confirmation(tmp_path: Path, monkeypatch)
                                                    intitule="Agent d'accueil"))
         pe_code = await db.code(Role.VALIDATOR, funder=Funder.POLE_EMPLOI)
         async with running_bot(settings) as runtime:
+            assert await uses_fast_paths(runtime) is fast_paths
             claire = Player(api.user(1001, "Claire"))
             await claire.command("start", code)
             staff = Player(api.user(STAFF_ID, "Carif"))
@@ -117,6 +129,7 @@ async def test_life_of_an_action_after_confirmation(tmp_path: Path, monkeypatch)
             vote.write_text("\n".join(a.reference for a in region) + "\n", encoding="utf-8")
             monkeypatch.setenv("FORMABOT_DATABASE_URL", settings.database_url)
             monkeypatch.setenv("FORMABOT_TODAY", "2026-12-01")
+            monkeypatch.setenv("FORMABOT_FAST_PATHS", "1" if fast_paths else "0")
             api.inject_429(5, retry_after=1)
             assert await _cli_async(["region-vote", str(vote)]) == 0
             runtime.delivery.wake()

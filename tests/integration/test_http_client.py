@@ -1,5 +1,8 @@
-"""The Bot API's HTTP client: at most ``size`` calls in flight, the others waiting their turn outside
-httpx's pool (so that its pool timeout never fires however long the queue); no cookies."""
+"""The Bot API's HTTP client: at most ``size`` calls in flight, the others waiting their turn (so
+that a pool timeout never fires however long the queue); timeouts as python-telegram-bot raises
+them; getUpdates waiting for room in the flow. The contract is run both ways (``FORMABOT_FAST_PATHS``:
+``BoundedRequest`` on a cookieless client, or python-telegram-bot's stock ``HTTPXRequest``); with
+the fast paths on, no cookie is kept or sent."""
 
 from __future__ import annotations
 
@@ -9,13 +12,25 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
+from telegram.error import TimedOut
+from telegram.request import BaseRequest
 
-from bot.http_client import BoundedRequest
+from bot.http_client import BoundedRequest, bot_request
+from bot.ordering import FlowControlledRequest, UpdateFlow
 
 SIZE = 3
 CALLS = 9
 POOL_TIMEOUT = 0.1
 HOLD = 3 * POOL_TIMEOUT  # a slow Telegram: each call keeps its connection longer than the pool timeout
+FAST_PATHS = [pytest.param(True, id="fast"), pytest.param(False, id="stock")]
+
+
+def _request(size: int, fast_paths: bool, **timeouts: float) -> BaseRequest:
+    """What the application builds (``bot_request``); the fast one also with a pool timeout
+    shorter than the queue's wait, to show that it never fires (the stock one has none)."""
+    if fast_paths:
+        timeouts.setdefault("pool_timeout", POOL_TIMEOUT)
+    return bot_request(size, fast_paths=fast_paths, **timeouts)
 
 
 class SlowServer:
@@ -28,6 +43,7 @@ class SlowServer:
         self.served = 0
         self.crowded = asyncio.Event()
         self.cookie_headers: list[str | None] = []
+        self.released = asyncio.Event()  # set at the end of a test: the held requests end
 
     async def handle(self, request: web.Request) -> web.Response:
         self.in_flight += 1
@@ -39,6 +55,11 @@ class SlowServer:
         await asyncio.sleep(HOLD)
         self.in_flight -= 1
         self.served += 1
+        return web.json_response({"ok": True, "result": True})
+
+    async def never(self, request: web.Request) -> web.Response:
+        with contextlib.suppress(TimeoutError):  # past every read timeout here, until released
+            await asyncio.wait_for(self.released.wait(), 30)
         return web.json_response({"ok": True, "result": True})
 
     async def set_cookie(self, request: web.Request) -> web.Response:
@@ -53,6 +74,7 @@ async def server() -> AsyncIterator[tuple[SlowServer, str]]:
     slow = SlowServer()
     app = web.Application()
     app.router.add_post("/cookie/{method}", slow.set_cookie)
+    app.router.add_post("/never/{method}", slow.never)
     app.router.add_post("/{method}", slow.handle)
     runner = web.AppRunner(app)
     await runner.setup()
@@ -62,12 +84,16 @@ async def server() -> AsyncIterator[tuple[SlowServer, str]]:
     try:
         yield slow, f"http://127.0.0.1:{port}"
     finally:
+        slow.released.set()
         await runner.cleanup()
 
 
-async def test_calls_beyond_the_size_wait_outside_the_pool_and_all_are_served(server: tuple[SlowServer, str]) -> None:
+@pytest.mark.parametrize("fast_paths", FAST_PATHS)
+async def test_calls_beyond_the_size_wait_their_turn_and_all_are_served(
+    server: tuple[SlowServer, str], fast_paths: bool
+) -> None:
     slow, url = server
-    request = BoundedRequest(SIZE, pool_timeout=POOL_TIMEOUT)
+    request = _request(SIZE, fast_paths)
     await request.initialize()
     try:
         results = await asyncio.gather(*(request.post(f"{url}/sendMessage") for _ in range(CALLS)))
@@ -78,13 +104,64 @@ async def test_calls_beyond_the_size_wait_outside_the_pool_and_all_are_served(se
     assert slow.most_in_flight == SIZE  # as many as allowed, never more
 
 
-async def test_cookies_set_by_the_server_are_neither_kept_nor_sent(server: tuple[SlowServer, str]) -> None:
+@pytest.mark.parametrize("fast_paths", FAST_PATHS)
+async def test_a_call_past_its_read_timeout_raises_timed_out(
+    server: tuple[SlowServer, str], fast_paths: bool
+) -> None:
+    _slow, url = server
+    request = _request(SIZE, fast_paths, read_timeout=0.2)
+    await request.initialize()
+    try:
+        assert request.read_timeout == 0.2
+        with pytest.raises(TimedOut):
+            await asyncio.wait_for(request.post(f"{url}/never/sendMessage"), 5)
+        # A per-call read timeout (python-telegram-bot's getUpdates passes one) wins.
+        began = asyncio.get_running_loop().time()
+        with pytest.raises(TimedOut):
+            await request.post(f"{url}/never/getUpdates", read_timeout=0.5)
+        assert asyncio.get_running_loop().time() - began >= 0.5
+    finally:
+        await request.shutdown()
+
+
+@pytest.mark.parametrize("fast_paths", FAST_PATHS)
+async def test_get_updates_waits_for_room_in_the_flow(
+    server: tuple[SlowServer, str], fast_paths: bool
+) -> None:
     slow, url = server
-    request = BoundedRequest(SIZE)
+    flow = UpdateFlow(busy=1, max_wait=60)
+    request = FlowControlledRequest(flow, _request(1, fast_paths, read_timeout=2.0))
+    await request.initialize()
+    try:
+        assert request.read_timeout == 2.0
+        flow.started()  # one update in progress: as many as ``busy``
+        poll = asyncio.ensure_future(request.post(f"{url}/cookie/getUpdates"))
+        await asyncio.sleep(0.3)
+        assert not poll.done() and slow.cookie_headers == []  # not sent while the flow is full
+        flow.finished()
+        assert await asyncio.wait_for(poll, 5) is True
+        assert len(slow.cookie_headers) == 1
+    finally:
+        await request.shutdown()
+
+
+@pytest.mark.parametrize("fast_paths", FAST_PATHS)
+async def test_cookies_set_by_the_server(server: tuple[SlowServer, str], fast_paths: bool) -> None:
+    slow, url = server
+    request = _request(SIZE, fast_paths)
     await request.initialize()
     try:
         for _ in range(2):
             assert await request.post(f"{url}/cookie/getMe") is True
     finally:
         await request.shutdown()
-    assert slow.cookie_headers == [None, None]
+    if fast_paths:  # neither kept nor sent
+        assert isinstance(request, BoundedRequest)
+        assert slow.cookie_headers == [None, None]
+    else:  # python-telegram-bot's client sends back what it was given
+        assert slow.cookie_headers == [None, "session=abc"]
+
+
+async def test_a_call_before_initialize_is_refused() -> None:
+    with pytest.raises(RuntimeError):
+        await BoundedRequest(SIZE).do_request("http://127.0.0.1:9/getMe", "POST")

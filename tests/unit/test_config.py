@@ -89,3 +89,13 @@ def test_the_business_date_pins_today_never_the_clock(monkeypatch: pytest.Monkey
         assert now.tzinfo is not None
     assert clock_for(settings).today() == date(2027, 8, 7)
     assert clock_for(settings, date(2031, 1, 2)).today() == date(2031, 1, 2)
+
+
+def test_fast_paths_are_on_unless_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().fast_paths is True
+    for off in ("0", "false", "off", "no"):
+        monkeypatch.setenv("FORMABOT_FAST_PATHS", off)
+        assert load_settings().fast_paths is False
+    monkeypatch.setenv("FORMABOT_FAST_PATHS", "maybe")
+    with pytest.raises(ConfigError, match="FORMABOT_FAST_PATHS"):
+        load_settings()
