@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from domain.funders import Funder
+from domain.funders import Circuit, Funder
 from domain.models import Action, Organisation, Session, Status
 from domain.values import Address, Contact
 
@@ -160,7 +160,7 @@ def actions(count: int) -> Iterator[tuple[Action, Organisation]]:
         }
         if funder is Funder.REGION:
             update["numero_marche"] = f"2027-{number % 97:03d} lot {number % 7}"
-        elif funder.is_etat:
+        elif funder.circuit is Circuit.JUSTIFICATION:
             update["reference_convention"] = f"CONV-2027-{number:06d}"
         if INVALID_EVERY and number % INVALID_EVERY == 0:
             update["intitule"] = "x" * 300

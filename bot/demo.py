@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 
-from domain.funders import Funder
+from domain.funders import Circuit, Funder
 from domain.models import Action, Organisation, Session, Status
 from domain.ports import BotUnitOfWork, Membership, Role
 from domain.values import Address, Contact
@@ -59,9 +59,9 @@ def _action(org_id: int, funder: Funder, title: str, start: date, status: Status
         "places_financees": 12,
         "sessions": [Session(debut=start, fin=end, adresse_inscription=ADDRESS, etat_recrutement="1", places=12)],
     }
-    if funder is Funder.REGION:
+    if funder.purchase_order:
         data.update(numero_marche="2027-014 lot 3", numero_bon_commande=1, semestre_debut=_semester(start))
-    if funder.is_etat:
+    if funder.circuit is Circuit.JUSTIFICATION:
         data.update(reference_convention="CONV-2027-0042")
     data.update(extra)
     return Action.model_validate(data)

@@ -76,9 +76,9 @@ def _lines(value: Any) -> list[str]:
     return [line for line in text.splitlines() if line.strip()] if text else []
 
 
-def _funder_label(value: Any) -> str | None:
+def _funder(value: Any) -> Funder | None:
     try:
-        return Funder(str(value)).label
+        return Funder(str(value))
     except ValueError:
         return None
 
@@ -96,6 +96,7 @@ def notification_context(payload: dict[str, Any]) -> dict[str, Any]:
     event: dict[str, Any] = raw_event if isinstance(raw_event, dict) else {}
     action_id = _int(payload.get("action_id"))
     reference = _str(payload.get("reference")) or _str(event.get("reference"))
+    funder = _funder(payload.get("funder") or event.get("funder"))
     return {
         "action_id": action_id,
         "reference": reference,
@@ -103,7 +104,8 @@ def notification_context(payload: dict[str, Any]) -> dict[str, Any]:
         "reference_carif": _str(event.get("reference_carif")) or _str(payload.get("reference_carif")),
         "reference_ofaa": _str(event.get("reference_ofaa")) or _str(payload.get("reference_ofaa")),
         "funder": _str(payload.get("funder")) or _str(event.get("funder")),
-        "funder_label": _funder_label(payload.get("funder") or event.get("funder")),
+        "funder_label": funder.label if funder is not None else None,
+        "copyable": funder is not None and funder.copyable,  # « et la copier » when archived
         "status_label": _status_label(payload.get("status")),
         "via_vote": event.get("via") == "vote",
         "reason": _str(event.get("reason")),

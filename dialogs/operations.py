@@ -25,7 +25,7 @@ from dialogs.render import macro_text
 from domain import lifecycle
 from domain.errors import DomainError, OperationRefused
 from domain.events import Event
-from domain.funders import Funder
+from domain.funders import Circuit, Funder
 from domain.models import Action, Status
 from domain.ports import ActionRepository, UnitOfWork
 
@@ -282,7 +282,7 @@ async def record_region_vote(uow: UnitOfWork, actor: Actor, references: Iterable
             lines.append(VoteLine(reference, VoteOutcome.DUPLICATE, action))
             continue
         seen.add(action.id)
-        if action.funder is not Funder.REGION:
+        if action.funder.circuit is not Circuit.VOTE:
             lines.append(VoteLine(reference, VoteOutcome.WRONG_FUNDER, action))
         elif action.status in (Status.APPROVED, Status.PUBLISHED):
             lines.append(VoteLine(reference, VoteOutcome.ALREADY, action))

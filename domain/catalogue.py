@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.codes import Code, lheo_table, publics_vises
-from domain.funders import Funder
+from domain.funders import Circuit, Funder
 from domain.models import Action
 from domain.parsing import check_value, format_value, parse_answer
 from domain.parsing.kinds import Kind as Kind
@@ -109,8 +109,9 @@ class FieldSpec:
         return format_value(self, value)
 
 
-_REGION = frozenset({Funder.REGION})
-_ETAT = frozenset({Funder.ETAT_EMPLOI, Funder.ETAT_AUTRES})
+# The purchase-order fields, and the financing document the justification circuit waits for.
+_REGION = frozenset(f for f in Funder if f.purchase_order)
+_ETAT = frozenset(f for f in Funder if f.circuit is Circuit.JUSTIFICATION)
 
 NIVEAUX_ENTREE = tuple(c for c in lheo_table("dict-niveaux") if c.code in {"0", "1"} or int(c.code) >= 11)
 NIVEAUX_SORTIE = tuple(c for c in lheo_table("dict-niveaux") if int(c.code) >= 11)

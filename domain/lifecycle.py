@@ -36,7 +36,7 @@ from domain.archiving import is_public, visible_to_organisation
 from domain.catalogue import ACTION_FIELDS, SESSION_FIELDS
 from domain.errors import ActionInvalid, ChangeNotAllowed, OperationRefused
 from domain.events import Event, EventKind
-from domain.funders import Funder
+from domain.funders import Circuit, Funder
 from domain.models import Action, Session, Status
 from domain.rules import fmt_date, validate_action, validate_region_dates, validate_session
 
@@ -117,21 +117,21 @@ def refusal(action: Action, operation: Operation, today: date | None = None) -> 
         if status is Status.REFUSED:
             return None
         if status in (Status.PUBLISHED, Status.ARCHIVED):
-            if action.funder is not Funder.REGION:
+            if not action.funder.copyable:
                 return "Seules les actions financées par la Région peuvent être copiées."
             return refusal(action, Operation.VIEW, today)
         return _in_status(action, operation, Status.PUBLISHED, Status.ARCHIVED, Status.REFUSED)
     if operation is Operation.UPDATE_DATES:
         return _in_status(action, operation, Status.PUBLISHED)
     if operation is Operation.APPROVE:
-        if action.funder is Funder.REGION:
+        if action.funder.circuit is Circuit.VOTE:
             return (
                 "Une action financée par la Région est validée par le vote de la commission "
                 "permanente : enregistrez ce vote."
             )
         if (reason := _in_status(action, operation, Status.SUBMITTED)) is not None:
             return reason
-        if action.funder.is_etat and not action.justificatif_recu:
+        if action.funder.circuit is Circuit.JUSTIFICATION and not action.justificatif_recu:
             return (
                 "Impossible de valider cette action : le justificatif de financement (convention, "
                 "accord de subvention…) n'a pas encore été reçu par le Carif-Oref."
@@ -142,10 +142,10 @@ def refusal(action: Action, operation: Operation, today: date | None = None) -> 
     if operation is Operation.RETURN:
         return _in_status(action, operation, Status.SUBMITTED, Status.APPROVED)
     if operation is Operation.PUBLISH:
-        if status is Status.SUBMITTED and action.funder.has_validators:
+        if status is Status.SUBMITTED and action.funder.circuit is Circuit.VALIDATORS:
             return None
         if status is Status.SUBMITTED:
-            if action.funder is Funder.REGION:
+            if action.funder.circuit is Circuit.VOTE:
                 return "Impossible de publier cette action : le vote de la Région n'est pas enregistré."
             return (
                 "Impossible de publier cette action : elle doit d'abord être validée "
@@ -153,13 +153,13 @@ def refusal(action: Action, operation: Operation, today: date | None = None) -> 
             )
         return _in_status(action, operation, Status.APPROVED)
     if operation is Operation.MARK_JUSTIFICATION:
-        if not action.funder.is_etat:
+        if action.funder.circuit is not Circuit.JUSTIFICATION:
             return "Seules les actions financées par l'État demandent un justificatif de financement."
         if action.justificatif_recu:
             return "Le justificatif de financement de cette action est déjà marqué comme reçu."
         return _in_status(action, operation, Status.DRAFT, Status.RETURNED, Status.SUBMITTED)
     if operation is Operation.RECORD_VOTE:
-        if action.funder is not Funder.REGION:
+        if action.funder.circuit is not Circuit.VOTE:
             return "Seules les actions financées par la Région sont validées par un vote."
         return _in_status(action, operation, Status.SUBMITTED)
     if operation is Operation.ARCHIVE:
@@ -396,7 +396,7 @@ def changes(stored: Action, proposed: Action) -> tuple[str, ...]:
 
 def may_attach_justification(action: Action) -> bool:
     """Whether the organisation may send (or replace) the État justification document now."""
-    return action.funder.is_etat and action.status is not Status.ARCHIVED
+    return action.funder.circuit is Circuit.JUSTIFICATION and action.status is not Status.ARCHIVED
 
 
 def _session_key(change: str) -> str | None:

@@ -22,7 +22,6 @@ from domain.catalogue import (
     action_field,
 )
 from domain.errors import FieldError, Problem
-from domain.funders import Funder
 from domain.models import Action, Organisation, Session
 
 REGION_MAX_MONTHS = 18
@@ -135,7 +134,7 @@ def validate_general(action: Action) -> list[Problem]:
         )))
 
     # Région rule 4: the action is created for purchase order no. 1 only.
-    if action.funder is Funder.REGION and "numero_bon_commande" not in flagged:
+    if action.funder.purchase_order and "numero_bon_commande" not in flagged:
         problems.extend(_bon_commande(action))
     return problems
 
@@ -213,7 +212,7 @@ def validate_region_dates(action: Action) -> list[Problem]:
     4. The action is created for purchase order no. 1 only.
     Sessions without dates are left to ``validate_session``.
     """
-    if action.funder is not Funder.REGION:
+    if not action.funder.purchase_order:
         return []
     problems: list[Problem] = []
     dated = [(i, s.debut) for i, s in enumerate(action.sessions) if s.debut is not None]

@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.events import Event, EventKind
-from domain.funders import Funder
+from domain.funders import Circuit, Funder
 from domain.models import Action, Status
 from domain.ports import Clock, Membership
 from storage import hot_statements, sweeps
@@ -400,7 +400,7 @@ class SqlUnitOfWork:
             wanted.append(("organisation", event.organisation_id))
         if audience.staff:
             wanted.append(("staff", None))
-        if audience.funder_validators and action is not None and action.funder.has_validators:
+        if audience.funder_validators and action is not None and action.funder.circuit is Circuit.VALIDATORS:
             wanted.append(("funder", action.funder))
         chats: dict[int, list[str]] = {}
         for key in wanted:

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from domain.funders import Funder
+from domain.funders import Circuit, Funder
 from domain.models import Action, Document, Organisation, Session, Status
 from domain.values import Address, Contact
 
@@ -113,7 +113,7 @@ def _funder_data(funder: Funder) -> dict[str, Any]:
             "numero_bon_commande": 1,
             "semestre_debut": "S1 2027",
         }
-    if funder.is_etat:
+    if funder.circuit is Circuit.JUSTIFICATION:
         return {
             "reference_convention": "CONV-2027-0042",
             "justificatif": Document(

@@ -16,7 +16,7 @@ from domain.funders import Funder
 from domain.models import Organisation, Status
 from domain.ports import Role
 
-FUNDERS_WITH_CODE = {"pole-emploi": Funder.POLE_EMPLOI, "agefiph": Funder.AGEFIPH}
+FUNDERS_WITH_CODE = Funder.with_validator_code()
 
 
 def register(sub: Any) -> None:

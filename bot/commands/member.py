@@ -24,7 +24,7 @@ from domain.funders import Funder
 from domain.ports import Membership, Role
 from storage.privacy import RemovedLink, forget_user
 
-VALIDATOR_FUNDERS = {"pole-emploi": Funder.POLE_EMPLOI, "agefiph": Funder.AGEFIPH}
+VALIDATOR_FUNDERS = Funder.with_validator_code()
 
 
 def _telegram_id(raw: str) -> int:

@@ -17,14 +17,14 @@ from dialogs.screens.common import load_action
 from dialogs.state import DialogState
 from domain.errors import FieldError
 from domain.events import Event, EventKind
-from domain.lifecycle import justification_locked
-from domain.models import Action, Document, Status
+from domain.lifecycle import justification_locked, may_attach_justification
+from domain.models import Action, Document
 
 LIST_PAGE = 5
 
 
 def can_take_justification(action: Action) -> bool:
-    return action.funder.is_etat and action.status is not Status.ARCHIVED
+    return may_attach_justification(action)
 
 
 async def _etat_actions(ctx: Context) -> list[Action]:

@@ -12,7 +12,7 @@ from dialogs.screens.common import load_action, open_form, still_modifiable
 from dialogs.state import DialogState
 from domain.archiving import archive_date, visible_to_organisation
 from domain.errors import ChangeNotAllowed, DomainError
-from domain.funders import Funder
+from domain.funders import FUNDERS, Funder
 from domain.lifecycle import Operation, allowed_operations, copy_action, ensure_can_delete
 from domain.models import Action, Status
 from domain.rules import validate_action
@@ -111,7 +111,7 @@ class Create(Screen):
     targets = ("question", "copy_pick", "menu", "merge")
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        for funder in Funder:
+        for funder in FUNDERS:  # one button per row of the funders' table
             kb.add(label("funder", label=funder.label), "funder", funder.value)
         kb.add(label("copy_region"), "copy")
         kb.add(label("menu"), "menu")
@@ -119,7 +119,7 @@ class Create(Screen):
         return [Reply(render("create.j2", replace=replace), kb.rows)]
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb == "funder" and arg in {f.value for f in Funder}:
+        if verb == "funder" and arg in {f.value for f in FUNDERS}:
             assert ctx.organisation_id is not None
             action = Action(organisation_id=ctx.organisation_id, funder=Funder(arg))
             if await open_form(ctx, st, action) is not None:

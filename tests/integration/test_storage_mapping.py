@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain import archiving
-from domain.funders import Funder
+from domain.funders import Circuit, Funder
 from domain.models import Action, Document, Session, Status
 from domain.values import Address, Contact
 from storage import mapping
@@ -60,7 +60,7 @@ def test_complete_action_round_trips(funder: Funder) -> None:
     assert isinstance(loaded.lieu_formation, Address)
     assert isinstance(loaded.contact_formation, Contact)
     assert loaded.formacodes == ("42752", "42745")
-    if funder.is_etat:
+    if funder.circuit is Circuit.JUSTIFICATION:
         assert isinstance(loaded.justificatif, Document)
 
 

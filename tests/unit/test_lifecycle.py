@@ -9,7 +9,7 @@ import pytest
 
 from domain.errors import ActionInvalid, OperationRefused
 from domain.events import Event, EventKind
-from domain.funders import Funder
+from domain.funders import Circuit, Funder
 from domain.lifecycle import (
     Operation,
     allowed_operations,
@@ -121,9 +121,9 @@ def allowed_statuses(funder: Funder, op: Operation) -> set[Status]:
         Op.APPROVE: set() if region else {Status.SUBMITTED},
         Op.REFUSE: {Status.SUBMITTED},
         Op.RETURN: {Status.SUBMITTED, Status.APPROVED},
-        Op.PUBLISH: {Status.APPROVED} | ({Status.SUBMITTED} if funder.has_validators else set()),
+        Op.PUBLISH: {Status.APPROVED} | ({Status.SUBMITTED} if funder.circuit is Circuit.VALIDATORS else set()),
         Op.MARK_JUSTIFICATION: (
-            {Status.DRAFT, Status.RETURNED, Status.SUBMITTED} if funder.is_etat else set()
+            {Status.DRAFT, Status.RETURNED, Status.SUBMITTED} if funder.circuit is Circuit.JUSTIFICATION else set()
         ),
         Op.RECORD_VOTE: {Status.SUBMITTED} if region else set(),
         Op.ARCHIVE: {Status.PUBLISHED},
