@@ -18,7 +18,7 @@ from dialogs.linking import link
 from dialogs.printing import Printer
 from dialogs.render import render, text
 from dialogs.router import SCREENS, dispatch, show
-from dialogs.state import DialogState
+from dialogs.state import DialogState, ScreenName
 from domain.errors import StaleVersion
 from domain.events import Event
 from domain.ports import BotUnitOfWork, Clock, Membership, Role
@@ -149,10 +149,10 @@ class DialogEngine:
         ctx.out = [Reply(text("operation_not_allowed"))]
         st.screen = st.home
         orgs = ctx.principal.organisation_ids
-        if st.home == "menu" and st.organisation_id not in orgs:
+        if st.home == ScreenName.MENU and st.organisation_id not in orgs:
             st.organisation_id = orgs[0] if len(orgs) == 1 else None
             if st.organisation_id is None:
-                st.screen = "choose_org"
+                st.screen = ScreenName.CHOOSE_ORG
         ctx.organisation_id = st.organisation_id
         try:
             return await show(ctx, st)
@@ -178,14 +178,14 @@ class DialogEngine:
         )
 
     @staticmethod
-    def _home(principal: Principal) -> str | None:
+    def _home(principal: Principal) -> ScreenName | None:
         """The main menu of the user's role: Carif-Oref staff, a funder's validator, a member."""
-        if principal.is_staff and "staff_menu" in SCREENS:
-            return "staff_menu"
-        if principal.funders and "validator_menu" in SCREENS:
-            return "validator_menu"
+        if principal.is_staff and ScreenName.STAFF_MENU in SCREENS:
+            return ScreenName.STAFF_MENU
+        if principal.funders and ScreenName.VALIDATOR_MENU in SCREENS:
+            return ScreenName.VALIDATOR_MENU
         if principal.organisation_ids:
-            return "menu"
+            return ScreenName.MENU
         return None
 
     async def _step(self, ctx: Context, st: DialogState, inc: Incoming) -> list[Reply]:
@@ -194,7 +194,7 @@ class DialogEngine:
             return [*ctx.out, Reply(render("unknown_user.j2", principal=ctx.principal))]
         if st.home != home:
             st.home, st.screen = home, home
-        if home != "menu":
+        if home != ScreenName.MENU:
             return await dispatch(ctx, st, inc)
         orgs = ctx.principal.organisation_ids
         if st.organisation_id not in orgs:
@@ -202,8 +202,8 @@ class DialogEngine:
         ctx.organisation_id = st.organisation_id
         # No screen of an organisation can be shown before one is chosen: everything but a
         # button of the choice itself (or /aide) shows the choice again.
-        if st.organisation_id is None and (st.screen != "choose_org" or not _for_the_choice(inc)):
-            st.screen = "choose_org"
+        if st.organisation_id is None and (st.screen != ScreenName.CHOOSE_ORG or not _for_the_choice(inc)):
+            st.screen = ScreenName.CHOOSE_ORG
             return await show(ctx, st)
         return await dispatch(ctx, st, inc)
 

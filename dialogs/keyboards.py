@@ -19,7 +19,8 @@ from dialogs.render import label
 from domain.text import FRENCH
 
 MAX_PAYLOAD = 64
-PAGE_SIZE = 8
+CHOICE_PAGE = 8  # the choices of a multiple-choice question shown at once
+LIST_PAGE = 5  # the actions of a list shown at once (every list: ``dialogs.screens.paged``)
 LABEL_MAX = 60
 
 
@@ -119,11 +120,11 @@ class Keyboard:
         return self
 
 
-def pages(items: Sequence[object], page_size: int = PAGE_SIZE) -> int:
+def pages(items: Sequence[object], page_size: int = CHOICE_PAGE) -> int:
     return max(1, -(-len(items) // page_size))
 
 
-def page_slice(items: Sequence[object], page: int, page_size: int = PAGE_SIZE) -> range:
+def page_slice(items: Sequence[object], page: int, page_size: int = CHOICE_PAGE) -> range:
     start = max(0, min(page, pages(items, page_size) - 1)) * page_size
     return range(start, min(len(items), start + page_size))
 

@@ -1,37 +1,85 @@
 """Screens as data, and the dispatch of one input to the current screen.
 
-A screen renders itself from the state (``render``) and reacts to a button (``on_button``), a typed
-text (``on_text``) or a document (``on_document``) by changing the state; the router then renders the
-screen the state now names. ``targets`` lists the screens it can lead to: ``formabot dialogs graph``
-draws the state machine from it.
+A screen renders itself from the state (``render``, which changes nothing) and reacts to a button,
+a typed text (``on_text``) or a document (``on_document``) by changing the state; the router then
+renders the screen the state now names. Each button verb is bound to one handler method
+(``@button("verb")``). ``targets`` lists the screens a screen can lead to: ``formabot dialogs
+graph`` draws the state machine from it, and every transition is checked against it when it
+happens (``check_transition``).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from typing import ClassVar
+from collections.abc import Awaitable, Callable
+from typing import ClassVar, TypeVar
 
 from dialogs.context import Context
 from dialogs.form import checked_justification
 from dialogs.io import Incoming, Reply
 from dialogs.keyboards import Keyboard, is_number, parse_payload
 from dialogs.render import plain, render, text
-from dialogs.state import DialogState
+from dialogs.state import DialogState, ScreenName
 from domain.errors import FieldError
 from domain.models import Document
 
+H = TypeVar("H", bound=Callable[..., Awaitable[None]])
+
+
+def button(*verbs: str) -> Callable[[H], H]:
+    """Bind a screen's method to the buttons of these verbs: ``handler(ctx, st, arg)``."""
+
+    def bind(handler: H) -> H:
+        handler.__button_verbs__ = verbs  # type: ignore[attr-defined]
+        return handler
+
+    return bind
+
+
+class Redirect(Exception):
+    """Raised by ``render``: the state names a screen that cannot be shown now (its action is
+    gone, or out of the user's scope); the router shows ``target`` instead (a declared target),
+    or, with ``show=False``, only the messages said."""
+
+    def __init__(self, target: ScreenName, *, show: bool = True) -> None:
+        super().__init__(target)
+        self.target = target
+        self.show = show
+
+
+class UndeclaredTransition(RuntimeError):
+    """A screen led to a screen missing from its ``targets``: a programming error."""
+
 
 class Screen:
-    name: ClassVar[str]
-    targets: ClassVar[tuple[str, ...]] = ()
+    name: ClassVar[ScreenName]
+    targets: ClassVar[tuple[ScreenName, ...]] = ()
     help_topic: ClassVar[str] = "menu"
+    # Whether the screen shows ``st.error``: the router clears it once such a screen is shown.
+    shows_error: ClassVar[bool] = False
+    # verb -> the name of the method bound to it (``@button``), this class's and its bases'.
+    buttons: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        bound: dict[str, str] = {}
+        for klass in reversed(cls.__mro__):
+            for attr, value in vars(klass).items():
+                for verb in getattr(value, "__button_verbs__", ()):
+                    bound[verb] = attr
+        cls.buttons = bound
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         raise NotImplementedError
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        ctx.say(text("unexpected_button"))
+        """The handler bound to ``verb``; a verb bound to none is unexpected."""
+        method = self.buttons.get(verb)
+        if method is None:
+            ctx.say(text("unexpected_button"))
+            return
+        await getattr(self, method)(ctx, st, arg)
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         ctx.say(text("unexpected_text"))
@@ -39,13 +87,13 @@ class Screen:
     async def on_document(self, ctx: Context, st: DialogState, document: Document) -> None:
         """A file no question expects: a member may be sending the État justification of an
         action, so it waits in the state while they pick the action (``DOCUMENT_SCREEN``)."""
-        if st.home == "menu" and ctx.organisation_id is not None and DOCUMENT_SCREEN in SCREENS:
+        if st.home == ScreenName.MENU and ctx.organisation_id is not None and DOCUMENT_SCREEN in SCREENS:
             try:  # the checks of the form's document question (type, size), at once
                 document = checked_justification(None, document)
             except FieldError as exc:
                 ctx.say(plain(exc.message))
                 return
-            st.extra[PENDING_DOCUMENT] = document.model_dump(mode="json")
+            st.pending_document = document
             st.list_page = 0
             st.screen = DOCUMENT_SCREEN
         else:
@@ -54,15 +102,26 @@ class Screen:
 
 log = logging.getLogger(__name__)
 
-SCREENS: dict[str, Screen] = {}
+SCREENS: dict[ScreenName, Screen] = {}
 
-# Where a file sent outside a question that expects one goes, and where it waits meanwhile.
-DOCUMENT_SCREEN = "justif_pick"
-PENDING_DOCUMENT = "justif_document"
+# Where a file sent outside a question that expects one goes (it waits in ``st.pending_document``).
+DOCUMENT_SCREEN = ScreenName.JUSTIF_PICK
 
-# Every (from, to) screen change seen by this process: tests check each one is declared in the
-# ``targets`` of its screen, so the diagram drawn from ``targets`` is the machine that runs.
-TRANSITIONS_SEEN: set[tuple[str, str]] = set()
+# An undeclared transition is a programming error. Tests set this (tests/conftest.py): it raises
+# at once. In production it is logged as an error and the user goes on to the screen the handler
+# chose: names are an enum, so it is a real screen, and refusing it would leave a half-done step
+# (the state already changed) on a screen that may no longer fit it. Only the drawing is wrong.
+STRICT_TRANSITIONS = False
+
+
+def check_transition(origin: ScreenName, st: DialogState) -> None:
+    """The screen ``origin`` just led to ``st.screen``: it must be one of its declared targets,
+    so that the diagram drawn from ``targets`` is the machine that runs."""
+    if st.screen == origin or st.screen in SCREENS[origin].targets:
+        return
+    if STRICT_TRANSITIONS:
+        raise UndeclaredTransition(f"{origin} -> {st.screen} is not among the targets of {origin}")
+    log.error("undeclared screen transition", extra={"screen": str(origin), "target": str(st.screen)})
 
 
 def screen(cls: type[Screen]) -> type[Screen]:
@@ -71,6 +130,8 @@ def screen(cls: type[Screen]) -> type[Screen]:
     A screen that keeps the default ``on_document`` can lead to ``DOCUMENT_SCREEN``: it is
     declared among its ``targets`` so that the drawn machine is the one that runs.
     """
+    if cls.name in SCREENS:
+        raise ValueError(f"two screens named {cls.name}")
     if cls.on_document is Screen.on_document and DOCUMENT_SCREEN not in cls.targets:
         cls.targets = (*cls.targets, DOCUMENT_SCREEN)
     SCREENS[cls.name] = cls()
@@ -84,9 +145,19 @@ async def show(ctx: Context, st: DialogState) -> list[Reply]:
     if current.name != st.screen:
         st.screen = current.name
     kb = Keyboard(st.seq)
-    replies = await current.render(ctx, st, kb)
+    try:
+        replies = await current.render(ctx, st, kb)
+    except Redirect as redirect:
+        st.screen = redirect.target
+        check_transition(current.name, st)
+        current = SCREENS[st.screen]
+        kb = Keyboard(st.seq)
+        replies = await current.render(ctx, st, kb) if redirect.show else []
     st.buttons = kb.issued
+    # What a screen shows once: cleared by the router, never by ``render``.
     st.notice = None
+    if current.shows_error:
+        st.error = None
     if replies:
         replies[-1].screen = True
     return [*ctx.out, *replies]
@@ -102,7 +173,12 @@ def _new_seq(previous: int) -> int:
 
 
 # Commands every screen understands, and the screen each one opens.
-COMMAND_SCREENS = {"menu": "menu", "start": "menu", "nouvelle": "create", "dates": "dates_pick_action"}
+COMMAND_SCREENS = {
+    "menu": ScreenName.MENU,
+    "start": ScreenName.MENU,
+    "nouvelle": ScreenName.CREATE,
+    "dates": ScreenName.DATES_PICK_ACTION,
+}
 
 
 async def dispatch(ctx: Context, st: DialogState, inc: Incoming) -> list[Reply]:
@@ -136,7 +212,7 @@ async def dispatch(ctx: Context, st: DialogState, inc: Incoming) -> list[Reply]:
         await current.on_document(ctx, st, inc.document)
     else:
         await current.on_text(ctx, st, (inc.text or "").strip())
-    TRANSITIONS_SEEN.add((current.name, st.screen))
+    check_transition(current.name, st)
     return await show(ctx, st)
 
 
@@ -146,15 +222,15 @@ async def _command(ctx: Context, st: DialogState, command: str) -> list[Reply]:
         ctx.say(render(f"help/{current.help_topic}.j2", state=st))
         return await show(ctx, st)
     if command == "annuler":
-        if st.form is not None and st.form.kind == "action" and st.screen != "menu":
-            st.extra["quit_from"] = st.screen
-            st.screen = "quit_ask"
+        if st.form is not None and st.form.kind == "action" and st.screen != ScreenName.MENU:
+            st.quit_from = st.screen
+            st.screen = ScreenName.QUIT_ASK
         else:
             st.screen = st.home
         st.pending = None
         return await show(ctx, st)
     target = st.home if command in ("menu", "start") else COMMAND_SCREENS.get(command)
-    if target is not None and st.home != "menu" and command not in ("menu", "start"):
+    if target is not None and st.home != ScreenName.MENU and command not in ("menu", "start"):
         target = None  # the organisation's commands are not for staff and validators
     if target is None:
         ctx.say(text("unknown_command", command=command))
@@ -180,8 +256,8 @@ def offered(buttons: list[str], verb: str, arg: str) -> bool:
 
 
 async def _global_button(ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-    if verb == "dates" and is_number(arg) and st.home == "menu":
+    if verb == "dates" and is_number(arg) and st.home == ScreenName.MENU:
         st.action_id = int(arg)
-        st.screen = "dates_pick_session"
+        st.screen = ScreenName.DATES_PICK_SESSION
     else:
         st.screen = st.home

@@ -16,3 +16,9 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# A screen leading to a screen missing from its declared targets raises at once in tests
+# (production logs it: see ``dialogs.router.STRICT_TRANSITIONS``).
+import dialogs.router  # noqa: E402
+
+dialogs.router.STRICT_TRANSITIONS = True

@@ -17,15 +17,14 @@ from dialogs.keyboards import Keyboard
 from dialogs.operations import Actor, UnknownAction
 from dialogs.recap import general_groups, session_rows
 from dialogs.render import macro_html, macro_text, plain, render, split_message
-from dialogs.router import SCREENS, Screen, screen
-from dialogs.state import DialogState
+from dialogs.router import Redirect, Screen, button, screen
+from dialogs.state import DialogState, ScreenName
 from domain.errors import DomainError, StaleVersion
 from domain.funders import Funder
 from domain.models import Action, Document
 
-STAFF_HOME = "staff_menu"
-VALIDATOR_HOME = "validator_menu"
-LIST_PAGE = 5
+STAFF_HOME = ScreenName.STAFF_MENU
+VALIDATOR_HOME = ScreenName.VALIDATOR_MENU
 
 T = TypeVar("T")
 
@@ -55,12 +54,11 @@ class BackofficeScreen(Screen):
 def current_funder(ctx: Context, st: DialogState) -> Funder:
     """The funder whose actions a validator is looking at (one of their links, never another)."""
     funders = ctx.principal.funders
-    chosen = next((f for f in funders if f.value == st.extra.get("funder")), None)
+    chosen = next((f for f in funders if f.value == st.validator_funder), None)
     if chosen is None and len(funders) == 1:
-        chosen = funders[0]
+        chosen = funders[0]  # the only one: no need to have chosen it
     if chosen is None:
         raise PermissionError("no funder of this validator selected")
-    st.extra["funder"] = chosen.value
     return chosen
 
 
@@ -77,12 +75,12 @@ def is_staff(st: DialogState) -> bool:
     return st.home == STAFF_HOME
 
 
-def view_screen(st: DialogState) -> str:
-    return "staff_view" if is_staff(st) else "validator_view"
+def view_screen(st: DialogState) -> ScreenName:
+    return ScreenName.STAFF_VIEW if is_staff(st) else ScreenName.VALIDATOR_VIEW
 
 
-def list_screen(st: DialogState) -> str:
-    return "staff_list" if is_staff(st) else "validator_list"
+def list_screen(st: DialogState) -> ScreenName:
+    return ScreenName.STAFF_LIST if is_staff(st) else ScreenName.VALIDATOR_LIST
 
 
 async def load(ctx: Context, st: DialogState, action_id: int | None) -> Action | None:
@@ -121,71 +119,72 @@ async def action_view(ctx: Context, st: DialogState, action: Action, kb: Keyboar
         notice=st.notice,
         error=st.error,
     )
-    st.error = None
     replies = [Reply(part) for part in split_message(body)]
     replies[-1].buttons = kb.rows
     return replies
 
 
-async def redirect(ctx: Context, st: DialogState, kb: Keyboard, name: str) -> list[Reply]:
-    """Render another screen instead (the action shown is gone, or not in the user's scope)."""
-    st.screen = name
-    return await SCREENS[name].render(ctx, st, kb)
 
 
 @screen
 class RefuseReason(BackofficeScreen):
     """« Refuser »: the reason, typed (1 to 1000 characters)."""
 
-    name = "refuse_reason"
-    targets = ("refuse_ask", "staff_view", "validator_view", "staff_list", "validator_list")
+    name = ScreenName.REFUSE_REASON
+    targets = (ScreenName.REFUSE_ASK, ScreenName.STAFF_VIEW, ScreenName.VALIDATOR_VIEW, ScreenName.STAFF_LIST,
+               ScreenName.VALIDATOR_LIST)
+    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load(ctx, st, st.action_id)
         if action is None:
-            return await redirect(ctx, st, kb, list_screen(st))
+            raise Redirect(list_screen(st))
         kb.add(blabel("cancel"), "back")
         body = render("refuse_reason.j2", action=action, limit=operations.MAX_TEXT, error=st.error)
-        st.error = None
         return [Reply(body, kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
+    @button("back")
+    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
         st.screen = view_screen(st)
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         if not 1 <= len(value) <= operations.MAX_TEXT:
             st.error = btext("reason_length", limit=operations.MAX_TEXT)
             return
-        st.extra["reason"] = value
-        st.screen = "refuse_ask"
+        st.refusal_reason = value
+        st.screen = ScreenName.REFUSE_ASK
 
 
 @screen
 class RefuseAsk(BackofficeScreen):
     """The reason shown back, then « Oui, refuser l'action »."""
 
-    name = "refuse_ask"
-    targets = ("staff_list", "validator_list", "refuse_reason", "staff_view", "validator_view")
+    name = ScreenName.REFUSE_ASK
+    targets = (ScreenName.STAFF_LIST, ScreenName.VALIDATOR_LIST, ScreenName.REFUSE_REASON, ScreenName.STAFF_VIEW,
+               ScreenName.VALIDATOR_VIEW)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load(ctx, st, st.action_id)
-        reason = st.extra.get("reason")
+        reason = st.refusal_reason
         if action is None or not reason:
-            return await redirect(ctx, st, kb, list_screen(st))
+            raise Redirect(list_screen(st))
         kb.add(blabel("refuse_yes"), "yes")
         kb.add(blabel("edit_reason"), "edit")
         kb.add(blabel("cancel"), "no")
         return [Reply(render("refuse_ask.j2", action=action, reason=reason), kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb == "edit":
-            st.screen = "refuse_reason"
-            return
-        if verb != "yes":
-            st.extra.pop("reason", None)
-            st.screen = view_screen(st)
-            return
-        reason = str(st.extra.get("reason", ""))
+    @button("edit")
+    async def edit(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.REFUSE_REASON
+
+    @button("no")
+    async def cancel(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.refusal_reason = None
+        st.screen = view_screen(st)
+
+    @button("yes")
+    async def refuse(self, ctx: Context, st: DialogState, arg: str) -> None:
+        reason = st.refusal_reason or ""
         # The scope (a validator sees only their funder's actions) and the lifecycle (only a
         # submitted action) decide: together they are ``funder_can_decide``.
         refused = await attempt(
@@ -194,6 +193,6 @@ class RefuseAsk(BackofficeScreen):
         if refused is None:
             st.screen = view_screen(st)
             return
-        st.extra.pop("reason", None)
+        st.refusal_reason = None
         st.notice = btext("refused", reference=refused.reference)
         st.screen = list_screen(st)

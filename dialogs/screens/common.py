@@ -17,7 +17,7 @@ from markupsafe import Markup
 from dialogs.context import Context
 from dialogs.form import enter, fields
 from dialogs.render import macro_html, plain, text
-from dialogs.state import DialogState, FormState
+from dialogs.state import DialogState, FormState, ScreenName
 from domain.catalogue import Section
 from domain.errors import ChangeNotAllowed, StaleVersion
 from domain.lifecycle import LIFECYCLE_KEYS, changes, organisation_may_modify
@@ -50,15 +50,15 @@ def leave_for_view(ctx: Context, st: DialogState, stored: Action | None) -> None
     the action as stored (or the menu)."""
     lost = st.form is not None and st.form.dirty
     st.form = None
-    st.extra.pop("quit_from", None)
+    st.quit_from = None
     if stored is None:
         ctx.say(reload_text("action_gone", lost=lost))
-        st.screen = "menu"
+        st.screen = ScreenName.MENU
         return
     ctx.say(reload_text("moved_on", status=stored.status.value, reference=stored.reference or "",
                         lost=lost))
     st.action_id = stored.id
-    st.screen = "view"
+    st.screen = ScreenName.VIEW
 
 
 async def _who_changed(ctx: Context, base: Action | None, theirs_changed: tuple[str, ...]) -> str:
@@ -82,7 +82,7 @@ def _clamp(form: FormState) -> None:
         form.session_index = sessions
 
 
-async def _reconcile(ctx: Context, st: DialogState, mine: Action, after: str) -> Action | None:
+async def _reconcile(ctx: Context, st: DialogState, mine: Action, after: ScreenName) -> Action | None:
     """``mine`` could not be saved: the stored action changed since the form's base."""
     form = form_of(st)
     repo = ctx.actions()
@@ -102,13 +102,13 @@ async def _reconcile(ctx: Context, st: DialogState, mine: Action, after: str) ->
         form.after_merge = after
         form.dirty = True
         ctx.say(reload_text("conflicts", who=who, count=len(result.conflicts)))
-        st.screen = "merge"
+        st.screen = ScreenName.MERGE
         return None
     form.conflicts = []
-    if after == "recap":
+    if after == ScreenName.RECAP:
         form.dirty = True
         ctx.say(reload_text("merged_check", who=who))
-        st.screen = "recap"
+        st.screen = ScreenName.RECAP
         return None
     ctx.say(reload_text("merged", who=who))
     if not changes(fresh, result.action):
@@ -123,7 +123,7 @@ async def _reconcile(ctx: Context, st: DialogState, mine: Action, after: str) ->
     return saved
 
 
-async def save_working_copy(ctx: Context, st: DialogState, *, after: str = "menu") -> Action | None:
+async def save_working_copy(ctx: Context, st: DialogState, *, after: ScreenName = ScreenName.MENU) -> Action | None:
     """The working copy becomes the stored draft. None when it could not be stored as it is: the
     stored action changed meanwhile (merged, possibly with choices to make on the ``merge``
     screen) or may no longer be modified (the user is then on its view)."""
@@ -161,7 +161,7 @@ async def save_and_leave(ctx: Context, st: DialogState) -> None:
     saved = await save_working_copy(ctx, st)
     if saved is not None:
         st.form = None
-        st.screen = "menu"
+        st.screen = ScreenName.MENU
         st.notice = saved_notice(saved)
 
 
@@ -189,7 +189,7 @@ async def load_action(ctx: Context, action_id: int | None) -> Action | None:
 
 
 async def open_form(
-    ctx: Context, st: DialogState, action: Action, *, screen: str = "question"
+    ctx: Context, st: DialogState, action: Action, *, screen: ScreenName = ScreenName.QUESTION
 ) -> FormState | None:
     """Start editing an action: its working copy goes into the state.
 
@@ -201,7 +201,7 @@ async def open_form(
     if previous is not None and previous.kind == "action" and previous.conflicts:
         # Saving it now would store the user's values over the others without their choice.
         ctx.say(reload_text("choose_first"))
-        st.screen = "merge"
+        st.screen = ScreenName.MERGE
         return None
     if previous is not None and previous.kind == "action" and previous.dirty:
         if await save_working_copy(ctx, st) is not None:

@@ -18,22 +18,17 @@ from dialogs.form import enter, spec_of
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import label, render, text
-from dialogs.router import Screen, screen
-from dialogs.state import DialogState, FormState
+from dialogs.router import Screen, button, screen
+from dialogs.state import DialogState, FormState, ScreenName
 from domain.catalogue import ORGANISATION_FIELDS, Section
 from domain.models import Organisation
 from domain.rules import fiche_problems
 
-# Keys of ``DialogState.extra`` used by a fiche edit.
-BASE = "fiche_base"  # the fiche as the user saw it when the question was asked (JSON)
-THEN = "fiche_then"  # set while completing the fiche before a confirmation: the screen to go back to
-PARKED = "parked_form"  # the action form in progress during the detour
-
 
 @screen
 class Fiche(Screen):
-    name = "fiche"
-    targets = ("question", "menu")
+    name = ScreenName.FICHE
+    targets = (ScreenName.QUESTION, ScreenName.MENU)
     help_topic = "fiche"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -46,27 +41,29 @@ class Fiche(Screen):
         body = render("fiche.j2", organisation=org, rows=rows, missing=missing, notice=st.notice)
         return [Reply(body, kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb == "f" and arg in {f.key for f in ORGANISATION_FIELDS}:
-            st.extra.pop(THEN, None)  # a plain fiche edit, back to the fiche afterwards
-            open_fiche_field(st, await ctx.organisation(), arg)
-        elif verb == "menu":
-            st.screen = "menu"
-        else:
+    @button("f")
+    async def edit(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if arg not in ORGANISATION_FIELDS_BY_KEY:
             ctx.say(text("unexpected_button"))
+            return
+        st.fiche_then = None  # a plain fiche edit, back to the fiche afterwards
+        open_fiche_field(st, await ctx.organisation(), arg)
+
+    @button("menu")
+    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.MENU
 
 
 def _park(st: DialogState) -> None:
     """Keep an action form in progress: the fiche edit is a detour (its own small form)."""
     if st.form is not None and st.form.kind == "action":
-        st.extra[PARKED] = st.form.model_dump(mode="json")
+        st.parked_form = st.form
 
 
 def unpark(st: DialogState) -> None:
     """Back from a fiche edit: the action form that was in progress comes back untouched."""
-    parked = st.extra.pop(PARKED, None)
-    st.form = FormState.model_validate(parked) if parked else None
-    st.extra.pop(BASE, None)
+    st.form, st.parked_form = st.parked_form, None
+    st.fiche_base = None
 
 
 def open_fiche_field(st: DialogState, org: Organisation, key: str) -> None:
@@ -74,12 +71,12 @@ def open_fiche_field(st: DialogState, org: Organisation, key: str) -> None:
     _park(st)
     draft = org.model_dump(mode="json")
     st.form = FormState(kind="organisation", draft=draft, section=Section.ORGANISME)
-    st.extra[BASE] = draft
+    st.fiche_base = draft
     enter(st.form, key)
-    st.screen = "question"
+    st.screen = ScreenName.QUESTION
 
 
-async def complete_fiche_first(ctx: Context, st: DialogState, then: str) -> bool:
+async def complete_fiche_first(ctx: Context, st: DialogState, then: ScreenName) -> bool:
     """Before a confirmation: if the fiche lacks required fields, explain and ask the first one.
 
     Returns True when the fiche is complete (the confirmation may go on), False when the user is
@@ -91,7 +88,7 @@ async def complete_fiche_first(ctx: Context, st: DialogState, then: str) -> bool
         return True
     labels = [ORGANISATION_FIELDS_BY_KEY[p.key].label for p in problems if p.key in ORGANISATION_FIELDS_BY_KEY]
     open_fiche_field(st, org, problems[0].key or ORGANISATION_FIELDS[0].key)
-    st.extra[THEN] = then
+    st.fiche_then = then
     st.notice = text("fiche_incomplete", labels=labels)
     return False
 
@@ -101,10 +98,11 @@ ORGANISATION_FIELDS_BY_KEY = {f.key: f for f in ORGANISATION_FIELDS}
 
 def leave_fiche_completion(st: DialogState) -> bool:
     """« Retour » during the completion before a confirmation: back to the recap, nothing confirmed."""
-    if st.extra.pop(THEN, None) is None:
+    if st.fiche_then is None:
         return False
+    st.fiche_then = None
     unpark(st)
-    st.screen = "recap" if st.form is not None else "fiche"
+    st.screen = ScreenName.RECAP if st.form is not None else ScreenName.FICHE
     return True
 
 
@@ -126,7 +124,7 @@ async def save_fiche_answer(ctx: Context, st: DialogState) -> None:
         _drop(ctx, st, text("fiche_not_member"))
         return
     fresh_json = fresh.model_dump(mode="json")
-    base: dict[str, Any] = st.extra.get(BASE) or fresh_json
+    base: dict[str, Any] = st.fiche_base or fresh_json
     answer = form.draft.get(key)
     # « Garder » (nothing answered) and an answer equal to the stored value write nothing.
     if form.dirty and answer != fresh_json.get(key):
@@ -142,22 +140,22 @@ async def save_fiche_answer(ctx: Context, st: DialogState) -> None:
         fresh.set(key, Organisation.model_validate(form.draft).get(key))
         await ctx.uow.organisations.save(fresh)  # StaleVersion: the engine replays on fresh data
         ctx.forget_organisation()
-    if st.extra.get(THEN):
+    if st.fiche_then is not None:
         problems = fiche_problems(fresh)
         if problems and problems[0].key is not None:
             _reask(st, form, fresh, problems[0].key)
             return
-        then = st.extra.pop(THEN)
+        then, st.fiche_then = st.fiche_then, None
         unpark(st)
         if st.form is None or st.form.kind != "action":
-            st.screen = "fiche"
+            st.screen = ScreenName.FICHE
             st.notice = text("fiche_saved")
             return
         st.screen = then
         st.notice = text("fiche_complete")
         return
     unpark(st)
-    st.screen = "fiche"
+    st.screen = ScreenName.FICHE
     st.notice = text("fiche_saved")
 
 
@@ -165,20 +163,20 @@ def _reask(st: DialogState, form: FormState, org: Organisation, key: str) -> Non
     """Ask ``key`` on the fiche as stored now (what the user sees becomes the new base)."""
     form.draft = org.model_dump(mode="json")
     form.dirty = False
-    st.extra[BASE] = form.draft
+    st.fiche_base = form.draft
     enter(form, key)
-    st.screen = "question"
+    st.screen = ScreenName.QUESTION
 
 
 def _drop(ctx: Context, st: DialogState, notice: str) -> None:
     """The answer cannot be written (not a member any more, or another organisation chosen since):
     nothing is kept of this fiche edit. The parked action form comes back only if it belongs to an
     organisation the user is still a member of."""
-    st.extra.pop(BASE, None)
-    st.extra.pop(THEN, None)
-    parked = st.extra.get(PARKED) or {}
-    if parked.get("draft", {}).get("organisation_id") not in ctx.principal.organisation_ids:
-        st.extra.pop(PARKED, None)
+    st.fiche_base = None
+    st.fiche_then = None
+    parked = st.parked_form
+    if parked is None or parked.draft.get("organisation_id") not in ctx.principal.organisation_ids:
+        st.parked_form = None
     unpark(st)
     st.screen = st.home
     st.notice = notice

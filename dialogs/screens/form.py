@@ -25,10 +25,10 @@ from dialogs.form import (
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard, page_slice, pages
 from dialogs.render import label, plain, render, text
-from dialogs.router import Screen, screen
+from dialogs.router import Screen, button, screen
 from dialogs.screens.common import form_of, save_and_leave
 from dialogs.screens.fiche import leave_fiche_completion, save_fiche_answer, unpark
-from dialogs.state import DialogState, FormState
+from dialogs.state import DialogState, FormState, ScreenName
 from domain.catalogue import FieldSpec, Kind, Section
 from domain.errors import FieldError, Problem
 from domain.models import Document, Session
@@ -55,9 +55,11 @@ def _problems_text(problems: list[Problem]) -> str:
 
 @screen
 class Question(Screen):
-    name = "question"
-    targets = ("question", "sessions", "recap", "menu", "quit_ask", "fiche", "confirm_ask", "merge", "view")
+    name = ScreenName.QUESTION
+    targets = (ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.MENU, ScreenName.QUIT_ASK,
+               ScreenName.FICHE, ScreenName.CONFIRM_ASK, ScreenName.MERGE, ScreenName.VIEW)
     help_topic = "question"
+    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         form = form_of(st)
@@ -81,7 +83,6 @@ class Question(Screen):
             partial=form.partial,
             title=(action.intitule if action else None),
         )
-        st.error = None
         self._widget(ctx, form, spec, value, kb)
         if value is not None and form.substep == 0:
             kb.add(label("keep", value=spec.format(value)), "keep")
@@ -123,51 +124,104 @@ class Question(Screen):
             kb.grid([kb.button(s, "sm", s) for s in _semesters(ctx.clock.today())], 2)
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        form = form_of(st)
-        spec = spec_of(form)
         try:
-            if verb in ("y", "n") and spec.kind is Kind.YESNO:
-                await _accept(ctx, st, spec.check(verb == "y"))
-            elif verb == "c" and spec.kind is Kind.CHOICE:
-                await _accept(ctx, st, spec.check(spec.choices[int(arg)].code))
-            elif verb == "t" and spec.kind is Kind.MULTI_CHOICE:
-                code = spec.choices[int(arg)].code
-                ticks: list[str] = form.partial.setdefault("ticks", [])
-                if code in ticks:
-                    ticks.remove(code)
-                else:
-                    ticks.append(code)
-            elif verb == "pg":
-                form.page = max(0, int(arg))
-            elif verb == "ok" and spec.kind is Kind.MULTI_CHOICE:
-                ticks = form.partial.get("ticks", [])
-                await _accept(ctx, st, spec.check(tuple(ticks)) if ticks or spec.required else None)
-            elif verb == "cal":
-                form.calendar = arg
-            elif verb == "d" and spec.kind is Kind.DATE:
-                await _accept(ctx, st, spec.check(datetime.strptime(arg, "%Y%m%d").date()))
-            elif verb == "sm" and spec.kind is Kind.SEMESTER:
-                await _accept(ctx, st, spec.parse(arg))
-            elif verb == "sc":
-                await _shortcut(ctx, st, spec, int(arg))
-            elif verb == "keep":
-                await _advance(ctx, st)
-            elif verb == "skip":
-                await _skip(ctx, st, spec)
-            elif verb == "back":
-                _back(st)
-            elif verb == "save":
-                await save_and_leave(ctx, st)
-            elif verb == "quit":
-                ask_quit(st)
-            elif verb == "done":
-                st.screen = "recap" if form.action().sessions else st.screen
-            else:
-                ctx.say(text("unexpected_button"))
+            await super().on_button(ctx, st, verb, arg)
         except FieldError as exc:
             st.error = plain(exc.message)
         except (ValueError, IndexError):
             ctx.say(text("unexpected_button"))
+
+    @staticmethod
+    def _spec(ctx: Context, st: DialogState, kind: Kind) -> FieldSpec | None:
+        """The current question's field, if it is of ``kind`` (its widget's buttons)."""
+        spec = spec_of(form_of(st))
+        if spec.kind is not kind:
+            ctx.say(text("unexpected_button"))
+            return None
+        return spec
+
+    @button("y")
+    async def yes(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (spec := self._spec(ctx, st, Kind.YESNO)) is not None:
+            await _accept(ctx, st, spec.check(True))
+
+    @button("n")
+    async def no(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (spec := self._spec(ctx, st, Kind.YESNO)) is not None:
+            await _accept(ctx, st, spec.check(False))
+
+    @button("c")
+    async def choice(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (spec := self._spec(ctx, st, Kind.CHOICE)) is not None:
+            await _accept(ctx, st, spec.check(spec.choices[int(arg)].code))
+
+    @button("t")
+    async def tick(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (spec := self._spec(ctx, st, Kind.MULTI_CHOICE)) is not None:
+            code = spec.choices[int(arg)].code
+            ticks: list[str] = form_of(st).partial.setdefault("ticks", [])
+            if code in ticks:
+                ticks.remove(code)
+            else:
+                ticks.append(code)
+
+    @button("pg")
+    async def turn_page(self, ctx: Context, st: DialogState, arg: str) -> None:
+        form_of(st).page = max(0, int(arg))
+
+    @button("ok")
+    async def ticked(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (spec := self._spec(ctx, st, Kind.MULTI_CHOICE)) is not None:
+            ticks = form_of(st).partial.get("ticks", [])
+            await _accept(ctx, st, spec.check(tuple(ticks)) if ticks or spec.required else None)
+
+    @button("cal")
+    async def month(self, ctx: Context, st: DialogState, arg: str) -> None:
+        form_of(st).calendar = arg
+
+    @button("d")
+    async def day(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (spec := self._spec(ctx, st, Kind.DATE)) is not None:
+            await _accept(ctx, st, spec.check(datetime.strptime(arg, "%Y%m%d").date()))
+
+    @button("sm")
+    async def semester(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (spec := self._spec(ctx, st, Kind.SEMESTER)) is not None:
+            await _accept(ctx, st, spec.parse(arg))
+
+    @button("sc")
+    async def shortcut(self, ctx: Context, st: DialogState, arg: str) -> None:
+        await _shortcut(ctx, st, spec_of(form_of(st)), int(arg))
+
+    @button("keep")
+    async def keep(self, ctx: Context, st: DialogState, arg: str) -> None:
+        form_of(st)
+        await _advance(ctx, st)
+
+    @button("skip")
+    async def skip(self, ctx: Context, st: DialogState, arg: str) -> None:
+        await _skip(ctx, st, spec_of(form_of(st)))
+
+    @button("back")
+    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
+        spec_of(form_of(st))
+        _back(st)
+
+    @button("save")
+    async def save(self, ctx: Context, st: DialogState, arg: str) -> None:
+        spec_of(form_of(st))
+        await save_and_leave(ctx, st)
+
+    @button("quit")
+    async def quit(self, ctx: Context, st: DialogState, arg: str) -> None:
+        spec_of(form_of(st))
+        ask_quit(st)
+
+    @button("done")
+    async def done(self, ctx: Context, st: DialogState, arg: str) -> None:
+        spec_of(form_of(st))
+        if form_of(st).action().sessions:
+            st.screen = ScreenName.RECAP
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         form = form_of(st)
@@ -260,10 +314,10 @@ def _back(st: DialogState) -> None:
     if prev is not None:
         enter(form, prev)
     elif form.section == Section.SESSION:
-        st.screen = "sessions"
+        st.screen = ScreenName.SESSIONS
     elif form.kind == "organisation":
         unpark(st)
-        st.screen = "fiche"
+        st.screen = ScreenName.FICHE
     else:
         st.notice = text("first_question")
 
@@ -297,7 +351,7 @@ async def _advance(ctx: Context, st: DialogState) -> None:
         st.error = _problems_text(problems)
         _goto_problem(form, problems[0])
         return
-    st.screen = "sessions"
+    st.screen = ScreenName.SESSIONS
 
 
 def _goto_problem(form: FormState, problem: Problem) -> None:
@@ -328,16 +382,18 @@ def start_session(st: DialogState, index: int) -> None:
         form.draft = action.model_dump(mode="json")
         form.dirty = True
     enter(form, fields(form)[0].key)
-    st.screen = "question"
+    st.screen = ScreenName.QUESTION
 
 
 @screen
 class Sessions(Screen):
     """The session loop: « Ajouter la session n° k », the sessions so far, « Terminer votre saisie »."""
 
-    name = "sessions"
-    targets = ("question", "recap", "menu", "quit_ask", "merge", "view")
+    name = ScreenName.SESSIONS
+    targets = (ScreenName.QUESTION, ScreenName.RECAP, ScreenName.MENU, ScreenName.QUIT_ASK, ScreenName.MERGE,
+               ScreenName.VIEW)
     help_topic = "sessions"
+    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         form = form_of(st)
@@ -349,7 +405,6 @@ class Sessions(Screen):
             error=st.error,
             notice=st.notice,
         )
-        st.error = None
         kb.add(label("add_session", number=len(action.sessions) + 1), "add")
         for i, s in enumerate(action.sessions):
             kb.add(label("edit_session", number=i + 1, period=session_period(s)), "edit", i)
@@ -359,43 +414,60 @@ class Sessions(Screen):
         kb.row(kb.button(label("save"), "save"), kb.button(label("quit"), "quit"))
         return [Reply(body, kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
+    @button("add")
+    async def add(self, ctx: Context, st: DialogState, arg: str) -> None:
         form = form_of(st)
         action = form.action()
-        if verb == "add":
-            problems = general_blocks_sessions(action)
-            if problems:
-                st.error = _problems_text(problems)
-                form.section = Section.GENERAL
-                _goto_problem(form, problems[0])
-                st.screen = "question"
-                return
-            start_session(st, len(action.sessions))
-        elif verb == "edit" and arg.isdigit() and int(arg) < len(action.sessions):
-            start_session(st, int(arg))
-        elif verb == "general":
+        problems = general_blocks_sessions(action)
+        if problems:
+            st.error = _problems_text(problems)
             form.section = Section.GENERAL
-            enter(form, fields(form)[0].key)
-            st.screen = "question"
-        elif verb == "done" and action.sessions:
-            st.screen = "recap"
-        elif verb == "save":
-            await save_and_leave(ctx, st)
-        elif verb == "quit":
-            ask_quit(st)
+            _goto_problem(form, problems[0])
+            st.screen = ScreenName.QUESTION
+            return
+        start_session(st, len(action.sessions))
+
+    @button("edit")
+    async def edit(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if arg.isdigit() and int(arg) < len(form_of(st).action().sessions):
+            start_session(st, int(arg))
         else:
             ctx.say(text("unexpected_button"))
 
+    @button("general")
+    async def general(self, ctx: Context, st: DialogState, arg: str) -> None:
+        form = form_of(st)
+        form.section = Section.GENERAL
+        enter(form, fields(form)[0].key)
+        st.screen = ScreenName.QUESTION
+
+    @button("done")
+    async def done(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if form_of(st).action().sessions:
+            st.screen = ScreenName.RECAP
+        else:
+            ctx.say(text("unexpected_button"))
+
+    @button("save")
+    async def save(self, ctx: Context, st: DialogState, arg: str) -> None:
+        form_of(st)
+        await save_and_leave(ctx, st)
+
+    @button("quit")
+    async def quit(self, ctx: Context, st: DialogState, arg: str) -> None:
+        form_of(st)
+        ask_quit(st)
+
 
 def ask_quit(st: DialogState) -> None:
-    st.extra["quit_from"] = st.screen
-    st.screen = "quit_ask"
+    st.quit_from = st.screen
+    st.screen = ScreenName.QUIT_ASK
 
 
 @screen
 class QuitAsk(Screen):
-    name = "quit_ask"
-    targets = ("menu", "question", "sessions", "recap")
+    name = ScreenName.QUIT_ASK
+    targets = (ScreenName.MENU, ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP)
     help_topic = "quit"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -404,10 +476,13 @@ class QuitAsk(Screen):
         kb.add(label("quit_yes"), "yes").add(label("quit_no"), "no")
         return [Reply(render("quit_ask.j2", new=action.id is None, dirty=form.dirty), kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb == "yes":
-            st.form = None
-            st.screen = "menu"
-            st.notice = text("quit_done")
-        else:
-            st.screen = st.extra.pop("quit_from", "question")
+    @button("yes")
+    async def quit(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.form = None
+        st.screen = ScreenName.MENU
+        st.notice = text("quit_done")
+
+    @button("no")
+    async def stay(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = st.quit_from or ScreenName.QUESTION
+        st.quit_from = None

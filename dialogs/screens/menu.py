@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from dialogs.context import Context
 from dialogs.io import Reply
-from dialogs.keyboards import Keyboard, page_slice, pages
+from dialogs.keyboards import Keyboard
 from dialogs.recap import recap_messages
 from dialogs.render import label, plain, render, text
-from dialogs.router import Screen, screen
+from dialogs.router import Redirect, Screen, button, screen
 from dialogs.screens.common import load_action, open_form, still_modifiable
-from dialogs.state import DialogState
+from dialogs.screens.paged import PagedList
+from dialogs.state import DialogState, ScreenName
 from domain.archiving import archive_date, visible_to_organisation
 from domain.errors import ChangeNotAllowed, DomainError
 from domain.funders import FUNDERS, Funder
 from domain.lifecycle import Operation, allowed_operations, copy_action, ensure_can_delete
 from domain.models import Action, Status
 from domain.rules import validate_action
-
-LIST_PAGE = 5
 
 # The lists of the menu: a name, the statuses it shows, its title (in texts.j2).
 LISTS: dict[str, tuple[Status, ...]] = {
@@ -35,8 +34,8 @@ ALWAYS_SHOWN = ("draft", "submitted", "published", "archived")
 class ChooseOrganisation(Screen):
     """A person linked to several organisations chooses the one they work for."""
 
-    name = "choose_org"
-    targets = ("menu",)
+    name = ScreenName.CHOOSE_ORG
+    targets = (ScreenName.MENU,)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         for org_id in ctx.principal.organisation_ids:
@@ -45,18 +44,21 @@ class ChooseOrganisation(Screen):
                 kb.add(label("organisation", title=org.nom_organisme or org.raison_sociale or org_id), "org", org_id)
         return [Reply(render("choose_org.j2"), kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb == "org" and arg.isdigit() and int(arg) in ctx.principal.organisation_ids:
+    @button("org")
+    async def choose(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if arg.isdigit() and int(arg) in ctx.principal.organisation_ids:
             st.organisation_id = int(arg)
             ctx.organisation_id = int(arg)
-            st.screen = "menu"
+            st.screen = ScreenName.MENU
 
 
 @screen
 class Menu(Screen):
-    name = "menu"
-    targets = ("create", "list", "dates_pick_action", "fiche", "question", "sessions", "recap", "choose_org",
-               "merge", "view")
+    name = ScreenName.MENU
+    targets = (ScreenName.CREATE, ScreenName.LIST, ScreenName.DATES_PICK_ACTION, ScreenName.FICHE,
+               ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.CHOOSE_ORG,
+               ScreenName.MERGE, ScreenName.VIEW)
+    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         org = await ctx.organisation()
@@ -74,41 +76,54 @@ class Menu(Screen):
         if len(ctx.principal.organisation_ids) > 1:
             kb.add(label("organisation", title=text("change_organisation")), "orgs")
         body = render("menu.j2", organisation=org, notice=st.notice, error=st.error)
-        st.error = None
         return [Reply(body, kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb == "resume" and st.form is not None:
-            if not await still_modifiable(ctx, st):
-                return
-            if st.form.conflicts:
-                st.screen = "merge"
-                return
-            st.screen = st.extra.get("quit_from") or ("question" if st.form.key else "sessions")
-            if st.screen == "quit_ask":
-                st.screen = "question"
-        elif verb == "create":
-            st.screen = "create"
-        elif verb == "list" and arg in LISTS:
-            st.list_status = arg
-            st.list_page = 0
-            st.screen = "list"
-        elif verb == "dates":
-            st.screen = "dates_pick_action"
-        elif verb == "fiche":
-            st.screen = "fiche"
-        elif verb == "orgs":
-            st.screen = "choose_org"
-        else:
+    @button("resume")
+    async def resume(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if st.form is None:
             ctx.say(text("unexpected_button"))
+            return
+        if not await still_modifiable(ctx, st):
+            return
+        if st.form.conflicts:
+            st.screen = ScreenName.MERGE
+            return
+        st.screen = st.quit_from or (ScreenName.QUESTION if st.form.key else ScreenName.SESSIONS)
+        if st.screen == ScreenName.QUIT_ASK:
+            st.screen = ScreenName.QUESTION
+
+    @button("create")
+    async def create(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.CREATE
+
+    @button("list")
+    async def open_list(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if arg not in LISTS:
+            ctx.say(text("unexpected_button"))
+            return
+        st.list_status = arg
+        st.list_page = 0
+        st.screen = ScreenName.LIST
+
+    @button("dates")
+    async def dates(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.DATES_PICK_ACTION
+
+    @button("fiche")
+    async def fiche(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.FICHE
+
+    @button("orgs")
+    async def organisations(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.CHOOSE_ORG
 
 
 @screen
 class Create(Screen):
     """Choose the funder of a blank form, or copy a published or archived Région action."""
 
-    name = "create"
-    targets = ("question", "copy_pick", "menu", "merge")
+    name = ScreenName.CREATE
+    targets = (ScreenName.QUESTION, ScreenName.COPY_PICK, ScreenName.MENU, ScreenName.MERGE)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         for funder in FUNDERS:  # one button per row of the funders' table
@@ -118,17 +133,24 @@ class Create(Screen):
         replace = st.form is not None and st.form.kind == "action" and st.form.dirty
         return [Reply(render("create.j2", replace=replace), kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb == "funder" and arg in {f.value for f in FUNDERS}:
-            assert ctx.organisation_id is not None
-            action = Action(organisation_id=ctx.organisation_id, funder=Funder(arg))
-            if await open_form(ctx, st, action) is not None:
-                st.notice = text("form_started", funder=Funder(arg).label)
-        elif verb == "copy":
-            st.list_page = 0
-            st.screen = "copy_pick"
-        else:
-            st.screen = "menu"
+    @button("funder")
+    async def blank(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if arg not in {f.value for f in FUNDERS}:
+            st.screen = ScreenName.MENU
+            return
+        assert ctx.organisation_id is not None
+        action = Action(organisation_id=ctx.organisation_id, funder=Funder(arg))
+        if await open_form(ctx, st, action) is not None:
+            st.notice = text("form_started", funder=Funder(arg).label)
+
+    @button("copy")
+    async def copy(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.list_page = 0
+        st.screen = ScreenName.COPY_PICK
+
+    @button("menu")
+    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.MENU
 
 
 async def _copyable(ctx: Context) -> list[Action]:
@@ -142,66 +164,68 @@ async def _copyable(ctx: Context) -> list[Action]:
 
 
 @screen
-class CopyPick(Screen):
-    name = "copy_pick"
-    targets = ("sessions", "create", "merge")
+class CopyPick(PagedList):
+    name = ScreenName.COPY_PICK
+    targets = (ScreenName.SESSIONS, ScreenName.CREATE, ScreenName.MERGE)
+    pick_verb = "pick"
 
-    async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        actions = await _copyable(ctx)
-        for i in page_slice(actions, st.list_page, LIST_PAGE):
-            a = actions[i]
-            kb.add(label("action_item", reference=a.reference or "", title=a.intitule or text("untitled")), "pick", a.id)
-        kb.pager(st.list_page, pages(actions, LIST_PAGE))
+    async def items(self, ctx: Context, st: DialogState) -> list[Action]:
+        return await _copyable(ctx)
+
+    def footer(self, kb: Keyboard, st: DialogState) -> None:
         kb.add(label("back"), "back")
-        return [Reply(render("copy_pick.j2", count=len(actions)), kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb == "pg":
-            st.list_page = max(0, int(arg))
-        elif verb == "pick" and arg.isdigit():
-            source = await load_action(ctx, int(arg))
-            if source is None:
-                return
-            try:
-                copy = copy_action(source, ctx.clock.today())
-            except DomainError as exc:
-                ctx.say(plain(exc.message))
-                return
-            if await open_form(ctx, st, copy, screen="sessions") is not None:
-                st.notice = text("copied", reference=source.reference, title=source.intitule)
-        else:
-            st.screen = "create"
+    async def body(self, ctx: Context, st: DialogState, actions: list[Action]) -> str:
+        return render("copy_pick.j2", count=len(actions))
+
+    @button("pick")
+    async def pick(self, ctx: Context, st: DialogState, arg: str) -> None:
+        source = await load_action(ctx, int(arg))
+        if source is None:
+            return
+        try:
+            copy = copy_action(source, ctx.clock.today())
+        except DomainError as exc:
+            ctx.say(plain(exc.message))
+            return
+        if await open_form(ctx, st, copy, screen=ScreenName.SESSIONS) is not None:
+            st.notice = text("copied", reference=source.reference, title=source.intitule)
+
+    @button("back")
+    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.CREATE
 
 
 @screen
-class ActionList(Screen):
-    name = "list"
-    targets = ("view", "menu")
+class ActionList(PagedList):
+    name = ScreenName.LIST
+    targets = (ScreenName.VIEW, ScreenName.MENU)
 
-    async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
+    async def items(self, ctx: Context, st: DialogState) -> list[Action]:
         name = st.list_status or "draft"
-        today = ctx.clock.today()
         actions: list[Action] = []
         for status in LISTS.get(name, (Status.DRAFT,)):
             actions += await ctx.actions().list(status, limit=1000)
         if name == "archived":
+            today = ctx.clock.today()
             actions = [a for a in actions if visible_to_organisation(a, today)]
-        for i in page_slice(actions, st.list_page, LIST_PAGE):
-            a = actions[i]
-            kb.add(label("action_item", reference=a.reference or "", title=a.intitule or text("untitled")), "view", a.id)
-        kb.pager(st.list_page, pages(actions, LIST_PAGE))
-        kb.add(label("menu"), "menu")
-        body = render("list.j2", title=text(f"list_{name}"), count=len(actions), notice=st.notice)
-        return [Reply(body, kb.rows)]
+        return actions
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb == "pg":
-            st.list_page = max(0, int(arg))
-        elif verb == "view" and arg.isdigit():
-            st.action_id = int(arg)
-            st.screen = "view"
-        else:
-            st.screen = "menu"
+    def footer(self, kb: Keyboard, st: DialogState) -> None:
+        kb.add(label("menu"), "menu")
+
+    async def body(self, ctx: Context, st: DialogState, actions: list[Action]) -> str:
+        name = st.list_status or "draft"
+        return render("list.j2", title=text(f"list_{name}"), count=len(actions), notice=st.notice)
+
+    @button("view")
+    async def view(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.action_id = int(arg)
+        st.screen = ScreenName.VIEW
+
+    @button("menu")
+    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.MENU
 
 
 _OPERATION_BUTTONS = (
@@ -217,14 +241,15 @@ _OPERATION_BUTTONS = (
 class ViewAction(Screen):
     """One action: its summary and the operations its status allows."""
 
-    name = "view"
-    targets = ("recap", "sessions", "dates_pick_session", "delete_ask", "list", "menu", "merge")
+    name = ScreenName.VIEW
+    targets = (ScreenName.RECAP, ScreenName.SESSIONS, ScreenName.DATES_PICK_SESSION, ScreenName.DELETE_ASK,
+               ScreenName.LIST, ScreenName.MENU, ScreenName.MERGE)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await ctx.actions().get(st.action_id or 0)
         if action is None:
-            st.screen = "menu"
-            return [Reply(text("action_not_found")), *await Menu().render(ctx, st, kb)]
+            ctx.say(text("action_not_found"))
+            raise Redirect(ScreenName.MENU)
         today = ctx.clock.today()
         allowed = allowed_operations(action, today)
         for op, name, verb in _OPERATION_BUTTONS:
@@ -236,66 +261,92 @@ class ViewAction(Screen):
         body = render("view.j2", action=action, archive_on=archive_date(action), notice=st.notice)
         return [Reply(body, kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
+    async def _action(self, ctx: Context, st: DialogState, operation: Operation | None) -> Action | None:
+        """The action viewed, if it is still there and (for ``operation``) allows it now."""
         action = await load_action(ctx, st.action_id)
         if action is None:
-            st.screen = "menu"
-            return
-        allowed = allowed_operations(action, ctx.clock.today())
-        if verb in ("modify", "confirm") and Operation.MODIFY in allowed:
-            await open_form(ctx, st, action, screen="recap")
-        elif verb == "dates" and Operation.UPDATE_DATES in allowed:
-            st.screen = "dates_pick_session"
-        elif verb == "copy" and Operation.COPY in allowed:
-            if await open_form(ctx, st, copy_action(action, ctx.clock.today()), screen="sessions") is not None:
+            st.screen = ScreenName.MENU
+            return None
+        if operation is not None and operation not in allowed_operations(action, ctx.clock.today()):
+            ctx.say(text("operation_not_allowed"))
+            return None
+        return action
+
+    @button("modify", "confirm")
+    async def modify(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (action := await self._action(ctx, st, Operation.MODIFY)) is not None:
+            await open_form(ctx, st, action, screen=ScreenName.RECAP)
+
+    @button("dates")
+    async def dates(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if await self._action(ctx, st, Operation.UPDATE_DATES) is not None:
+            st.screen = ScreenName.DATES_PICK_SESSION
+
+    @button("copy")
+    async def copy(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (action := await self._action(ctx, st, Operation.COPY)) is not None:
+            copied = copy_action(action, ctx.clock.today())
+            if await open_form(ctx, st, copied, screen=ScreenName.SESSIONS) is not None:
                 st.notice = text("copied", reference=action.reference, title=action.intitule)
-        elif verb == "delete" and Operation.DELETE in allowed:
-            st.screen = "delete_ask"
-        elif verb == "full" and Operation.VIEW in allowed:
+
+    @button("delete")
+    async def delete(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if await self._action(ctx, st, Operation.DELETE) is not None:
+            st.screen = ScreenName.DELETE_ASK
+
+    @button("full")
+    async def full(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (action := await self._action(ctx, st, Operation.VIEW)) is not None:
             org = await ctx.organisation()
             problems = validate_action(action, ctx.clock.today()) if action.status is Status.DRAFT else []
             for part in recap_messages(action, problems, organisation_name=org.nom_organisme):
                 ctx.say(part)
-        elif verb == "back":
-            st.screen = "list"
-        elif verb == "menu":
-            st.screen = "menu"
-        else:
-            ctx.say(text("operation_not_allowed"))
+
+    @button("back")
+    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if await self._action(ctx, st, None) is not None:
+            st.screen = ScreenName.LIST
+
+    @button("menu")
+    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if await self._action(ctx, st, None) is not None:
+            st.screen = ScreenName.MENU
 
 
 @screen
 class DeleteAsk(Screen):
-    name = "delete_ask"
-    targets = ("list", "view")
+    name = ScreenName.DELETE_ASK
+    targets = (ScreenName.LIST, ScreenName.VIEW, ScreenName.MENU)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await ctx.actions().get(st.action_id or 0)
         kb.add(label("delete_yes"), "yes").add(label("cancel"), "no")
         return [Reply(render("delete_ask.j2", action=action), kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb != "yes":
-            st.screen = "view"
-            return
+    @button("no")
+    async def cancel(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.VIEW
+
+    @button("yes")
+    async def delete(self, ctx: Context, st: DialogState, arg: str) -> None:
         action = await load_action(ctx, st.action_id)
         if action is None:
-            st.screen = "menu"
+            st.screen = ScreenName.MENU
             return
         try:
             ensure_can_delete(action)
         except DomainError as exc:
             ctx.say(plain(exc.message))
-            st.screen = "view"
+            st.screen = ScreenName.VIEW
             return
         assert action.id is not None
         try:
             await ctx.actions().delete(action.id)
         except ChangeNotAllowed as exc:  # confirmed in between: the storage refuses
             ctx.say(plain(exc.message))
-            st.screen = "view"
+            st.screen = ScreenName.VIEW
             return
         if st.form is not None and st.form.draft.get("id") == action.id:
             st.form = None
         st.notice = text("deleted", reference=action.reference)
-        st.screen = "list"
+        st.screen = ScreenName.LIST

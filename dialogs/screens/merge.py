@@ -10,10 +10,10 @@ from __future__ import annotations
 from dialogs.context import Context
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
-from dialogs.render import label, macro_text, render, text
-from dialogs.router import Screen, screen
+from dialogs.render import label, macro_text, render
+from dialogs.router import Screen, button, screen
 from dialogs.screens.common import form_of, reload_text, save_working_copy, saved_notice
-from dialogs.state import DialogState, FormState
+from dialogs.state import DialogState, FormState, ScreenName
 from domain.catalogue import FieldSpec, action_field, session_field
 from domain.merge import Conflict, take_theirs, value_of
 from domain.models import Action
@@ -37,8 +37,8 @@ def _stored(form: FormState) -> Action:
 
 @screen
 class Merge(Screen):
-    name = "merge"
-    targets = ("menu", "recap", "view", "merge")
+    name = ScreenName.MERGE
+    targets = (ScreenName.MENU, ScreenName.RECAP, ScreenName.VIEW, ScreenName.MERGE)
     help_topic = "recap"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -66,27 +66,33 @@ class Merge(Screen):
         kb.add(macro_text("reload.j2", "keep_theirs"), "theirs")
         return [Reply(body, kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
+    @button("mine")
+    async def keep_mine(self, ctx: Context, st: DialogState, arg: str) -> None:
+        await self._chosen(ctx, st, theirs=False)
+
+    @button("theirs")
+    async def keep_theirs(self, ctx: Context, st: DialogState, arg: str) -> None:
+        await self._chosen(ctx, st, theirs=True)
+
+    async def _chosen(self, ctx: Context, st: DialogState, *, theirs: bool) -> None:
+        """One choice made (none left to make: the save that met a new change, again)."""
         form = form_of(st)
         conflict = _conflict(form)
         if conflict is not None:
-            if verb == "theirs":
+            if theirs:
                 action = form.action()
                 take_theirs(action, _stored(form), conflict)
                 form.draft = action.model_dump(mode="json")
-            elif verb != "mine":
-                ctx.say(text("unexpected_button"))
-                return
             form.conflicts = form.conflicts[1:]
             form.dirty = True
             if form.conflicts:
                 return
-        if form.after_merge == "recap":
+        if form.after_merge == ScreenName.RECAP:
             st.notice = reload_text("merge_done")
-            st.screen = "recap"
+            st.screen = ScreenName.RECAP
             return
         saved = await save_working_copy(ctx, st)
         if saved is not None:
             st.form = None
-            st.screen = "menu"
+            st.screen = ScreenName.MENU
             st.notice = saved_notice(saved)

@@ -10,11 +10,11 @@ from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.recap import general_groups, recap_messages, recap_pdf, session_rows
 from dialogs.render import label, plain, render, text
-from dialogs.router import Screen, screen
+from dialogs.router import Screen, button, screen
 from dialogs.screens.common import form_of, save_and_leave, save_working_copy
 from dialogs.screens.fiche import complete_fiche_first
 from dialogs.screens.form import ask_quit, start_session
-from dialogs.state import DialogState
+from dialogs.state import DialogState, ScreenName
 from domain.catalogue import Section
 from domain.errors import ActionInvalid, DomainError
 from domain.events import Event
@@ -29,9 +29,11 @@ async def _org_name(ctx: Context) -> str | None:
 
 @screen
 class Recap(Screen):
-    name = "recap"
-    targets = ("pick_field", "question", "confirm_ask", "menu", "quit_ask", "sessions", "merge", "view")
+    name = ScreenName.RECAP
+    targets = (ScreenName.PICK_FIELD, ScreenName.QUESTION, ScreenName.CONFIRM_ASK, ScreenName.MENU,
+               ScreenName.QUIT_ASK, ScreenName.SESSIONS, ScreenName.MERGE, ScreenName.VIEW)
     help_topic = "recap"
+    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = form_of(st).action()
@@ -48,52 +50,65 @@ class Recap(Screen):
         replies = [Reply(p) for p in parts]
         if st.notice or st.error:
             replies.append(Reply(render("notice.j2", notice=st.notice, error=st.error)))
-            st.error = None
         replies[-1].buttons = kb.rows
         return replies
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        form = form_of(st)
-        action = form.action()
-        if verb == "group" and arg.isdigit():
-            st.extra["pick"] = f"group:{arg}"
-            st.screen = "pick_field"
-        elif verb == "session" and arg.isdigit() and int(arg) < len(action.sessions):
-            st.extra["pick"] = f"session:{arg}"
-            st.screen = "pick_field"
-        elif verb == "add":
-            start_session(st, len(action.sessions))
-        elif verb == "print":
-            problems = validate_action(action, ctx.clock.today())
-            pending = recap_pdf(action, problems, organisation_name=await _org_name(ctx))
-            # Made after the commit, in a worker; sent with this text once ready (dialogs.printing).
-            ctx.out.append(Reply(text("print_ready"), pending=pending, alert=text("print_preparing")))
-        elif verb == "confirm":
-            problems = validate_action(action, ctx.clock.today())
-            if problems:
-                st.error = text("problems", problems=[p.message for p in problems])
-            elif await complete_fiche_first(ctx, st, then="confirm_ask"):
-                st.screen = "confirm_ask"
-        elif verb == "save":
-            await save_and_leave(ctx, st)
-        elif verb == "quit":
-            ask_quit(st)
-        else:
+    @button("group")
+    async def group(self, ctx: Context, st: DialogState, arg: str) -> None:
+        form_of(st)
+        st.pick_kind, st.pick_index = "group", int(arg)
+        st.screen = ScreenName.PICK_FIELD
+
+    @button("session")
+    async def session(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if int(arg) >= len(form_of(st).action().sessions):
             ctx.say(text("unexpected_button"))
+            return
+        st.pick_kind, st.pick_index = "session", int(arg)
+        st.screen = ScreenName.PICK_FIELD
+
+    @button("add")
+    async def add(self, ctx: Context, st: DialogState, arg: str) -> None:
+        start_session(st, len(form_of(st).action().sessions))
+
+    @button("print")
+    async def print(self, ctx: Context, st: DialogState, arg: str) -> None:
+        action = form_of(st).action()
+        problems = validate_action(action, ctx.clock.today())
+        pending = recap_pdf(action, problems, organisation_name=await _org_name(ctx))
+        # Made after the commit, in a worker; sent with this text once ready (dialogs.printing).
+        ctx.out.append(Reply(text("print_ready"), pending=pending, alert=text("print_preparing")))
+
+    @button("confirm")
+    async def confirm(self, ctx: Context, st: DialogState, arg: str) -> None:
+        problems = validate_action(form_of(st).action(), ctx.clock.today())
+        if problems:
+            st.error = text("problems", problems=[p.message for p in problems])
+        elif await complete_fiche_first(ctx, st, then=ScreenName.CONFIRM_ASK):
+            st.screen = ScreenName.CONFIRM_ASK
+
+    @button("save")
+    async def save(self, ctx: Context, st: DialogState, arg: str) -> None:
+        form_of(st)
+        await save_and_leave(ctx, st)
+
+    @button("quit")
+    async def quit(self, ctx: Context, st: DialogState, arg: str) -> None:
+        form_of(st)
+        ask_quit(st)
 
 
 @screen
 class PickField(Screen):
     """The fields of one part of the recap: tap one to correct it, then back to the recap."""
 
-    name = "pick_field"
-    targets = ("question", "recap")
+    name = ScreenName.PICK_FIELD
+    targets = (ScreenName.QUESTION, ScreenName.RECAP)
     help_topic = "recap"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = form_of(st).action()
-        kind, _, index = str(st.extra.get("pick", "group:0")).partition(":")
-        i = int(index) if index.isdigit() else 0
+        kind, i = st.pick_kind, st.pick_index
         if kind == "session" and i < len(action.sessions):
             rows = session_rows(action)[i]
             title = text("session_title", number=i + 1)
@@ -108,50 +123,58 @@ class PickField(Screen):
         kb.add(label("back_recap"), "back")
         return [Reply(render("pick_field.j2", title=title), kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
+    @button("f")
+    async def field(self, ctx: Context, st: DialogState, arg: str) -> None:
         form = form_of(st)
-        kind, _, index = str(st.extra.get("pick", "group:0")).partition(":")
-        if verb == "f":
-            if kind == "session":
-                form.section = Section.SESSION
-                form.session_index = int(index)
-            else:
-                form.section = Section.GENERAL
-            if arg not in [f.key for f in fields(form)]:
-                ctx.say(text("unexpected_button"))
-                return
-            enter(form, arg)
-            form.return_to = "recap"
-            st.screen = "question"
-        elif verb == "rm" and kind == "session":
+        if st.pick_kind == "session":
+            form.section = Section.SESSION
+            form.session_index = st.pick_index
+        else:
+            form.section = Section.GENERAL
+        if arg not in [f.key for f in fields(form)]:
+            ctx.say(text("unexpected_button"))
+            return
+        enter(form, arg)
+        form.return_to = ScreenName.RECAP
+        st.screen = ScreenName.QUESTION
+
+    @button("rm")
+    async def remove_session(self, ctx: Context, st: DialogState, arg: str) -> None:
+        form = form_of(st)
+        if st.pick_kind == "session":
             action = form.action()
             if int(arg) < len(action.sessions) and len(action.sessions) > 1:
                 del action.sessions[int(arg)]
                 form.draft = action.model_dump(mode="json")
                 form.dirty = True
                 st.notice = text("session_removed", number=int(arg) + 1)
-            st.screen = "recap"
-        else:
-            st.screen = "recap"
+        st.screen = ScreenName.RECAP
+
+    @button("back")
+    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
+        form_of(st)
+        st.screen = ScreenName.RECAP
 
 
 @screen
 class ConfirmAsk(Screen):
-    name = "confirm_ask"
-    targets = ("menu", "recap", "question", "merge", "view")
+    name = ScreenName.CONFIRM_ASK
+    targets = (ScreenName.MENU, ScreenName.RECAP, ScreenName.QUESTION, ScreenName.MERGE, ScreenName.VIEW)
     help_topic = "recap"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         kb.add(label("confirm_yes"), "yes").add(label("back_recap"), "no")
         return [Reply(render("confirm_ask.j2", action=form_of(st).action(), notice=st.notice), kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb != "yes":
-            st.screen = "recap"
-            return
+    @button("no")
+    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.RECAP
+
+    @button("yes")
+    async def confirm(self, ctx: Context, st: DialogState, arg: str) -> None:
         # The fiche organisme may have lost a required field since « Confirmer » (RULES.md): the
         # missing fields are asked first, and the action is not confirmed meanwhile.
-        if not await complete_fiche_first(ctx, st, then="confirm_ask"):
+        if not await complete_fiche_first(ctx, st, then=ScreenName.CONFIRM_ASK):
             return
         form = form_of(st)
         action = form.action()
@@ -159,21 +182,21 @@ class ConfirmAsk(Screen):
             events = confirm(action, ctx.clock.today(), ctx.clock.now())
         except ActionInvalid as exc:
             st.error = text("problems", problems=[p.message for p in exc.problems])
-            st.screen = "recap"
+            st.screen = ScreenName.RECAP
             return
         except DomainError as exc:
             st.error = plain(exc.message)
-            st.screen = "recap"
+            st.screen = ScreenName.RECAP
             return
         form.draft = action.model_dump(mode="json")
-        saved = await save_working_copy(ctx, st, after="recap")
+        saved = await save_working_copy(ctx, st, after=ScreenName.RECAP)
         if saved is None:
             if st.screen == self.name:  # not on the choices to make, nor on the action's view
-                st.screen = "recap"
+                st.screen = ScreenName.RECAP
             return
         ctx.uow.publish(*[_with_id(e, saved.id) for e in events])
         st.form = None
-        st.screen = "menu"
+        st.screen = ScreenName.MENU
         st.notice = render("confirmed.j2", action=saved)
 
 

@@ -9,11 +9,10 @@ import re
 from dialogs import operations
 from dialogs.context import Context
 from dialogs.io import Reply
-from dialogs.keyboards import Keyboard, page_slice, pages
+from dialogs.keyboards import Keyboard
 from dialogs.render import plain, render, text
-from dialogs.router import screen
+from dialogs.router import Redirect, button, screen
 from dialogs.screens.backoffice import (
-    LIST_PAGE,
     BackofficeScreen,
     action_view,
     actor,
@@ -21,9 +20,9 @@ from dialogs.screens.backoffice import (
     blabel,
     btext,
     load,
-    redirect,
 )
-from dialogs.state import DialogState
+from dialogs.screens.paged import PagedList
+from dialogs.state import DialogState, ScreenName
 from domain.errors import DomainError
 from domain.lifecycle import Operation, staff_operations
 from domain.models import Action, Status
@@ -68,13 +67,14 @@ async def open_reference(ctx: Context, st: DialogState, value: str) -> None:
         return
     st.action_id = action.id
     st.list_status = None
-    st.screen = "staff_view"
+    st.screen = ScreenName.STAFF_VIEW
 
 
 @screen
 class StaffMenu(BackofficeScreen):
-    name = "staff_menu"
-    targets = ("staff_list", "staff_vote", "staff_view")
+    name = ScreenName.STAFF_MENU
+    targets = (ScreenName.STAFF_LIST, ScreenName.STAFF_VOTE, ScreenName.STAFF_VIEW)
+    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         actor(ctx, st)  # staff only
@@ -88,50 +88,56 @@ class StaffMenu(BackofficeScreen):
             kb.add(blabel("queue", label=btext(f"queue_{name}"), count=totals[name]), "q", name)
         kb.add(blabel("vote"), "vote")
         body = render("staff_menu.j2", notice=st.notice, error=st.error, **totals)
-        st.error = None
         return [Reply(body, kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb == "q" and arg in QUEUES:
-            st.list_status = arg
-            st.list_page = 0
-            st.screen = "staff_list"
-        elif verb == "vote":
-            st.screen = "staff_vote"
-        else:
+    @button("q")
+    async def open_queue(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if arg not in QUEUES:
             ctx.say(text("unexpected_button"))
+            return
+        st.list_status = arg
+        st.list_page = 0
+        st.screen = ScreenName.STAFF_LIST
+
+    @button("vote")
+    async def vote(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.STAFF_VOTE
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         await open_reference(ctx, st, value)
 
 
 @screen
-class StaffList(BackofficeScreen):
-    name = "staff_list"
-    targets = ("staff_view", "staff_menu")
+class StaffList(BackofficeScreen, PagedList):
+    name = ScreenName.STAFF_LIST
+    targets = (ScreenName.STAFF_VIEW, ScreenName.STAFF_MENU)
 
-    async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
+    async def items(self, ctx: Context, st: DialogState) -> list[Action]:
         actor(ctx, st)
-        name = st.list_status if st.list_status in QUEUES else "submitted"
-        actions = await queue(ctx, name)
-        for i in page_slice(actions, st.list_page, LIST_PAGE):
-            a = actions[i]
-            title = a.intitule or text("untitled")
-            kb.add(blabel("action_item", reference=a.reference or "", title=title), "view", a.id)
-        kb.pager(st.list_page, pages(actions, LIST_PAGE))
-        kb.add(blabel("menu"), "menu")
-        body = render("backoffice_list.j2", title=btext(f"queue_{name}"), count=len(actions),
-                      notice=st.notice)
-        return [Reply(body, kb.rows)]
+        return await queue(ctx, self._queue(st))
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb == "pg" and arg.isdigit():
-            st.list_page = int(arg)
-        elif verb == "view" and arg.isdigit():
-            st.action_id = int(arg)
-            st.screen = "staff_view"
-        else:
-            st.screen = "staff_menu"
+    @staticmethod
+    def _queue(st: DialogState) -> str:
+        return st.list_status if st.list_status in QUEUES else "submitted"
+
+    def item_label(self, action: Action) -> str:
+        return blabel("action_item", reference=action.reference or "", title=action.intitule or text("untitled"))
+
+    def footer(self, kb: Keyboard, st: DialogState) -> None:
+        kb.add(blabel("menu"), "menu")
+
+    async def body(self, ctx: Context, st: DialogState, actions: list[Action]) -> str:
+        return render("backoffice_list.j2", title=btext(f"queue_{self._queue(st)}"), count=len(actions),
+                      notice=st.notice)
+
+    @button("view")
+    async def view(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.action_id = int(arg)
+        st.screen = ScreenName.STAFF_VIEW
+
+    @button("menu")
+    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.STAFF_MENU
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         await open_reference(ctx, st, value)
@@ -152,13 +158,15 @@ _OPERATION_BUTTONS = (
 class StaffView(BackofficeScreen):
     """The full view of an action, with the operations ``staff_operations`` allows now."""
 
-    name = "staff_view"
-    targets = ("staff_publish", "staff_return", "refuse_reason", "staff_list", "staff_menu")
+    name = ScreenName.STAFF_VIEW
+    targets = (ScreenName.STAFF_PUBLISH, ScreenName.STAFF_RETURN, ScreenName.REFUSE_REASON, ScreenName.STAFF_LIST,
+               ScreenName.STAFF_MENU)
+    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load(ctx, st, st.action_id)
         if action is None:
-            return await redirect(ctx, st, kb, "staff_list" if st.list_status else "staff_menu")
+            raise Redirect(ScreenName.STAFF_LIST if st.list_status else ScreenName.STAFF_MENU)
         allowed = staff_operations(action, ctx.clock.today())
         for op, name, verb in _OPERATION_BUTTONS:
             if op in allowed:
@@ -169,92 +177,125 @@ class StaffView(BackofficeScreen):
         kb.row(kb.button(blabel("back"), back), kb.button(blabel("menu"), "menu"))
         return await action_view(ctx, st, action, kb)
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
+    async def _action(self, ctx: Context, st: DialogState, operation: Operation | None) -> Action | None:
+        """The action viewed, if still in scope and (for ``operation``) allowing it now."""
         action = await load(ctx, st, st.action_id)
         if action is None or action.id is None:
-            st.screen = "staff_menu"
-            return
-        who = actor(ctx, st)
-        allowed = staff_operations(action, ctx.clock.today())
-        if verb == "justif" and Operation.MARK_JUSTIFICATION in allowed:
-            done = await attempt(ctx, st, operations.mark_justification(ctx.uow, who, action.id))
+            st.screen = ScreenName.STAFF_MENU
+            return None
+        actor(ctx, st)
+        if operation is not None and operation not in staff_operations(action, ctx.clock.today()):
+            st.error = text("operation_not_allowed")
+            return None
+        return action
+
+    @button("justif")
+    async def mark_justification(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (action := await self._action(ctx, st, Operation.MARK_JUSTIFICATION)) is not None:
+            assert action.id is not None
+            done = await attempt(ctx, st, operations.mark_justification(ctx.uow, actor(ctx, st), action.id))
             if done is not None:
                 st.notice = btext("justification_marked", reference=done.reference)
-        elif verb == "approve" and Operation.APPROVE in allowed:
-            done = await attempt(ctx, st, operations.approve(ctx.uow, who, action.id))
+
+    @button("approve")
+    async def approve(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (action := await self._action(ctx, st, Operation.APPROVE)) is not None:
+            assert action.id is not None
+            done = await attempt(ctx, st, operations.approve(ctx.uow, actor(ctx, st), action.id))
             if done is not None:
                 st.notice = btext("approved", reference=done.reference)
-        elif verb == "vote" and Operation.RECORD_VOTE in allowed:
+
+    @button("vote")
+    async def vote(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (action := await self._action(ctx, st, Operation.RECORD_VOTE)) is not None:
             report = await attempt(
-                ctx, st, operations.record_region_vote(ctx.uow, who, [action.reference or ""])
+                ctx, st, operations.record_region_vote(ctx.uow, actor(ctx, st), [action.reference or ""])
             )
             if report is not None:
                 st.notice = render("vote_report.j2", summary=report.summary, lines=report.lines)
-        elif verb == "publish" and Operation.PUBLISH in allowed:
-            st.extra.pop("reference_carif", None)
-            st.screen = "staff_publish"
-        elif verb == "return" and Operation.RETURN in allowed:
-            st.screen = "staff_return"
-        elif verb == "refuse" and Operation.REFUSE in allowed:
-            st.extra.pop("reason", None)
-            st.screen = "refuse_reason"
-        elif verb == "document":
+
+    @button("publish")
+    async def publish(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if await self._action(ctx, st, Operation.PUBLISH) is not None:
+            st.reference_carif = None
+            st.screen = ScreenName.STAFF_PUBLISH
+
+    @button("return")
+    async def send_back(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if await self._action(ctx, st, Operation.RETURN) is not None:
+            st.screen = ScreenName.STAFF_RETURN
+
+    @button("refuse")
+    async def refuse(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if await self._action(ctx, st, Operation.REFUSE) is not None:
+            st.refusal_reason = None
+            st.screen = ScreenName.REFUSE_REASON
+
+    @button("document")
+    async def document(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (action := await self._action(ctx, st, None)) is not None:
             doc = action.justificatif
             if doc is None:
                 ctx.say(btext("no_justificatif"))
             else:
                 ctx.say(btext("document_info", reference=action.reference, name=doc.file_name,
                               mime=doc.mime_type, size=doc.size))
-        elif verb == "back":
-            st.screen = "staff_list"
-        elif verb == "menu":
-            st.screen = "staff_menu"
-        else:
-            st.error = text("operation_not_allowed")
+
+    @button("back")
+    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if await self._action(ctx, st, None) is not None:
+            st.screen = ScreenName.STAFF_LIST
+
+    @button("menu")
+    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if await self._action(ctx, st, None) is not None:
+            st.screen = ScreenName.STAFF_MENU
 
 
 @screen
 class StaffPublish(BackofficeScreen):
     """« Publier »: the Carif-Oref reference it will get (or one typed instead), then confirm."""
 
-    name = "staff_publish"
-    targets = ("staff_view", "staff_list")
+    name = ScreenName.STAFF_PUBLISH
+    targets = (ScreenName.STAFF_VIEW, ScreenName.STAFF_LIST, ScreenName.STAFF_MENU)
+    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load(ctx, st, st.action_id)
         if action is None:
-            return await redirect(ctx, st, kb, "staff_menu")
-        reference = st.extra.get("reference_carif") or operations.proposed_reference(
+            raise Redirect(ScreenName.STAFF_MENU)
+        reference = st.reference_carif or operations.proposed_reference(
             action, ctx.clock.today()
         )
         kb.add(blabel("publish_yes", reference=reference), "yes")
         kb.add(blabel("cancel"), "no")
         body = render("staff_publish.j2", action=action, reference=reference, error=st.error)
-        st.error = None
         return [Reply(body, kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb != "yes":
-            st.extra.pop("reference_carif", None)
-            st.screen = "staff_view"
-            return
+    @button("no")
+    async def cancel(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.reference_carif = None
+        st.screen = ScreenName.STAFF_VIEW
+
+    @button("yes")
+    async def publish(self, ctx: Context, st: DialogState, arg: str) -> None:
         published = await attempt(
             ctx, st,
             operations.publish(
                 ctx.uow, actor(ctx, st), st.action_id or 0, now=ctx.clock.now(),
-                reference_carif=st.extra.get("reference_carif"), today=ctx.clock.today(),
+                reference_carif=st.reference_carif, today=ctx.clock.today(),
             ),
         )
         if published is None:
             return
-        st.extra.pop("reference_carif", None)
+        st.reference_carif = None
         st.notice = btext("published", reference=published.reference,
                           reference_carif=published.reference_carif)
-        st.screen = "staff_list" if st.list_status else "staff_view"
+        st.screen = ScreenName.STAFF_LIST if st.list_status else ScreenName.STAFF_VIEW
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         try:
-            st.extra["reference_carif"] = operations.check_reference_carif(value)
+            st.reference_carif = operations.check_reference_carif(value)
         except DomainError as exc:
             st.error = plain(exc.message)
 
@@ -263,20 +304,21 @@ class StaffPublish(BackofficeScreen):
 class StaffReturn(BackofficeScreen):
     """« Renvoyer pour correction »: the comment, typed; the organisation reads it."""
 
-    name = "staff_return"
-    targets = ("staff_view", "staff_list")
+    name = ScreenName.STAFF_RETURN
+    targets = (ScreenName.STAFF_VIEW, ScreenName.STAFF_LIST, ScreenName.STAFF_MENU)
+    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load(ctx, st, st.action_id)
         if action is None:
-            return await redirect(ctx, st, kb, "staff_menu")
+            raise Redirect(ScreenName.STAFF_MENU)
         kb.add(blabel("cancel"), "no")
         body = render("staff_return.j2", action=action, limit=operations.MAX_TEXT, error=st.error)
-        st.error = None
         return [Reply(body, kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        st.screen = "staff_view"
+    @button("no")
+    async def cancel(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.STAFF_VIEW
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         if not 1 <= len(value) <= operations.MAX_TEXT:
@@ -289,25 +331,26 @@ class StaffReturn(BackofficeScreen):
         if returned is None:
             return
         st.notice = btext("returned", reference=returned.reference)
-        st.screen = "staff_list" if st.list_status else "staff_view"
+        st.screen = ScreenName.STAFF_LIST if st.list_status else ScreenName.STAFF_VIEW
 
 
 @screen
 class StaffVote(BackofficeScreen):
     """« Vote de la Région »: the references typed or pasted, then the report line by line."""
 
-    name = "staff_vote"
-    targets = ("staff_menu",)
+    name = ScreenName.STAFF_VOTE
+    targets = (ScreenName.STAFF_MENU,)
+    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         actor(ctx, st)
         kb.add(blabel("cancel"), "no")
         body = render("staff_vote.j2", error=st.error)
-        st.error = None
         return [Reply(body, kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        st.screen = "staff_menu"
+    @button("no")
+    async def cancel(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.STAFF_MENU
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         references = operations.parse_references(value)
@@ -315,4 +358,4 @@ class StaffVote(BackofficeScreen):
         if report is None:
             return
         st.notice = render("vote_report.j2", summary=report.summary, lines=report.lines)
-        st.screen = "staff_menu"
+        st.screen = ScreenName.STAFF_MENU

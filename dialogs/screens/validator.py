@@ -7,11 +7,10 @@ from __future__ import annotations
 from dialogs import operations
 from dialogs.context import Context
 from dialogs.io import Reply
-from dialogs.keyboards import Keyboard, page_slice, pages
+from dialogs.keyboards import Keyboard
 from dialogs.render import render, text
-from dialogs.router import screen
+from dialogs.router import Redirect, button, screen
 from dialogs.screens.backoffice import (
-    LIST_PAGE,
     BackofficeScreen,
     action_view,
     actor,
@@ -20,19 +19,19 @@ from dialogs.screens.backoffice import (
     btext,
     current_funder,
     load,
-    redirect,
 )
-from dialogs.state import DialogState
+from dialogs.screens.paged import PagedList
+from dialogs.state import DialogState, ScreenName
 from domain.lifecycle import funder_can_decide
-from domain.models import Status
+from domain.models import Action, Status
 
 
 @screen
 class ValidatorMenu(BackofficeScreen):
     """« Actions proposées à Pôle emploi », with the number awaiting a decision."""
 
-    name = "validator_menu"
-    targets = ("validator_list",)
+    name = ScreenName.VALIDATOR_MENU
+    targets = (ScreenName.VALIDATOR_LIST,)
     help_topic = "validator"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -45,79 +44,86 @@ class ValidatorMenu(BackofficeScreen):
         body = render("validator_menu.j2", queues=queues, notice=st.notice)
         return [Reply(body, kb.rows)]
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb == "list" and arg in {f.value for f in ctx.principal.funders}:
-            st.extra["funder"] = arg
-            st.list_page = 0
-            st.screen = "validator_list"
-        else:
+    @button("list")
+    async def open_list(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if arg not in {f.value for f in ctx.principal.funders}:
             ctx.say(text("unexpected_button"))
+            return
+        st.validator_funder = arg
+        st.list_page = 0
+        st.screen = ScreenName.VALIDATOR_LIST
 
 
 @screen
-class ValidatorList(BackofficeScreen):
+class ValidatorList(BackofficeScreen, PagedList):
     """The submitted actions of the validator's funder, newest first, a page at a time."""
 
-    name = "validator_list"
-    targets = ("validator_view", "validator_menu")
+    name = ScreenName.VALIDATOR_LIST
+    targets = (ScreenName.VALIDATOR_VIEW, ScreenName.VALIDATOR_MENU)
     help_topic = "validator"
 
-    async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        funder = current_funder(ctx, st)
-        actions = await ctx.uow.actions_for_funder(funder).list(Status.SUBMITTED, limit=1000)
-        for i in page_slice(actions, st.list_page, LIST_PAGE):
-            a = actions[i]
-            title = a.intitule or text("untitled")
-            kb.add(blabel("action_item", reference=a.reference or "", title=title), "view", a.id)
-        kb.pager(st.list_page, pages(actions, LIST_PAGE))
-        kb.add(blabel("menu"), "menu")
-        body = render("backoffice_list.j2", title=btext("queue_funder", funder=funder.label),
-                      count=len(actions), notice=st.notice)
-        return [Reply(body, kb.rows)]
+    async def items(self, ctx: Context, st: DialogState) -> list[Action]:
+        return await ctx.uow.actions_for_funder(current_funder(ctx, st)).list(Status.SUBMITTED, limit=1000)
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb == "pg" and arg.isdigit():
-            st.list_page = int(arg)
-        elif verb == "view" and arg.isdigit():
-            st.action_id = int(arg)
-            st.screen = "validator_view"
-        else:
-            st.screen = "validator_menu"
+    def item_label(self, action: Action) -> str:
+        return blabel("action_item", reference=action.reference or "", title=action.intitule or text("untitled"))
+
+    def footer(self, kb: Keyboard, st: DialogState) -> None:
+        kb.add(blabel("menu"), "menu")
+
+    async def body(self, ctx: Context, st: DialogState, actions: list[Action]) -> str:
+        funder = current_funder(ctx, st)
+        return render("backoffice_list.j2", title=btext("queue_funder", funder=funder.label),
+                      count=len(actions), notice=st.notice)
+
+    @button("view")
+    async def view(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.action_id = int(arg)
+        st.screen = ScreenName.VALIDATOR_VIEW
+
+    @button("menu")
+    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.VALIDATOR_MENU
 
 
 @screen
 class ValidatorView(BackofficeScreen):
     """The full view of one action (read-only), with « Valider » and « Refuser » while submitted."""
 
-    name = "validator_view"
-    targets = ("validator_list", "validator_menu", "refuse_reason")
+    name = ScreenName.VALIDATOR_VIEW
+    targets = (ScreenName.VALIDATOR_LIST, ScreenName.VALIDATOR_MENU, ScreenName.REFUSE_REASON)
+    shows_error = True
     help_topic = "validator"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load(ctx, st, st.action_id)
         if action is None:
-            return await redirect(ctx, st, kb, "validator_list")
+            raise Redirect(ScreenName.VALIDATOR_LIST)
         if funder_can_decide(current_funder(ctx, st), action):
             kb.row(kb.button(blabel("approve"), "approve"), kb.button(blabel("refuse"), "refuse"))
         kb.row(kb.button(blabel("back"), "back"), kb.button(blabel("menu"), "menu"))
         return await action_view(ctx, st, action, kb)
 
-    async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
-        if verb == "approve":
-            approved = await attempt(
-                ctx, st, operations.approve(ctx.uow, actor(ctx, st), st.action_id or 0)
-            )
-            if approved is not None:
-                st.notice = btext("approved", reference=approved.reference)
-                st.screen = "validator_list"
-        elif verb == "refuse":
-            action = await load(ctx, st, st.action_id)
-            if action is not None and funder_can_decide(current_funder(ctx, st), action):
-                st.extra.pop("reason", None)
-                st.screen = "refuse_reason"
-            elif action is not None:
-                st.error = text("operation_not_allowed")
-        elif verb == "back":
-            st.screen = "validator_list"
-        else:
-            st.screen = "validator_menu"
+    @button("approve")
+    async def approve(self, ctx: Context, st: DialogState, arg: str) -> None:
+        approved = await attempt(ctx, st, operations.approve(ctx.uow, actor(ctx, st), st.action_id or 0))
+        if approved is not None:
+            st.notice = btext("approved", reference=approved.reference)
+            st.screen = ScreenName.VALIDATOR_LIST
+
+    @button("refuse")
+    async def refuse(self, ctx: Context, st: DialogState, arg: str) -> None:
+        action = await load(ctx, st, st.action_id)
+        if action is not None and funder_can_decide(current_funder(ctx, st), action):
+            st.refusal_reason = None
+            st.screen = ScreenName.REFUSE_REASON
+        elif action is not None:
+            st.error = text("operation_not_allowed")
+
+    @button("back")
+    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.VALIDATOR_LIST
+
+    @button("menu")
+    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.VALIDATOR_MENU

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,3 +58,23 @@ async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         await uow.commit()
     yield World(uow_factory=factory, org_a=ids[0], org_b=ids[1], clock=clock)
     await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def renders_change_no_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every scenario of the dialog tests checks that ``render`` changes nothing in the state (the
+    router clears what is shown once, and follows a ``Redirect``)."""
+    from dialogs.router import SCREENS
+
+    for name, screen in SCREENS.items():
+        monkeypatch.setattr(screen, "render", _pure(name, screen.render))
+
+
+def _pure(name: object, render: Any) -> Any:
+    async def checked(ctx: Any, st: Any, kb: Any) -> Any:
+        before = st.model_dump(mode="json")
+        replies = await render(ctx, st, kb)
+        assert st.model_dump(mode="json") == before, f"{name}.render changed the state"
+        return replies
+
+    return checked
