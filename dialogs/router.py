@@ -58,6 +58,9 @@ class Screen:
     help_topic: ClassVar[str] = "menu"
     # Whether the screen shows ``st.error``: the router clears it once such a screen is shown.
     shows_error: ClassVar[bool] = False
+    # Whether its buttons work on the form in progress: none (a state from an older version, a
+    # restore…) is a LookupError, which the engine answers by taking the user back home.
+    needs_form: ClassVar[bool] = False
     # verb -> the name of the method bound to it (``@button``), this class's and its bases'.
     buttons: ClassVar[dict[str, str]] = {}
 
@@ -75,6 +78,8 @@ class Screen:
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
         """The handler bound to ``verb``; a verb bound to none is unexpected."""
+        if self.needs_form and st.form is None:
+            raise LookupError("no form in progress")
         method = self.buttons.get(verb)
         if method is None:
             ctx.say(text("unexpected_button"))
@@ -145,18 +150,19 @@ async def show(ctx: Context, st: DialogState) -> list[Reply]:
     if current.name != st.screen:
         st.screen = current.name
     kb = Keyboard(st.seq)
+    shown: Screen | None = current
     try:
         replies = await current.render(ctx, st, kb)
     except Redirect as redirect:
         st.screen = redirect.target
         check_transition(current.name, st)
-        current = SCREENS[st.screen]
+        shown = SCREENS[st.screen] if redirect.show else None
         kb = Keyboard(st.seq)
-        replies = await current.render(ctx, st, kb) if redirect.show else []
+        replies = await shown.render(ctx, st, kb) if shown is not None else []
     st.buttons = kb.issued
     # What a screen shows once: cleared by the router, never by ``render``.
     st.notice = None
-    if current.shows_error:
+    if shown is not None and shown.shows_error:
         st.error = None
     if replies:
         replies[-1].screen = True

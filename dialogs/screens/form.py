@@ -124,6 +124,7 @@ class Question(Screen):
             kb.grid([kb.button(s, "sm", s) for s in _semesters(ctx.clock.today())], 2)
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
+        spec_of(form_of(st))  # the question asked (none: LookupError, the user goes home)
         try:
             await super().on_button(ctx, st, verb, arg)
         except FieldError as exc:
@@ -195,7 +196,6 @@ class Question(Screen):
 
     @button("keep")
     async def keep(self, ctx: Context, st: DialogState, arg: str) -> None:
-        form_of(st)
         await _advance(ctx, st)
 
     @button("skip")
@@ -204,22 +204,18 @@ class Question(Screen):
 
     @button("back")
     async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
-        spec_of(form_of(st))
         _back(st)
 
     @button("save")
     async def save(self, ctx: Context, st: DialogState, arg: str) -> None:
-        spec_of(form_of(st))
         await save_and_leave(ctx, st)
 
     @button("quit")
     async def quit(self, ctx: Context, st: DialogState, arg: str) -> None:
-        spec_of(form_of(st))
         ask_quit(st)
 
     @button("done")
     async def done(self, ctx: Context, st: DialogState, arg: str) -> None:
-        spec_of(form_of(st))
         if form_of(st).action().sessions:
             st.screen = ScreenName.RECAP
 
@@ -394,6 +390,7 @@ class Sessions(Screen):
                ScreenName.VIEW)
     help_topic = "sessions"
     shows_error = True
+    needs_form = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         form = form_of(st)
@@ -450,12 +447,10 @@ class Sessions(Screen):
 
     @button("save")
     async def save(self, ctx: Context, st: DialogState, arg: str) -> None:
-        form_of(st)
         await save_and_leave(ctx, st)
 
     @button("quit")
     async def quit(self, ctx: Context, st: DialogState, arg: str) -> None:
-        form_of(st)
         ask_quit(st)
 
 

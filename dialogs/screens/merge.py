@@ -39,6 +39,7 @@ def _stored(form: FormState) -> Action:
 class Merge(Screen):
     name = ScreenName.MERGE
     targets = (ScreenName.MENU, ScreenName.RECAP, ScreenName.VIEW, ScreenName.MERGE)
+    needs_form = True
     help_topic = "recap"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:

@@ -34,6 +34,7 @@ class Recap(Screen):
                ScreenName.QUIT_ASK, ScreenName.SESSIONS, ScreenName.MERGE, ScreenName.VIEW)
     help_topic = "recap"
     shows_error = True
+    needs_form = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = form_of(st).action()
@@ -55,7 +56,6 @@ class Recap(Screen):
 
     @button("group")
     async def group(self, ctx: Context, st: DialogState, arg: str) -> None:
-        form_of(st)
         st.pick_kind, st.pick_index = "group", int(arg)
         st.screen = ScreenName.PICK_FIELD
 
@@ -89,12 +89,10 @@ class Recap(Screen):
 
     @button("save")
     async def save(self, ctx: Context, st: DialogState, arg: str) -> None:
-        form_of(st)
         await save_and_leave(ctx, st)
 
     @button("quit")
     async def quit(self, ctx: Context, st: DialogState, arg: str) -> None:
-        form_of(st)
         ask_quit(st)
 
 
@@ -104,6 +102,7 @@ class PickField(Screen):
 
     name = ScreenName.PICK_FIELD
     targets = (ScreenName.QUESTION, ScreenName.RECAP)
+    needs_form = True
     help_topic = "recap"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -152,7 +151,6 @@ class PickField(Screen):
 
     @button("back")
     async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
-        form_of(st)
         st.screen = ScreenName.RECAP
 
 

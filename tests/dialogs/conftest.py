@@ -63,18 +63,21 @@ async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 @pytest.fixture(autouse=True)
 def renders_change_no_state(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every scenario of the dialog tests checks that ``render`` changes nothing in the state (the
-    router clears what is shown once, and follows a ``Redirect``)."""
+    router clears what is shown once, and follows a ``Redirect``), and that every button it shows
+    is bound to a handler of the screen."""
     from dialogs.router import SCREENS
 
     for name, screen in SCREENS.items():
-        monkeypatch.setattr(screen, "render", _pure(name, screen.render))
+        monkeypatch.setattr(screen, "render", _pure(name, screen.render, set(screen.buttons)))
 
 
-def _pure(name: object, render: Any) -> Any:
+def _pure(name: object, render: Any, bound: set[str]) -> Any:
     async def checked(ctx: Any, st: Any, kb: Any) -> Any:
         before = st.model_dump(mode="json")
         replies = await render(ctx, st, kb)
         assert st.model_dump(mode="json") == before, f"{name}.render changed the state"
+        unbound = {b.partition(":")[0] for b in kb.issued} - bound - {"noop"}
+        assert not unbound, f"{name} shows buttons bound to no handler: {unbound}"
         return replies
 
     return checked
