@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 from domain.events import Event, EventKind
 from domain.ports import Clock
+from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("formabot.daily")
 
@@ -52,7 +53,7 @@ JOB_NAME = "daily"
 # Processed update ids are kept this long (a redelivery comes within 24 hours; after a week
 # without updates Telegram may choose the next update id at random, in the stored range).
 PROCESSED_UPDATES_KEPT = timedelta(days=7)
-UowFactory = Callable[[], Any]  # storage.uow.SqlUnitOfWorkFactory
+UowFactory = Callable[[], SqlUnitOfWork]  # ``SqlUnitOfWorkFactory``: the sweeps are not ports
 
 # The daily export files, in ``settings.export_dir``.
 EXPORT_FILES: dict[str, str] = {"public": "lheo-public.xml", "ofaa": "lheo-ofaa.xml"}

@@ -51,7 +51,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
 from telegram import Bot
 from telegram.error import (
     BadRequest,
@@ -69,13 +68,12 @@ from dialogs.io import Reply
 from dialogs.notifications import render_notification
 from dialogs.render import split_message
 from domain.ports import Clock, Membership, OutboxMessage, Role
-from storage.repositories import OUTBOX_LEASE, chunks
-from storage.tables import outbox
-from storage.uow import RECIPIENT_REASONS
+from storage.repositories import OUTBOX_LEASE
+from storage.uow import RECIPIENT_REASONS, SqlUnitOfWork
 
 log = logging.getLogger("formabot.delivery")
 
-UowFactory = Callable[[], Any]  # storage.uow.SqlUnitOfWorkFactory: () → BotUnitOfWork
+UowFactory = Callable[[], SqlUnitOfWork]  # ``SqlUnitOfWorkFactory``: the outbox's bulk marks and leases
 Renderer = Callable[[str, dict[str, Any]], Reply]
 
 BACKOFF_BASE = 5.0
@@ -476,7 +474,7 @@ class OutboxDelivery:
                 async with self._db_lock, self.uow_factory() as uow:
                     now = self.clock.now()
                     sent = [o.message.id for o in group if o.status == "sent"]
-                    await _mark_sent_many(uow, sent, now)
+                    await uow.outbox.mark_sent_many(sent, now)
                     for outcome in group:
                         message = outcome.message
                         if outcome.status == "sent":
@@ -492,7 +490,7 @@ class OutboxDelivery:
                             await uow.members.mark_unreachable(message.chat_id)
                     done = {o.message.id for o in group}
                     if renew:
-                        await _set_next_attempt(uow, sorted(self._held - done), now + self.lease)
+                        await uow.outbox.set_next_attempt(sorted(self._held - done), now + self.lease)
                     await uow.commit()
                 break
             except Exception:
@@ -522,7 +520,7 @@ class OutboxDelivery:
         ids = [m.id for m in messages]
         try:
             async with self._db_lock, self.uow_factory() as uow:
-                await _set_next_attempt(uow, ids, self.clock.now())
+                await uow.outbox.set_next_attempt(ids, self.clock.now())
                 await uow.commit()
         except Exception:
             log.warning("%d claimed messages not released: their lease will expire", len(ids),
@@ -571,33 +569,3 @@ def _still_holds(
             for link in links
         )
     return True  # a reason this version does not know: not for it to refuse
-
-
-async def _mark_sent_many(uow: Any, ids: Sequence[int], now: datetime) -> None:
-    """``outbox.mark_sent`` for many rows in one statement (``mark_sent_many`` when the
-    repository has it)."""
-    if not ids:
-        return
-    bulk = getattr(uow.outbox, "mark_sent_many", None)
-    if bulk is not None:
-        await bulk(ids, now)
-        return
-    for chunk in chunks(list(ids)):
-        await uow.connection.execute(
-            update(outbox)
-            .where(outbox.c.id.in_(list(chunk)))
-            .values(status="sent", sent_at=now, last_error=None)
-        )
-
-
-async def _set_next_attempt(uow: Any, ids: Sequence[int], at: datetime) -> None:
-    """Move the lease of rows still waiting (pending/failed) to ``at``: renew it, or release it.
-
-    (``OutboxRepository`` has no such method yet; this is the same table, inside the unit of work.)
-    """
-    for chunk in chunks(list(ids)):
-        await uow.connection.execute(
-            update(outbox)
-            .where(outbox.c.id.in_(list(chunk)), outbox.c.status.in_(("pending", "failed")))
-            .values(next_attempt_at=at)
-        )

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
+from domain import archiving
 from domain.models import Action, Organisation, Session
 
 log = logging.getLogger(__name__)
@@ -41,17 +42,9 @@ _ORGANISATION_DATA_EXCLUDE = set(ORGANISATION_COLUMNS)
 
 
 def compute_archive_on(action: Action) -> date | None:
-    """The first day the action is no longer public (same policy as ``domain.archiving``).
-
-    Fixed entry dates: the latest session start (public while a session starts after today).
-    Permanent entries or « modularisé » parcours: the latest session end + 1 day. Sessions without
-    the date are ignored; None when no session has it.
-    """
-    if action.is_permanent_or_modular:
-        fins = [s.fin for s in action.sessions if s.fin is not None]
-        return max(fins) + timedelta(days=1) if fins else None
-    debuts = [s.debut for s in action.sessions if s.debut is not None]
-    return max(debuts) if debuts else None
+    """The stored ``archive_on`` column: the domain's rule (``domain.archiving.archive_date``),
+    computed at each write so that the daily sweep can select on it."""
+    return archiving.archive_date(action)
 
 
 def session_bounds(action: Action) -> tuple[date | None, date | None]:

@@ -20,26 +20,25 @@ action has its audit row. The unit of work can be used again after ``commit`` (a
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 import zlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import bindparam, delete, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.events import Event, EventKind
 from domain.funders import Circuit, Funder
 from domain.models import Action, Status
-from domain.ports import Clock, Membership
-from storage import hot_statements, sweeps
-from storage.hot_statements import HotResult, HotStatement, inline_driver
+from domain.ports import BotUnitOfWork, Clock, Membership
+from storage import sweeps
+from storage.hot_statements import HotResult, HotStatement
 from storage.repositories import (
+    MARK_UPDATE,
+    UPDATE_ID_WINDOW,
     SqlActionRepository,
     SqlAuditRepository,
     SqlConversationRepository,
@@ -48,11 +47,13 @@ from storage.repositories import (
     SqlMemberRepository,
     SqlOrganisationRepository,
     SqlOutboxRepository,
+    SqlProcessedUpdateRepository,
     audit_values,
     load_actions_by_id,
 )
-from storage.sqlite_driver import OneTripConnection
-from storage.tables import processed_updates
+from storage.transaction import WRITER_WAIT, ActionWrite, Transaction, writer_lock
+
+__all__ = ["MARK_UPDATE", "UPDATE_ID_WINDOW", "WRITER_WAIT", "writer_lock"]  # their old home
 
 
 class UtcClock:
@@ -105,50 +106,21 @@ def _daily_lock_key(name: str) -> int:
     return 0x466F726D00000000 + zlib.crc32(name.encode())  # "Form" + crc32 of the job name
 
 
-# SQLite has one writer at a time and every unit of work takes the write lock (BEGIN IMMEDIATE).
-# Within one process, units of work queue on an asyncio lock instead of in SQLite's busy handler,
-# which sleeps by steps of up to 100 ms: under load that sleeping, not the work, made the latency.
-# Other processes on the same file still meet in SQLite's busy timeout.
-_WRITER_LOCKS: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
-WRITER_WAIT = 60.0  # seconds; beyond, the caller gets TimeoutError (the chat keeps the answer pending)
+class SqlUnitOfWork(BotUnitOfWork):
+    """``domain.ports.BotUnitOfWork`` on one ``Transaction``; its repositories share that
+    transaction (never the unit of work itself)."""
 
-
-def writer_lock(engine: AsyncEngine) -> asyncio.Lock | None:
-    if engine.dialect.name != "sqlite":
-        return None
-    lock = _WRITER_LOCKS.get(engine)
-    if lock is None:
-        lock = _WRITER_LOCKS[engine] = asyncio.Lock()
-    return lock
-
-
-# A stored id counts as a duplicate only while it is recent: Telegram redelivers within 24 hours,
-# and after a week without updates it may restart its ids at random, in the stored range. An id
-# stored before ``p_since`` is taken as a new update (its row gets the new time). Dedup is by
-# exact id, never by "at most the highest id seen".
-UPDATE_ID_WINDOW = timedelta(days=7)
-
-
-def _mark_update(dialect: Any) -> Any:
-    insert = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(processed_updates)
-    return (
-        insert.values(update_id=bindparam("p_update_id"), processed_at=bindparam("p_now"))
-        .on_conflict_do_update(
-            index_elements=[processed_updates.c.update_id],
-            set_={"processed_at": insert.excluded.processed_at},
-            where=processed_updates.c.processed_at < bindparam("p_since"),
-        )
-        .returning(processed_updates.c.update_id)
-    )
-
-
-MARK_UPDATE = HotStatement(_mark_update)
-
-
-class SqlUnitOfWork:
     # SQLite: the statements every update runs go straight to the driver (``storage.hot_statements``).
     # Tests switch it off to compare both paths.
     direct_statements = True
+
+    organisations: SqlOrganisationRepository
+    conversations: SqlConversationRepository
+    members: SqlMemberRepository
+    link_codes: SqlLinkCodeRepository
+    outbox: SqlOutboxRepository
+    audit: SqlAuditRepository
+    job_runs: SqlJobRunRepository
 
     def __init__(
         self,
@@ -160,57 +132,32 @@ class SqlUnitOfWork:
         self._engine = engine
         self.clock: Clock = clock or UtcClock()
         self.actor_user_id = actor_user_id
-        # The Carif-Oref staff named by the configuration (``FORMABOT_ADMIN_IDS``) now: the only
-        # ones told of staff events, whatever staff link rows the table still holds.
-        self.staff_ids: frozenset[int] = frozenset(staff_ids)
-        self._connection: AsyncConnection | None = None
-        self._writer: asyncio.Lock | None = None
-        self._driver: OneTripConnection | None = None  # SQLite: hot statements run inline on it
+        self._tx = Transaction(self.clock, staff_ids)
         self._events: list[Event] = []
-        # Actions written in this transaction: id → (organisation id, kind, details).
-        self._writes: dict[int, tuple[int | None, str, dict[str, Any] | None]] = {}
-        self.organisations = SqlOrganisationRepository(self)
-        self.conversations = SqlConversationRepository(self)
-        self.members = SqlMemberRepository(self)
-        self.link_codes = SqlLinkCodeRepository(self)
-        self.outbox = SqlOutboxRepository(self)
-        self.audit = SqlAuditRepository(self)
-        self.job_runs = SqlJobRunRepository(self)
+        self.organisations = SqlOrganisationRepository(self._tx)
+        self.conversations = SqlConversationRepository(self._tx)
+        self.members = SqlMemberRepository(self._tx)
+        self.link_codes = SqlLinkCodeRepository(self._tx)
+        self.outbox = SqlOutboxRepository(self._tx)
+        self.audit = SqlAuditRepository(self._tx)
+        self.job_runs = SqlJobRunRepository(self._tx)
+        self.processed_updates = SqlProcessedUpdateRepository(self._tx)
+
+    @property
+    def staff_ids(self) -> frozenset[int]:
+        """The Carif-Oref staff named by the configuration (``FORMABOT_ADMIN_IDS``) now."""
+        return self._tx.staff_ids
 
     # Transaction -------------------------------------------------------------------------------
 
     @property
     def connection(self) -> AsyncConnection:
         """The connection of this unit of work (its transaction begins at the first statement)."""
-        if self._connection is None:
-            raise RuntimeError("use the unit of work in `async with`")
-        return self._connection
+        return self._tx.connection
 
     async def __aenter__(self) -> Self:
-        if self._connection is not None:
-            raise RuntimeError("a unit of work is entered once")
-        self._writer = writer_lock(self._engine)
-        if self._writer is not None:
-            try:
-                if self._writer.locked():
-                    await asyncio.wait_for(self._writer.acquire(), WRITER_WAIT)
-                else:
-                    await self._writer.acquire()  # free: taken at once (no timeout task needed)
-            except TimeoutError:
-                self._writer = None
-                raise
-        try:
-            self._connection = await self._engine.connect()
-        except BaseException:
-            self._release_writer()
-            raise
-        self._driver = inline_driver(self._connection) if self.direct_statements else None
+        await self._tx.open(self._engine, direct_statements=self.direct_statements)
         return self
-
-    def _release_writer(self) -> None:
-        writer, self._writer = self._writer, None
-        if writer is not None:
-            writer.release()
 
     async def __aexit__(
         self,
@@ -218,47 +165,36 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        connection, self._connection = self._connection, None
         self._events.clear()
-        self._writes.clear()
-        try:
-            if connection is None:
-                return
-            try:
-                if connection.in_transaction():
-                    await connection.rollback()
-            finally:
-                await connection.close()
-        finally:
-            self._release_writer()
+        await self._tx.close()
 
     async def commit(self) -> None:
         """Write the queued events (audit + outbox), then commit everything at once."""
-        if self._events or self._writes:
+        if self._events or self._tx.writes:
             events, self._events = self._events, []
-            writes, self._writes = self._writes, {}
+            writes, self._tx.writes = self._tx.writes, {}
             await self._write_events(events, writes)
         await self.connection.commit()
 
     async def rollback(self) -> None:
         self._events.clear()
-        self._writes.clear()
+        self._tx.writes.clear()
         await self.connection.rollback()
 
     async def hot(self, statement: HotStatement, params: Mapping[str, Any]) -> HotResult:
         """One of the statements every update runs (``storage.hot_statements``)."""
-        return await hot_statements.run(self.connection, self._driver, statement, params)
+        return await self._tx.hot(statement, params)
 
     # Repositories ------------------------------------------------------------------------------
 
     def actions_for_organisation(self, organisation_id: int) -> SqlActionRepository:
-        return SqlActionRepository(self, organisation_id=organisation_id)
+        return SqlActionRepository(self._tx, organisation_id=organisation_id)
 
     def actions_for_funder(self, funder: Funder) -> SqlActionRepository:
-        return SqlActionRepository(self, funder=funder)
+        return SqlActionRepository(self._tx, funder=funder)
 
     def all_actions(self) -> SqlActionRepository:
-        return SqlActionRepository(self)
+        return SqlActionRepository(self._tx)
 
     async def memberships(self, user_id: int) -> list[Membership]:
         return await self.members.of_user(user_id)
@@ -266,29 +202,16 @@ class SqlUnitOfWork:
     # Updates -----------------------------------------------------------------------------------
 
     async def is_update_processed(self, update_id: int) -> bool:
-        found = await self.connection.execute(
-            select(processed_updates.c.update_id).where(
-                processed_updates.c.update_id == update_id
-            )
-        )
-        return found.first() is not None
+        return await self.processed_updates.is_processed(update_id)
 
     async def mark_update_processed(self, update_id: int) -> bool:
         """Record the update id; False if it was already, less than ``UPDATE_ID_WINDOW`` ago (a
         redelivery: change nothing). An older row is an id Telegram chose again: a new update."""
-        now = self.clock.now()
-        found = await self.hot(
-            MARK_UPDATE,
-            {"p_update_id": update_id, "p_now": now, "p_since": now - UPDATE_ID_WINDOW},
-        )
-        return found.first() is not None
+        return await self.processed_updates.mark(update_id)
 
     async def prune_processed_updates(self, before: datetime) -> int:
         """Delete the processed update ids recorded before ``before`` (the daily job); how many."""
-        result = await self.connection.execute(
-            delete(processed_updates).where(processed_updates.c.processed_at < before)
-        )
-        return int(result.rowcount or 0)
+        return await self.processed_updates.prune(before)
 
     # Jobs --------------------------------------------------------------------------------------
 
@@ -334,17 +257,11 @@ class SqlUnitOfWork:
         details: dict[str, Any] | None = None,
     ) -> None:
         """An action was written in this transaction (its audit row is written at commit)."""
-        previous = self._writes.get(action_id)
-        if previous is not None and kind == "saved":
-            kind = previous[1] if previous[1] == "created" else kind
-            changed = sorted({*((previous[2] or {}).get("changed", [])),
-                              *((details or {}).get("changed", []))})
-            details = {"changed": changed} if changed else None
-        self._writes[action_id] = (organisation_id, kind, details)
+        self._tx.note_action_write(action_id, organisation_id, kind, details)
 
     async def _write_events(
         self, events: Sequence[Event],
-        writes: Mapping[int, tuple[int | None, str, dict[str, Any] | None]] | None = None,
+        writes: Mapping[int, ActionWrite] | None = None,
     ) -> None:
         now = self.clock.now()
         writes = writes or {}

@@ -27,6 +27,7 @@ from bot.commands import say
 from bot.config import Settings
 from domain.events import Event, EventKind
 from domain.models import Action, Status
+from domain.ports import BotUnitOfWork
 from storage.lheo.errors import LeftOut, LheoError, NothingToExport
 from storage.lheo.export import ExportReport, Scope, in_scope
 from storage.lheo.import_ import describe, read_lheo
@@ -35,7 +36,7 @@ from storage.lheo.schema import NoProgress, Progress
 from storage.lheo.snapshot import PAGE, BetweenPages, export_snapshot
 from storage.lheo.validate import AtomicLheoExport, iter_issues, validate_lheo
 
-UowFactory = Callable[[], Any]  # storage.uow.SqlUnitOfWorkFactory
+UowFactory = Callable[[], BotUnitOfWork]  # storage.uow.SqlUnitOfWorkFactory
 
 
 # --- progress ------------------------------------------------------------------------------------

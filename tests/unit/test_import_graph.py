@@ -30,11 +30,7 @@ FORBIDDEN: dict[str, frozenset[str]] = {
 # Cycles known today that another item of issue 14 removes; each is one strongly connected group
 # of modules, exactly. A new cycle, or a module joining one of these, fails the test; so does an
 # entry whose cycle is gone (remove it then, so that it cannot come back unnoticed).
-ALLOWED: frozenset[frozenset[str]] = frozenset({
-    # Issue 14, item 4 ("Storage without the cycle"): repositories take a small transaction object
-    # instead of the whole unit of work.
-    frozenset({"storage.repositories", "storage.uow"}),
-})
+ALLOWED: frozenset[frozenset[str]] = frozenset()
 
 
 def _module_name(path: Path) -> str:
