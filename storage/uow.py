@@ -12,7 +12,8 @@
 
 Leaving the block without ``commit`` rolls back. At ``commit`` the published events become audit
 rows (with the full action as JSON) and outbox rows (one per recipient chat), in the same
-transaction. Every write of an action (``add``, ``save``, ``delete``) is noted too: one written
+transaction. Every write of an action (``add``, ``save``, ``delete``) is noted too (by the
+repositories, in the ``storage.transaction.Transaction`` they share with the unit of work): one written
 without an event of its own (a saved draft, a staff correction) gets an audit row of its own
 (``created``, ``saved`` with the changed fields, ``deleted``), so that each stored change of an
 action has its audit row. The unit of work can be used again after ``commit`` (a new transaction begins).
@@ -37,8 +38,6 @@ from domain.ports import BotUnitOfWork, Clock, Membership
 from storage import sweeps
 from storage.hot_statements import HotResult, HotStatement
 from storage.repositories import (
-    MARK_UPDATE,
-    UPDATE_ID_WINDOW,
     SqlActionRepository,
     SqlAuditRepository,
     SqlConversationRepository,
@@ -51,9 +50,7 @@ from storage.repositories import (
     audit_values,
     load_actions_by_id,
 )
-from storage.transaction import WRITER_WAIT, ActionWrite, Transaction, writer_lock
-
-__all__ = ["MARK_UPDATE", "UPDATE_ID_WINDOW", "WRITER_WAIT", "writer_lock"]  # their old home
+from storage.transaction import ActionWrite, Transaction
 
 
 class UtcClock:
@@ -251,13 +248,6 @@ class SqlUnitOfWork(BotUnitOfWork):
 
     def publish(self, *events: Event) -> None:
         self._events.extend(events)
-
-    def note_action_write(
-        self, action_id: int, organisation_id: int | None, kind: str,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        """An action was written in this transaction (its audit row is written at commit)."""
-        self._tx.note_action_write(action_id, organisation_id, kind, details)
 
     async def _write_events(
         self, events: Sequence[Event],

@@ -222,3 +222,31 @@ async def test_archive_sweep_publishes_events(
     assert [h.kind for h in history] == ["created", "archived"]
     assert [(r.chat_id, r.kind) for r in rows] == [(101, "archived")]
 
+
+
+async def test_bulk_marks_and_leases_go_through_the_repository(uow_factory: SqlUnitOfWorkFactory) -> None:
+    """What the delivery used to write on the table itself: ``mark_sent_many`` marks only the
+    given rows; ``set_next_attempt`` moves the lease of rows still waiting, never of a sent one."""
+    await _queue(uow_factory, 4)
+    now = uow_factory.clock.now()
+    async with uow_factory() as uow:
+        claimed = await uow.outbox.claim(4, now)
+        await uow.outbox.mark_sent_many([claimed[0].id, claimed[1].id], now)
+        await uow.outbox.mark_sent_many([], now)
+        # Released now: rows 2 and 3 are claimable again at once (their lease was two minutes).
+        await uow.outbox.set_next_attempt([m.id for m in claimed], now)
+        await uow.commit()
+    async with uow_factory() as uow:
+        rows = dict((await uow.connection.execute(
+            select(outbox.c.chat_id, outbox.c.status).order_by(outbox.c.chat_id))).all())
+        due = dict((await uow.connection.execute(
+            select(outbox.c.chat_id, outbox.c.next_attempt_at))).all())
+        assert [m.payload["n"] for m in await uow.outbox.claim(10, now)] == [2, 3]
+        # Renewed: leased again until later, so not claimable before.
+        await uow.outbox.set_next_attempt([claimed[2].id], now + timedelta(minutes=5))
+        await uow.commit()
+    assert rows == {1000: "sent", 1001: "sent", 1002: "pending", 1003: "pending"}
+    # The sent rows kept their lease (claimed until now + 2 min); the waiting ones were released.
+    assert due[1000] == due[1001] != due[1002] == due[1003]
+    async with uow_factory() as uow:
+        assert [m.payload["n"] for m in await uow.outbox.claim(10, now + timedelta(minutes=3))] == [3]
