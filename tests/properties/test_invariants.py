@@ -1,0 +1,902 @@
+"""formabot's promises as properties, explored by a machine (issue 13).
+
+Hypothesis plays people against the real dialog engine on the real SQLite storage: two
+organisations (A and B) with two members each and complete fiches, the Carif-Oref staff (in the
+chat and on the command line), a Pôle emploi validator. Its rules are what people do, interleaved:
+open screens and come back to them later, answer questions (valid and invalid answers), save, quit,
+confirm, copy, delete, update session dates, send documents, press stale, forged and garbled
+buttons, publish, return, approve, refuse, record the Région's vote, mark a justification received.
+
+After every step it checks:
+
+1. **Who changes what.** An action's stored content changes only through an operation its status
+   allows, by someone allowed (its organisation's members, the staff, the funder's validator), each
+   change with a new version and an audit row of that operation (choice: the organisation's own
+   saves of a draft or of an action returned to it, and deleting a draft, are not audited: the
+   audit trail records what happens once an action left the organisation's hands).
+2. **No leak between organisations.** Nothing a member of A reads (messages and buttons) names
+   B's actions (their unique titles and references) or B itself, and the reverse; notifications
+   about an organisation's action go to its members, the staff and its funder's validators only.
+3. **No answer lost.** Every answer the bot took (it is in the working copy after the step) stays
+   in the member's working copy or in the stored action, unless the member was told it was not
+   kept (« Quitter » confirmed, the action deleted, the session removed).
+4. **Versions only grow, and what is public is valid**: every published action validates against
+   the LHEO 2.3 schema with its organisation.
+
+CI runs it derandomised and bounded (the settings below); ``HYPOTHESIS_PROFILE=long`` explores
+many more steps (``tests/conftest.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from sqlalchemy import func, select
+
+from dialogs import operations
+from dialogs.engine import DialogEngine
+from dialogs.form import spec_of
+from dialogs.io import Reply
+from dialogs.keyboards import parse_payload
+from dialogs.operations import Actor
+from dialogs.render import html_to_text
+from dialogs.state import DialogState, FormState
+from dialogs.testing import DialogClient
+from domain import lifecycle
+from domain.catalogue import Kind
+from domain.clock import FixedClock
+from domain.errors import DomainError
+from domain.funders import Funder
+from domain.models import Action, Document, Status
+from domain.ports import Membership, Role
+from domain.rules import validate_action
+from storage.database import create_engine, upgrade
+from storage.lheo.export import build_formation
+from storage.lheo.schema import lheo_schema
+from storage.tables import actions as actions_table
+from storage.tables import outbox
+from storage.uow import SqlUnitOfWorkFactory
+from tests.factories import make_organisation, make_valid_action
+from tests.samples import INVALID_SAMPLES, VALID_DOCUMENTS, VALID_SAMPLES
+
+TODAY = date(2026, 12, 1)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+A1, A2, B1, B2 = 7001, 7002, 8001, 8002
+STAFF = 9001
+VALIDATOR = 4401
+ORG_OF = {A1: "A", A2: "A", B1: "B", B2: "B"}
+MEMBERS = tuple(ORG_OF)
+PEOPLE = (*MEMBERS, STAFF, VALIDATOR)
+# Every title and name of an organisation carries its token: a token in the other's messages is a leak.
+TOKEN = {"A": "ALPHA", "B": "BRAVO"}
+OTHER = {"A": "B", "B": "A"}
+
+EDITABLE = (Status.DRAFT, Status.RETURNED)
+# What the organisation may change in a published action (RULES.md « Sessions after publication »).
+SESSION_UPDATABLE = frozenset({
+    "debut", "fin", "etat_recrutement", "places", "inscription_debut", "inscription_fin",
+    "modalites_inscription",
+})
+# Fields only the lifecycle (confirmation, the staff) may change, never a form.
+PROTECTED = ("organisation_id", "funder", "reference", "reference_carif", "reference_ofaa",
+             "published_at", "archived_on", "justificatif_recu", "refusal_reason", "copied_from")
+# Button verbs that answer the current question (the rest navigate or operate).
+ANSWER_VERBS = frozenset({"y", "n", "c", "ok", "d", "sm", "sc", "keep", "skip"})
+# Printing renders a PDF (slow, and no state change): left to its own tests.
+SKIPPED_VERBS = frozenset({"print", "noop"})
+DIRECTED_VERBS = (
+    "save", "quit", "yes", "no", "done", "confirm", "modify", "add", "resume", "back", "menu",
+    "delete", "copy", "dates", "full", "group", "f", "edit", "general", "rm", "pick", "view",
+    "publish", "approve", "refuse", "return", "vote", "justif", "list", "q", "funder", "fiche",
+)
+FORGED_VERBS = (
+    *DIRECTED_VERBS, "pg", "cal", "t", "c", "d", "sm", "sc", "session", "org", "orgs", "cancel",
+    "document", "create", "keep", "skip", "y", "n", "ok",
+)
+LISTS = {Status.DRAFT: "draft", Status.RETURNED: "returned", Status.SUBMITTED: "submitted",
+         Status.APPROVED: "submitted", Status.REFUSED: "refused", Status.PUBLISHED: "published",
+         Status.ARCHIVED: "archived"}
+TEXTS = ("Merci de corriger les dates de la session 1.", "bonjour", "FB-000001, FB-000002", "",
+         "x" * 1200, "<b>gras</b>", "du 16/03/2027 au 30/06/2027")
+
+quit_done = "Saisie abandonnée"
+deleted_marker = "supprimée."
+session_removed_marker = "Session n° {} supprimée"
+
+
+# The world, built once and copied for each example ------------------------------------------------
+
+_TEMPLATE: Path | None = None
+
+
+def _seed_actions(org_id: int, letter: str) -> list[Action]:
+    token = TOKEN[letter]
+    made = [
+        make_valid_action(Funder.REGION, intitule=f"{token} Région brouillon"),
+        make_valid_action(Funder.ETAT_EMPLOI, intitule=f"{token} État brouillon", justificatif=None),
+        make_valid_action(Funder.POLE_EMPLOI, intitule=f"{token} Pôle emploi proposée",
+                          status=Status.SUBMITTED, confirmed_at=NOW),
+        make_valid_action(Funder.REGION, intitule=f"{token} Région publiée", status=Status.PUBLISHED,
+                          confirmed_at=NOW, published_at=NOW, reference_carif=f"CO-{token}-1"),
+    ]
+    for action in made:
+        action.organisation_id = org_id
+    return made
+
+
+async def _build_template(path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    await upgrade(engine)
+    factory = SqlUnitOfWorkFactory(engine, FixedClock(TODAY))
+    async with factory() as uow:
+        ids = {}
+        for letter, siret in (("A", "44306184100047"), ("B", "35600000000048")):
+            org = make_organisation(nom_organisme=f"Forma {TOKEN[letter]}",
+                                    raison_sociale=f"Forma {TOKEN[letter]} SARL", siret=siret)
+            ids[letter] = (await uow.organisations.add(org)).id
+        for user, letter in ORG_OF.items():
+            await uow.members.add(Membership(user_id=user, role=Role.MEMBER, organisation_id=ids[letter]),
+                                  chat_id=user)
+        await uow.members.add(Membership(user_id=VALIDATOR, role=Role.VALIDATOR, funder=Funder.POLE_EMPLOI),
+                              chat_id=VALIDATOR)
+        for letter in ("A", "B"):
+            repo = uow.actions_for_organisation(ids[letter])
+            for action in _seed_actions(ids[letter], letter):
+                await repo.add(action)
+        await uow.commit()
+    await engine.dispose()
+
+
+def template() -> Path:
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        folder = Path(tempfile.mkdtemp(prefix="formabot-machine-"))
+        path = folder / "template.db"
+        asyncio.run(_build_template(path))
+        _TEMPLATE = path
+    return _TEMPLATE
+
+
+# What the machine remembers between steps ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Who:
+    kind: str  # "member" | "staff" | "validator"
+    user_id: int | None
+    organisation_id: int | None = None
+
+
+@dataclass
+class Snapshot:
+    actions: dict[int, Action]
+    audit_max: int
+    outbox_max: int
+
+
+@dataclass(frozen=True)
+class Ack:
+    """An answer the bot took: (the action's id, None before its first save; where; the value)."""
+
+    action_id: int | None
+    session: int | None  # None: general data
+    key: str
+    value: Any
+
+
+@dataclass
+class StepLog:
+    who: Who | None = None
+    rule: str = ""
+    seen: dict[int, list[str]] = field(default_factory=dict)  # chat → texts and labels shown
+
+
+def _content(action: Action) -> dict[str, Any]:
+    data = action.model_dump(mode="json", exclude={"version", "updated_at"})
+    for session in data["sessions"]:
+        session.pop("id", None)
+    return data
+
+
+def _value(draft: dict[str, Any], session: int | None, key: str) -> Any:
+    if session is None:
+        return draft.get(key)
+    sessions = draft.get("sessions") or []
+    if session >= len(sessions):
+        return None
+    return sessions[session].get(key)
+
+
+def _action_forms(state: DialogState | None) -> list[FormState]:
+    """The action forms the member has: the one in progress, and one parked by a fiche edit."""
+    if state is None:
+        return []
+    forms = []
+    if state.form is not None and state.form.kind == "action":
+        forms.append(state.form)
+    parked = state.extra.get("parked_form")
+    if parked:
+        forms.append(FormState.model_validate(parked))
+    return forms
+
+
+def _texts(replies: list[Reply]) -> list[str]:
+    out = []
+    for reply in replies:
+        out.append(html_to_text(reply.text))
+        out += [b.label for row in reply.buttons for b in row]
+        if reply.alert:
+            out.append(reply.alert)
+    return out
+
+
+class Invariants(RuleBasedStateMachine):
+    """The people of two organisations, the staff and a validator, and the promises they rely on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder = Path(tempfile.mkdtemp(prefix="formabot-example-"))
+        db = self.folder / "machine.db"
+        shutil.copy(template(), db)
+        self.runner = asyncio.Runner()
+        self.db_engine = create_engine(f"sqlite+aiosqlite:///{db}")
+        self.clock = FixedClock(TODAY)
+        self.factory = SqlUnitOfWorkFactory(self.db_engine, self.clock)
+        self.dialogs = DialogEngine(self.factory, self.clock, staff_ids=(STAFF,))
+        self.clients = {uid: DialogClient(self.dialogs, uid) for uid in PEOPLE}
+        self.shown: dict[int, list[str]] = {uid: [] for uid in PEOPLE}  # every payload ever shown
+        self.acks: dict[int, dict[tuple[int | None, int | None, str], Ack]] = {uid: {} for uid in MEMBERS}
+        self.counter = itertools.count(1)
+        self.org_ids = self.run(self._org_ids())
+        self.step = StepLog()
+        self.previous = self.current = self.run(self._snapshot())
+        self.lheo_checked: set[tuple[int, int]] = set()
+        self.failures_seen: list[str] = []
+
+    def teardown(self) -> None:
+        try:
+            self.run(self.db_engine.dispose())
+        finally:
+            self.runner.close()
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def run(self, coro: Any) -> Any:
+        return self.runner.run(coro)
+
+    # Reading the world --------------------------------------------------------------------------
+
+    async def _org_ids(self) -> dict[str, int]:
+        async with self.factory() as uow:
+            ids = {}
+            for uid in (A1, B1):
+                (membership,) = await uow.memberships(uid)
+                assert membership.organisation_id is not None
+                ids[ORG_OF[uid]] = membership.organisation_id
+            return ids
+
+    async def _snapshot(self) -> Snapshot:
+        async with self.factory() as uow:
+            stored = await uow.all_actions().list(limit=10_000)
+            conn = uow.connection
+            from storage.tables import audit
+
+            audit_max = (await conn.execute(select(func.max(audit.c.id)))).scalar() or 0
+            outbox_max = (await conn.execute(select(func.max(outbox.c.id)))).scalar() or 0
+        return Snapshot({a.id: a for a in stored if a.id is not None}, audit_max, outbox_max)
+
+    async def _state(self, chat_id: int) -> DialogState | None:
+        async with self.factory() as uow:
+            conversation = await uow.conversations.load(chat_id)
+        return DialogState.model_validate(conversation.data) if conversation.data else None
+
+    async def _max_action_id(self) -> int:
+        async with self.factory() as uow:
+            return (await uow.connection.execute(select(func.max(actions_table.c.id)))).scalar() or 0
+
+    def who(self, uid: int) -> Who:
+        if uid in ORG_OF:
+            return Who("member", uid, self.org_ids[ORG_OF[uid]])
+        if uid == STAFF:
+            return Who("staff", uid)
+        return Who("validator", uid)
+
+    def letter_of(self, organisation_id: int) -> str:
+        return next(letter for letter, oid in self.org_ids.items() if oid == organisation_id)
+
+    def pick(self, which: int, *, organisation: str | None = None) -> Action | None:
+        found = sorted(
+            (a for a in self.current.actions.values()
+             if organisation is None or a.organisation_id == self.org_ids[organisation]),
+            key=lambda a: a.id or 0,
+        )
+        return found[which % len(found)] if found else None
+
+    # Playing one input --------------------------------------------------------------------------
+
+    def begin(self, uid: int | None, rule: str) -> None:
+        self.previous = self.current
+        self.step = StepLog(self.who(uid) if uid is not None else Who("staff", None), rule)
+
+    def end(self) -> None:
+        self.current = self.run(self._snapshot())
+
+    def input(self, uid: int, *, text: str | None = None, payload: str | None = None,
+              document: Document | None = None, command: str | None = None) -> list[Reply]:
+        client = self.clients[uid]
+        before = self.run(self._state(uid)) if uid in ORG_OF else None
+        max_before = self.run(self._max_action_id()) if uid in ORG_OF else 0
+        if command is not None:
+            replies = self.run(client.command(command))
+        elif payload is not None:
+            replies = self.run(client.press_payload(payload))
+        elif document is not None:
+            replies = self.run(client.document(document))
+        else:
+            replies = self.run(client.send(text or ""))
+        self.step.seen.setdefault(uid, []).extend(_texts(replies))
+        for reply in replies:
+            self.shown[uid] += [p for p in reply.payloads if p not in self.shown[uid]]
+        if uid in ORG_OF:
+            after = self.run(self._state(uid))
+            self._track_answers(uid, before, after, replies, max_before, text=text, payload=payload,
+                                document=document)
+        return replies
+
+    def _track_answers(self, uid: int, before: DialogState | None, after: DialogState | None,
+                       replies: list[Reply], max_before: int, *, text: str | None,
+                       payload: str | None, document: Document | None) -> None:
+        acks = self.acks[uid]
+        forms_before = _action_forms(before)
+        shown = "\n".join(_texts(replies))
+        # A new action stored by this input: the answers given before its first save are its own.
+        max_after = self.run(self._max_action_id())
+        if max_after > max_before and any(f.draft.get("id") is None for f in forms_before):
+            for k, ack in list(acks.items()):
+                if ack.action_id is None:
+                    del acks[k]
+                    moved = Ack(max_after, ack.session, ack.key, ack.value)
+                    acks[(max_after, ack.session, ack.key)] = moved
+        # Told: « Quitter » confirmed drops the form's answers, deleting drops the action's.
+        if quit_done in shown and before is not None and before.form is not None:
+            dropped = before.form.draft.get("id")
+            for k in [k for k, a in acks.items() if a.action_id == dropped]:
+                del acks[k]
+        if deleted_marker in shown and before is not None and before.action_id is not None:
+            for k in [k for k, a in acks.items() if a.action_id == before.action_id]:
+                del acks[k]
+        if "Session n°" in shown and "supprimée" in shown and before is not None and before.form:
+            dropped = before.form.draft.get("id")
+            for k in [k for k, a in acks.items() if a.action_id == dropped and a.session is not None]:
+                del acks[k]
+        # An answer: what changed in the working copy of the question's form.
+        answering = text is not None or document is not None or (
+            payload is not None and parse_payload(payload)[1] in ANSWER_VERBS
+        )
+        if not answering or before is None or before.screen != "question":
+            return
+        if before.form is None or before.form.kind != "action" or after is None:
+            return
+        same = [f for f in _action_forms(after) if f.draft.get("id") == before.form.draft.get("id")]
+        if not same:
+            return
+        old, new = before.form.draft, same[0].draft
+        action_id = new.get("id")
+        for key in set(old) | set(new):
+            if key in ("sessions", "version", "updated_at"):
+                continue
+            if old.get(key) != new.get(key):
+                acks[(action_id, None, key)] = Ack(action_id, None, key, new.get(key))
+        old_sessions, new_sessions = old.get("sessions") or [], new.get("sessions") or []
+        for i, session in enumerate(new_sessions):
+            previous = old_sessions[i] if i < len(old_sessions) else {}
+            for key, value in session.items():
+                if key != "id" and previous.get(key) != value:
+                    acks[(action_id, i, key)] = Ack(action_id, i, key, value)
+
+    def press_first(self, uid: int, predicate: Any) -> bool:
+        for row in self.clients[uid].keyboard:
+            for button in row:
+                if predicate(button.payload):
+                    self.input(uid, payload=button.payload)
+                    return True
+        return False
+
+    def current_state(self, uid: int) -> DialogState | None:
+        return self.run(self._state(uid))
+
+    def answer_current(self, uid: int, valid: bool) -> bool:
+        """Answer the question on screen as a person would; False when no question is asked."""
+        state = self.current_state(uid)
+        if state is None or state.screen != "question" or state.form is None:
+            return False
+        spec = spec_of(state.form)
+        seq = state.seq
+        if not valid and spec.kind not in (Kind.YESNO, Kind.CHOICE, Kind.MULTI_CHOICE):
+            self.input(uid, text=INVALID_SAMPLES.get(spec.key, "???"))
+            return True
+        if spec.kind is Kind.DOCUMENT:
+            n = next(self.counter)
+            self.input(uid, document=VALID_DOCUMENTS[spec.key].model_copy(update={"file_id": f"doc-{n}"}))
+        elif spec.kind is Kind.YESNO:
+            self.input(uid, payload=f"{seq}:{'y' if valid else 'n'}")
+        elif spec.kind is Kind.CHOICE:
+            self.input(uid, payload=f"{seq}:c:0")
+        elif spec.kind is Kind.MULTI_CHOICE:
+            if not state.form.partial.get("ticks"):
+                self.input(uid, payload=f"{seq}:t:0")
+                state = self.current_state(uid)
+                assert state is not None
+            self.input(uid, payload=f"{state.seq}:ok")
+        elif spec.key in ("intitule", "objectif"):
+            letter = ORG_OF[uid] if state.form.kind == "action" else "A"
+            n = next(self.counter)
+            value = f"{TOKEN[letter]} {n} {VALID_SAMPLES[spec.key]}"
+            self.input(uid, text=value[:250])
+        else:
+            self.input(uid, text=VALID_SAMPLES.get(spec.key, "1"))
+        return True
+
+    # The rules: the organisations' members ------------------------------------------------------
+
+    @rule(uid=st.sampled_from(PEOPLE), name=st.sampled_from(("menu", "nouvelle", "dates", "annuler", "aide")))
+    def command(self, uid: int, name: str) -> None:
+        self.begin(uid, f"/{name}")
+        self.input(uid, command=name)
+        self.end()
+
+    @rule(uid=st.sampled_from(PEOPLE), index=st.integers(0, 60))
+    def press_any(self, uid: int, index: int) -> None:
+        """A button of the screen the person has in front of them."""
+        self.begin(uid, "press_any")
+        buttons = [b for row in self.clients[uid].keyboard for b in row
+                   if parse_payload(b.payload)[1] not in SKIPPED_VERBS]
+        if buttons:
+            self.input(uid, payload=buttons[index % len(buttons)].payload)
+        self.end()
+
+    @rule(uid=st.sampled_from(PEOPLE), verb=st.sampled_from(DIRECTED_VERBS))
+    def press_verb(self, uid: int, verb: str) -> None:
+        """The button that does ``verb`` on the current screen, if there is one."""
+        self.begin(uid, f"press {verb}")
+        self.press_first(uid, lambda p: parse_payload(p)[1] == verb)
+        self.end()
+
+    @rule(uid=st.sampled_from(PEOPLE), index=st.integers(0, 10_000))
+    def press_old(self, uid: int, index: int) -> None:
+        """A button of a screen shown earlier (stale, or still the live one)."""
+        self.begin(uid, "press_old")
+        shown = [p for p in self.shown[uid] if parse_payload(p)[1] not in SKIPPED_VERBS]
+        if shown:
+            self.input(uid, payload=shown[index % len(shown)])
+        self.end()
+
+    @rule(
+        uid=st.sampled_from(PEOPLE),
+        verb=st.sampled_from(FORGED_VERBS) | st.text("abcdefgyz:²", max_size=6),
+        arg=st.one_of(
+            st.integers(-3, 60).map(str),
+            st.sampled_from(("", "²", "-1", "9" * 30, "2027-13", "20270231", "S9 2099", "adresse",
+                             "draft", "pole-emploi", "staff", "group:99", "1:2:3")),
+            st.text("0123456789abcdef:-²", max_size=20),
+        ),
+        current=st.booleans(),
+    )
+    def press_forged(self, uid: int, verb: str, arg: str, current: bool) -> None:
+        """A payload no screen showed, on the live screen's number (or another one)."""
+        self.begin(uid, f"forged {verb}:{arg}")
+        state = self.current_state(uid)
+        seq = state.seq if state is not None and current else 12345
+        data = f"{seq}:{verb}:{arg}" if arg else f"{seq}:{verb}"
+        self.input(uid, payload=data.encode()[:64].decode(errors="ignore"))
+        self.end()
+
+    @rule(uid=st.sampled_from(PEOPLE),
+          data=st.one_of(st.text(max_size=64), st.sampled_from(("g:dates:²", "g:dates:" + "9" * 40,
+                                                                 "g:dates:1", "g:dates:5", "g:x", ":", "")),
+                         st.integers(0, 40).map(lambda i: f"g:dates:{i}")))
+    def press_garbled(self, uid: int, data: str) -> None:
+        self.begin(uid, "garbled")
+        self.input(uid, payload=data.encode()[:64].decode(errors="ignore"))
+        self.end()
+
+    @rule(uid=st.sampled_from(PEOPLE), what=st.sampled_from(TEXTS))
+    def type_text(self, uid: int, what: str) -> None:
+        self.begin(uid, "text")
+        self.input(uid, text=what)
+        self.end()
+
+    @rule(uid=st.sampled_from(MEMBERS), valid=st.booleans())
+    def answer(self, uid: int, valid: bool) -> None:
+        self.begin(uid, f"answer valid={valid}")
+        self.answer_current(uid, valid)
+        self.end()
+
+    @rule(uid=st.sampled_from(MEMBERS))
+    def fill(self, uid: int) -> None:
+        """Answer every question with a valid answer until the form leaves its questions."""
+        self.begin(uid, "fill")
+        self._fill(uid)
+        self.end()
+
+    def _fill(self, uid: int) -> None:
+        for _ in range(70):
+            state = self.current_state(uid)
+            if state is None or state.screen != "question" or state.form is None:
+                return
+            where = (state.form.section, state.form.session_index, state.form.key, state.form.substep)
+            self.answer_current(uid, True)
+            after = self.current_state(uid)
+            if after is None or after.form is None or after.screen != "question":
+                return
+            if (after.form.section, after.form.session_index, after.form.key, after.form.substep) == where:
+                return  # the answer was refused (a rule across fields): the next rule decides
+
+    @rule(uid=st.sampled_from(MEMBERS), funder=st.sampled_from(list(Funder)))
+    def create(self, uid: int, funder: Funder) -> None:
+        """« Créer une action »: the funder, then every general question, then one session."""
+        self.begin(uid, f"create {funder.value}")
+        self.input(uid, command="nouvelle")
+        if self.press_first(uid, lambda p: p.endswith(f":funder:{funder.value}")):
+            self._fill(uid)
+            if self.press_first(uid, lambda p: parse_payload(p)[1] == "add"):
+                self._fill(uid)
+        self.end()
+
+    @rule(uid=st.sampled_from(MEMBERS), which=st.integers(0, 50),
+          op=st.sampled_from(("modify", "confirm", "delete", "copy", "dates", "full", None)),
+          own=st.booleans())
+    def open_action(self, uid: int, which: int, op: str | None, own: bool) -> None:
+        """Menu → the action's list → the action → one of its operations."""
+        self.begin(uid, f"open {op}")
+        letter = ORG_OF[uid] if own else OTHER[ORG_OF[uid]]
+        action = self.pick(which, organisation=letter)
+        self.input(uid, command="menu")
+        if action is not None:
+            name = LISTS[action.status]
+            if not own:  # the other organisation's action, through a forged button
+                state = self.current_state(uid)
+                if state is not None:
+                    self.input(uid, payload=f"{state.seq}:list:{name}")
+                    state = self.current_state(uid)
+                    if state is not None:
+                        self.input(uid, payload=f"{state.seq}:view:{action.id}")
+            elif self.press_first(uid, lambda p: p.endswith(f":list:{name}")):
+                if self.press_first(uid, lambda p: p.endswith(f":view:{action.id}")) and op:
+                    self.press_first(uid, lambda p: p.endswith(f":{op}"))
+        self.end()
+
+    @rule(uid=st.sampled_from(MEMBERS))
+    def confirm(self, uid: int) -> None:
+        """From the recap: « Confirmer (valider la proposition) », then « Oui, je confirme »."""
+        self.begin(uid, "confirm")
+        if self.press_first(uid, lambda p: parse_payload(p)[1] == "confirm"):
+            self.press_first(uid, lambda p: parse_payload(p)[1] == "yes")
+        self.end()
+
+    @rule(uid=st.sampled_from(MEMBERS), group=st.integers(0, 10), index=st.integers(0, 20))
+    def correct(self, uid: int, group: int, index: int) -> None:
+        """From the recap: a part, then one of its fields (the question opens)."""
+        self.begin(uid, "correct")
+        if self.press_first(uid, lambda p: p.endswith(f":group:{group % 4}")):
+            fields = [b.payload for row in self.clients[uid].keyboard for b in row
+                      if parse_payload(b.payload)[1] == "f"]
+            if fields:
+                self.input(uid, payload=fields[index % len(fields)])
+        self.end()
+
+    @rule(uid=st.sampled_from(MEMBERS), which=st.integers(0, 50),
+          dates=st.sampled_from(("du 16/03/2027 au 30/06/2027", "du 01/04/2027 au 15/07/2027",
+                                 "du 30/06/2027 au 01/01/2027", "du 01/01/2031 au 02/01/2031",
+                                 "16/03/2027")))
+    def update_dates(self, uid: int, which: int, dates: str) -> None:
+        """/dates → the action → session 1 → the new dates, typed."""
+        self.begin(uid, "dates")
+        action = self.pick(which, organisation=ORG_OF[uid])
+        self.input(uid, command="dates")
+        if action is not None and self.press_first(uid, lambda p: p.endswith(f":pick:{action.id}")):
+            if self.press_first(uid, lambda p: p.endswith(":session:0")):
+                self.input(uid, text=dates)
+        self.end()
+
+    @rule(uid=st.sampled_from(PEOPLE), good=st.booleans(), pick=st.integers(0, 50))
+    def send_document(self, uid: int, good: bool, pick: int) -> None:
+        """A file sent at any moment (the État justification), then an action picked for it."""
+        self.begin(uid, "document")
+        n = next(self.counter)
+        document = (
+            VALID_DOCUMENTS["justificatif"].model_copy(update={"file_id": f"doc-{n}"}) if good
+            else Document(file_id=f"bad-{n}", file_name="virus.exe", mime_type="application/x-msdownload",
+                          size=60_000_000)
+        )
+        self.input(uid, document=document)
+        picks = [b.payload for row in self.clients[uid].keyboard for b in row
+                 if parse_payload(b.payload)[1] == "pick"]
+        if picks:
+            self.input(uid, payload=picks[pick % len(picks)])
+        self.end()
+
+    # The rules: the Carif-Oref and the validator ------------------------------------------------
+
+    @rule(which=st.integers(0, 50))
+    def staff_open(self, which: int) -> None:
+        """The staff type an action's reference at their menu: its full view and operations."""
+        self.begin(STAFF, "staff open")
+        action = self.pick(which)
+        self.input(STAFF, command="menu")
+        if action is not None and action.reference:
+            self.input(STAFF, text=action.reference)
+        self.end()
+
+    @rule(which=st.integers(0, 50),
+          op=st.sampled_from(("approve", "refuse", "return", "publish", "justification", "vote")))
+    def staff_cli(self, which: int, op: str) -> None:
+        """The same operations on the command line (``formabot action …``, ``region-vote``)."""
+        self.begin(None, f"cli {op}")
+        action = self.pick(which)
+        if action is not None and action.reference:
+            self.run(self._cli(op, action.reference))
+        self.end()
+
+    async def _cli(self, op: str, reference: str) -> None:
+        async with self.factory() as uow:
+            staff = Actor.staff()
+            try:
+                if op == "approve":
+                    await operations.approve(uow, staff, reference)
+                elif op == "refuse":
+                    await operations.refuse(uow, staff, reference, "Hors du périmètre du marché.")
+                elif op == "return":
+                    await operations.return_for_correction(uow, staff, reference, "Revoir les dates.")
+                elif op == "publish":
+                    await operations.publish(uow, staff, reference, now=self.clock.now())
+                elif op == "justification":
+                    await operations.mark_justification(uow, staff, reference)
+                else:
+                    await operations.record_region_vote(uow, staff, [reference])
+            except DomainError:
+                return
+            await uow.commit()
+
+    @rule(which=st.integers(0, 50), decide=st.sampled_from(("approve", "refuse", None)))
+    def validator_open(self, which: int, decide: str | None) -> None:
+        """The Pôle emploi validator: its list, an action, « Valider » or « Refuser » (a reason)."""
+        self.begin(VALIDATOR, "validator")
+        action = self.pick(which)
+        self.input(VALIDATOR, command="menu")
+        if self.press_first(VALIDATOR, lambda p: p.endswith(":list:pole-emploi")) and action is not None:
+            if self.press_first(VALIDATOR, lambda p: p.endswith(f":view:{action.id}")) and decide:
+                if self.press_first(VALIDATOR, lambda p: parse_payload(p)[1] == decide) and decide == "refuse":
+                    self.input(VALIDATOR, text="Le marché ne couvre pas cette formation.")
+        self.end()
+
+    # The invariants ---------------------------------------------------------------------------------
+
+    @invariant()
+    def stored_actions_change_only_as_allowed(self) -> None:
+        before, after = self.previous.actions, self.current.actions
+        problems: list[str] = []
+        audit = self.run(self._audit_since(self.previous.audit_max))
+        for action_id in sorted(set(before) | set(after)):
+            old, new = before.get(action_id), after.get(action_id)
+            if old is not None and new is not None and new.version < old.version:
+                problems.append(f"{new.reference}: version went back from {old.version} to {new.version}")
+                continue
+            if old is not None and new is not None and old.version == new.version:
+                if _content(old) != _content(new):
+                    problems.append(f"{new.reference}: changed without a new version")
+                continue
+            why = self.judge(old, new, audit.get(action_id, []))
+            if why is not None:
+                problems.append(why)
+        assert not problems, self.explain("stored content changed outside the lifecycle", problems)
+
+    @invariant()
+    def nothing_of_one_organisation_reaches_another(self) -> None:
+        problems: list[str] = []
+        refs: dict[str, set[str]] = {"A": set(), "B": set()}
+        for action in self.current.actions.values():
+            letter = self.letter_of(action.organisation_id)
+            for ref in (action.reference, action.reference_carif):
+                if ref:
+                    refs[letter].add(ref)
+        for uid, texts in self.step.seen.items():
+            if uid not in ORG_OF:
+                continue
+            other = OTHER[ORG_OF[uid]]
+            forbidden = {TOKEN[other], *refs[other]}
+            for shown in texts:
+                hits = [f for f in forbidden if f in shown]
+                if hits:
+                    problems.append(f"{uid} (org {ORG_OF[uid]}) was shown {hits}: {shown[:200]!r}")
+        for chat_id, payload in self.run(self._outbox_since(self.previous.outbox_max)):
+            org_id = payload.get("organisation_id")
+            if chat_id in ORG_OF and org_id is not None and self.org_ids[ORG_OF[chat_id]] != org_id:
+                problems.append(f"notification about organisation {org_id} queued for {chat_id}")
+            if chat_id == VALIDATOR and payload.get("funder") != Funder.POLE_EMPLOI.value:
+                problems.append(f"notification about a {payload.get('funder')} action queued for the validator")
+        assert not problems, self.explain("one organisation was shown another's", problems)
+
+    @invariant()
+    def every_acknowledged_answer_is_kept(self) -> None:
+        problems: list[str] = []
+        for uid, acks in self.acks.items():
+            if not acks:
+                continue
+            forms = _action_forms(self.run(self._state(uid)))
+            for k, ack in list(acks.items()):
+                stored = self.current.actions.get(ack.action_id) if ack.action_id is not None else None
+                if stored is not None and _value(stored.model_dump(mode="json"), ack.session, ack.key) == ack.value:
+                    del acks[k]  # stored: from now on, a later change is someone's edit
+                    continue
+                if any(f.draft.get("id") == ack.action_id
+                       and _value(f.draft, ack.session, ack.key) == ack.value for f in forms):
+                    continue
+                problems.append(
+                    f"member {uid}: answer {ack.key}"
+                    f"{'' if ack.session is None else f' (session {ack.session + 1})'} = {str(ack.value)[:80]!r}"
+                    f" of action {ack.action_id} is neither in the working copy nor stored, and the member"
+                    " was not told"
+                )
+                del acks[k]
+        assert not problems, self.explain("an acknowledged answer was lost", problems)
+
+    @invariant()
+    def published_actions_are_valid_lheo(self) -> None:
+        problems: list[str] = []
+        organisations = None
+        for action in self.current.actions.values():
+            if action.status is not Status.PUBLISHED or action.id is None:
+                continue
+            key = (action.id, action.version)
+            if key in self.lheo_checked:
+                continue
+            if organisations is None:
+                organisations = self.run(self._organisations())
+            element = build_formation(action, organisations[action.organisation_id], NOW)
+            schema = lheo_schema()
+            if not schema.validate(element):
+                problems.append(f"{action.reference}: {schema.error_log.last_error}")
+            self.lheo_checked.add(key)
+        assert not problems, self.explain("a published action is not valid LHEO", problems)
+
+    # Judging one change -----------------------------------------------------------------------------
+
+    async def _audit_since(self, audit_max: int) -> dict[int, list[Any]]:
+        from storage.tables import audit
+
+        async with self.factory() as uow:
+            rows = (await uow.connection.execute(select(audit).where(audit.c.id > audit_max))).all()
+        found: dict[int, list[Any]] = {}
+        for row in rows:
+            if row.action_id is not None:
+                found.setdefault(row.action_id, []).append(row)
+        return found
+
+    async def _outbox_since(self, outbox_max: int) -> list[tuple[int, dict[str, Any]]]:
+        async with self.factory() as uow:
+            rows = (await uow.connection.execute(
+                select(outbox.c.chat_id, outbox.c.payload).where(outbox.c.id > outbox_max)
+            )).all()
+        return [(chat, dict(payload)) for chat, payload in rows]
+
+    async def _organisations(self) -> dict[int, Any]:
+        async with self.factory() as uow:
+            return {oid: await uow.organisations.get(oid) for oid in self.org_ids.values()}
+
+    def judge(self, old: Action | None, new: Action | None, audit: list[Any]) -> str | None:
+        """Why this change is not allowed (None when an allowed operation of this step explains it)."""
+        who = self.step.who
+        assert who is not None
+        name = (new or old).reference if (new or old) else "?"  # type: ignore[union-attr]
+        member_of = who.kind == "member" and who.organisation_id == (new or old).organisation_id  # type: ignore[union-attr]
+
+        def audited(*kinds: str) -> str | None:
+            version = new.version if new is not None else None
+            rows = [r for r in audit if r.kind in kinds and r.version == version]
+            if not rows:
+                return f"{name}: {'/'.join(kinds)} without its audit row (rows: {[r.kind for r in audit]})"
+            if any(r.actor_user_id != who.user_id for r in rows):
+                return f"{name}: audit row names {[r.actor_user_id for r in rows]}, not {who.user_id}"
+            return None
+
+        if old is None:
+            assert new is not None
+            if not member_of:
+                return f"{name}: created by {who} outside its organisation"
+            if new.status is Status.DRAFT:
+                return None
+            if new.status is Status.SUBMITTED and not validate_action(new, TODAY):
+                return audited("confirmed")
+            return f"{name}: created by its organisation as « {new.status.label} »"
+        if new is None:
+            if member_of and old.status is Status.DRAFT:
+                return None
+            return f"{name}: « {old.status.label} » deleted by {who}"
+
+        old_c, new_c = _content(old), _content(new)
+        changed = sorted(k for k in set(old_c) | set(new_c) if old_c.get(k) != new_c.get(k))
+        where = f"{name} (« {old.status.label} » → « {new.status.label} », by {who.kind} {who.user_id}, " \
+                f"during {self.step.rule!r}, fields {changed})"
+        if member_of:
+            if old.justificatif_recu and "justificatif" in changed and new.justificatif_recu:
+                return f"{where}: the justification was swapped after the Carif-Oref marked it received"
+            protected = [k for k in PROTECTED if k in changed]
+            if old.status in EDITABLE and new.status is old.status:
+                return f"{where}: a form changed {protected}" if protected else None
+            if old.status in EDITABLE and new.status is Status.SUBMITTED:
+                if protected:
+                    return f"{where}: confirming changed {protected}"
+                problems = validate_action(new, TODAY)
+                if problems:
+                    return f"{where}: confirmed while invalid ({problems[0].message})"
+                return audited("confirmed")
+            if old.status is Status.PUBLISHED and new.status is Status.PUBLISHED and changed == ["sessions"] \
+                    and self._only_session_updates(old_c["sessions"], new_c["sessions"]):
+                return audited("session_dates_changed")
+            if new.funder.is_etat and old.status is not Status.ARCHIVED and changed == ["justificatif"] \
+                    and new.status is old.status:
+                return audited("justification_received")
+            return f"{where}: not an operation its status allows the organisation"
+        if who.kind == "staff":
+            return self._staff_change(old, new, where, audited, staff=True)
+        if who.kind == "validator":
+            if old.funder is not Funder.POLE_EMPLOI:
+                return f"{where}: a Pôle emploi validator changed another funder's action"
+            return self._staff_change(old, new, where, audited, staff=False)
+        return f"{where}: changed by someone who may not"
+
+    @staticmethod
+    def _only_session_updates(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> bool:
+        if len(old) != len(new):
+            return False
+        return all(a.get(k) == b.get(k) for a, b in zip(old, new, strict=True)
+                   for k in set(a) | set(b) if k not in SESSION_UPDATABLE)
+
+    def _staff_change(self, old: Action, new: Action, where: str, audited: Any, *, staff: bool) -> str | None:
+        target = _content(new)
+        candidates: list[tuple[str, Any]] = [
+            ("approved", lambda a: lifecycle.approve(a)),
+            ("refused", lambda a: lifecycle.refuse(a, new.refusal_reason or "")),
+        ]
+        if staff:
+            candidates += [
+                ("returned", lambda a: lifecycle.return_for_correction(a, new.staff_comment or "")),
+                ("published", lambda a: lifecycle.publish(a, new.reference_carif or "", new.published_at)),
+                ("justification_received", lambda a: lifecycle.mark_justification(a)),
+                ("approved", lambda a: lifecycle.record_vote(a)),
+            ]
+        for kind, transition in candidates:
+            probe = old.model_copy(deep=True)
+            try:
+                transition(probe)
+            except DomainError:
+                continue
+            if _content(probe) == target:
+                return audited(kind)
+        return f"{where}: no operation the lifecycle allows gives this content"
+
+    def explain(self, title: str, problems: list[str]) -> str:
+        return f"{title} (step {self.step.rule!r}):\n  " + "\n  ".join(problems)
+
+
+# Bounded for CI (about a minute on 2 cores); ``HYPOTHESIS_PROFILE=long`` takes the profile's
+# own, much larger, numbers (``tests/conftest.py``).
+if os.environ.get("HYPOTHESIS_PROFILE") == "long":
+    Invariants.TestCase.settings = settings(settings.default, deadline=None)
+else:
+    Invariants.TestCase.settings = settings(
+        settings.default, max_examples=30, stateful_step_count=40, deadline=None
+    )
+TestInvariants = Invariants.TestCase
