@@ -301,9 +301,12 @@ class Invariants(RuleBasedStateMachine):
             conversation = await uow.conversations.load(chat_id)
         return DialogState.model_validate(conversation.data) if conversation.data else None
 
-    async def _max_action_id(self) -> int:
+    async def _member_view(self, chat_id: int) -> tuple[DialogState | None, int]:
+        """The member's conversation state, and the highest action id (one transaction)."""
         async with self.factory() as uow:
-            return (await uow.connection.execute(select(func.max(actions_table.c.id)))).scalar() or 0
+            conversation = await uow.conversations.load(chat_id)
+            highest = (await uow.connection.execute(select(func.max(actions_table.c.id)))).scalar() or 0
+        return (DialogState.model_validate(conversation.data) if conversation.data else None), highest
 
     def who(self, uid: int) -> Who:
         if uid in ORG_OF:
@@ -335,8 +338,7 @@ class Invariants(RuleBasedStateMachine):
     def input(self, uid: int, *, text: str | None = None, payload: str | None = None,
               document: Document | None = None, command: str | None = None) -> list[Reply]:
         client = self.clients[uid]
-        before = self.run(self._state(uid)) if uid in ORG_OF else None
-        max_before = self.run(self._max_action_id()) if uid in ORG_OF else 0
+        before, max_before = self.run(self._member_view(uid)) if uid in ORG_OF else (None, 0)
         if command is not None:
             replies = self.run(client.command(command))
         elif payload is not None:
@@ -349,19 +351,18 @@ class Invariants(RuleBasedStateMachine):
         for reply in replies:
             self.shown[uid] += [p for p in reply.payloads if p not in self.shown[uid]]
         if uid in ORG_OF:
-            after = self.run(self._state(uid))
-            self._track_answers(uid, before, after, replies, max_before, text=text, payload=payload,
-                                document=document)
+            after, max_after = self.run(self._member_view(uid))
+            self._track_answers(uid, before, after, replies, max_before, max_after, text=text,
+                                payload=payload, document=document)
         return replies
 
     def _track_answers(self, uid: int, before: DialogState | None, after: DialogState | None,
-                       replies: list[Reply], max_before: int, *, text: str | None,
+                       replies: list[Reply], max_before: int, max_after: int, *, text: str | None,
                        payload: str | None, document: Document | None) -> None:
         acks = self.acks[uid]
         forms_before = _action_forms(before)
         shown = "\n".join(_texts(replies))
         # A new action stored by this input: the answers given before its first save are its own.
-        max_after = self.run(self._max_action_id())
         if max_after > max_before and any(f.draft.get("id") is None for f in forms_before):
             for k, ack in list(acks.items()):
                 if ack.action_id is None:
@@ -572,9 +573,75 @@ class Invariants(RuleBasedStateMachine):
                     state = self.current_state(uid)
                     if state is not None:
                         self.input(uid, payload=f"{state.seq}:view:{action.id}")
-            elif self.press_first(uid, lambda p: p.endswith(f":list:{name}")):
-                if self.press_first(uid, lambda p: p.endswith(f":view:{action.id}")) and op:
-                    self.press_first(uid, lambda p: p.endswith(f":{op}"))
+            elif (
+                self.press_first(uid, lambda p: p.endswith(f":list:{name}"))
+                and self.press_first(uid, lambda p: p.endswith(f":view:{action.id}"))
+                and op
+            ):
+                self.press_first(uid, lambda p: p.endswith(f":{op}"))
+        self.end()
+
+    def _open(self, uid: int, action: Action, op: str | None) -> bool:
+        """Menu → the action's list → the action (→ the button of ``op``); False if not shown."""
+        self.input(uid, command="menu")
+        name = LISTS[action.status]
+        if not (
+            self.press_first(uid, lambda p: p.endswith(f":list:{name}"))
+            and self.press_first(uid, lambda p: p.endswith(f":view:{action.id}"))
+        ):
+            return False
+        return op is None or self.press_first(uid, lambda p: p.endswith(f":{op}"))
+
+    @rule(uid=st.sampled_from(MEMBERS), which=st.integers(0, 50), group=st.integers(0, 3),
+          index=st.integers(0, 20), valid=st.booleans())
+    def edit_draft(self, uid: int, which: int, group: int, index: int, valid: bool) -> None:
+        """« ✏ Modifier » on one of the organisation's actions, one field corrected, not saved."""
+        self.begin(uid, "edit")
+        action = self.pick(which, organisation=ORG_OF[uid])
+        if (
+            action is not None
+            and self._open(uid, action, "modify")
+            and self.press_first(uid, lambda p: p.endswith(f":group:{group}"))
+        ):
+            fields = [b.payload for row in self.clients[uid].keyboard for b in row
+                      if parse_payload(b.payload)[1] == "f"]
+            if fields:
+                self.input(uid, payload=fields[index % len(fields)])
+                self.answer_current(uid, valid)
+        self.end()
+
+    @rule(uid=st.sampled_from(MEMBERS))
+    def save(self, uid: int) -> None:
+        """« 💾 Sauvegarder » where the member is (or after « Reprendre la saisie » at the menu)."""
+        self.begin(uid, "save")
+        if not self.press_first(uid, lambda p: parse_payload(p)[1] == "save"):
+            self.input(uid, command="menu")
+            if self.press_first(uid, lambda p: parse_payload(p)[1] == "resume"):
+                self.press_first(uid, lambda p: parse_payload(p)[1] == "save")
+        self.end()
+
+    @rule(uid=st.sampled_from(MEMBERS), which=st.integers(0, 50))
+    def confirm_action(self, uid: int, which: int) -> None:
+        """« ✅ Confirmer » on one of the organisation's actions, then « Oui, je confirme »."""
+        self.begin(uid, "confirm action")
+        action = self.pick(which, organisation=ORG_OF[uid])
+        if (
+            action is not None
+            and self._open(uid, action, "confirm")
+            and self.press_first(uid, lambda p: parse_payload(p)[1] == "confirm")
+        ):
+            self.press_first(uid, lambda p: parse_payload(p)[1] == "yes")
+        self.end()
+
+    @rule(which=st.integers(0, 50))
+    def staff_advance(self, which: int) -> None:
+        """The Carif-Oref moves an action one step on (vote, justification, approval, publication)."""
+        self.begin(None, "cli advance")
+        action = self.pick(which)
+        if action is not None and action.reference:
+            for op in ("vote", "justification", "approve", "publish"):
+                if self.run(self._cli(op, action.reference)):
+                    break
         self.end()
 
     @rule(uid=st.sampled_from(MEMBERS))
@@ -605,9 +672,12 @@ class Invariants(RuleBasedStateMachine):
         self.begin(uid, "dates")
         action = self.pick(which, organisation=ORG_OF[uid])
         self.input(uid, command="dates")
-        if action is not None and self.press_first(uid, lambda p: p.endswith(f":pick:{action.id}")):
-            if self.press_first(uid, lambda p: p.endswith(":session:0")):
-                self.input(uid, text=dates)
+        if (
+            action is not None
+            and self.press_first(uid, lambda p: p.endswith(f":pick:{action.id}"))
+            and self.press_first(uid, lambda p: p.endswith(":session:0"))
+        ):
+            self.input(uid, text=dates)
         self.end()
 
     @rule(uid=st.sampled_from(PEOPLE), good=st.booleans(), pick=st.integers(0, 50))
@@ -649,7 +719,7 @@ class Invariants(RuleBasedStateMachine):
             self.run(self._cli(op, action.reference))
         self.end()
 
-    async def _cli(self, op: str, reference: str) -> None:
+    async def _cli(self, op: str, reference: str) -> bool:
         async with self.factory() as uow:
             staff = Actor.staff()
             try:
@@ -664,10 +734,13 @@ class Invariants(RuleBasedStateMachine):
                 elif op == "justification":
                     await operations.mark_justification(uow, staff, reference)
                 else:
-                    await operations.record_region_vote(uow, staff, [reference])
+                    report = await operations.record_region_vote(uow, staff, [reference])
+                    if not report.approved:
+                        return False
             except DomainError:
-                return
+                return False
             await uow.commit()
+            return True
 
     @rule(which=st.integers(0, 50), decide=st.sampled_from(("approve", "refuse", None)))
     def validator_open(self, which: int, decide: str | None) -> None:
@@ -675,10 +748,18 @@ class Invariants(RuleBasedStateMachine):
         self.begin(VALIDATOR, "validator")
         action = self.pick(which)
         self.input(VALIDATOR, command="menu")
-        if self.press_first(VALIDATOR, lambda p: p.endswith(":list:pole-emploi")) and action is not None:
-            if self.press_first(VALIDATOR, lambda p: p.endswith(f":view:{action.id}")) and decide:
-                if self.press_first(VALIDATOR, lambda p: parse_payload(p)[1] == decide) and decide == "refuse":
-                    self.input(VALIDATOR, text="Le marché ne couvre pas cette formation.")
+        opened = (
+            action is not None
+            and self.press_first(VALIDATOR, lambda p: p.endswith(":list:pole-emploi"))
+            and self.press_first(VALIDATOR, lambda p: p.endswith(f":view:{action.id}"))
+        )
+        if (
+            opened
+            and decide is not None
+            and self.press_first(VALIDATOR, lambda p: parse_payload(p)[1] == decide)
+            and decide == "refuse"
+        ):
+            self.input(VALIDATOR, text="Le marché ne couvre pas cette formation.")
         self.end()
 
     # The invariants ---------------------------------------------------------------------------------
@@ -842,7 +923,7 @@ class Invariants(RuleBasedStateMachine):
                 if problems:
                     return f"{where}: confirmed while invalid ({problems[0].message})"
                 return audited("confirmed")
-            if old.status is Status.PUBLISHED and new.status is Status.PUBLISHED and changed == ["sessions"] \
+            if old.status is Status.PUBLISHED and new.status is Status.PUBLISHED and set(changed) <= {"sessions"} \
                     and self._only_session_updates(old_c["sessions"], new_c["sessions"]):
                 return audited("session_dates_changed")
             if new.funder.is_etat and old.status is not Status.ARCHIVED and changed == ["justificatif"] \
