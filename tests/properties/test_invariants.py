@@ -108,7 +108,7 @@ FORGED_VERBS = (
 LISTS = {Status.DRAFT: "draft", Status.RETURNED: "returned", Status.SUBMITTED: "submitted",
          Status.APPROVED: "submitted", Status.REFUSED: "refused", Status.PUBLISHED: "published",
          Status.ARCHIVED: "archived"}
-TEXTS = ("Merci de corriger les dates de la session 1.", "bonjour", "FB-000001, FB-000002", "",
+TEXTS = ("Merci de corriger les dates de la session 1.", "bonjour", "",
          "x" * 1200, "<b>gras</b>", "du 16/03/2027 au 30/06/2027")
 
 quit_done = "Saisie abandonnée"
@@ -707,6 +707,16 @@ class Invariants(RuleBasedStateMachine):
         self.input(STAFF, command="menu")
         if action is not None and action.reference:
             self.input(STAFF, text=action.reference)
+        self.end()
+
+    @rule(first=st.integers(0, 50), second=st.integers(0, 50))
+    def staff_vote(self, first: int, second: int) -> None:
+        """« Vote de la Région » in the chat: two references typed (any actions)."""
+        self.begin(STAFF, "staff vote")
+        self.input(STAFF, command="menu")
+        picked = [a.reference for a in (self.pick(first), self.pick(second)) if a and a.reference]
+        if picked and self.press_first(STAFF, lambda p: parse_payload(p)[1] == "vote"):
+            self.input(STAFF, text="\n".join(picked))
         self.end()
 
     @rule(which=st.integers(0, 50),
