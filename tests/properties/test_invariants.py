@@ -991,3 +991,76 @@ else:
         settings.default, max_examples=30, stateful_step_count=40, deadline=None
     )
 TestInvariants = Invariants.TestCase
+
+
+# The counter-examples the machine found, replayed step by step (each one a regression test) ----
+
+
+def replay(*steps: tuple[str, dict[str, Any]]) -> None:
+    """Play ``steps`` (rule name, arguments) on a fresh world, checking every invariant after each."""
+    machine = Invariants()
+    try:
+        checks = [machine.stored_actions_change_only_as_allowed,
+                  machine.nothing_of_one_organisation_reaches_another,
+                  machine.every_acknowledged_answer_is_kept,
+                  machine.published_actions_are_valid_lheo]
+        for name, kwargs in steps:
+            getattr(machine, name)(**kwargs)
+            for check in checks:
+                check()
+    finally:
+        machine.teardown()
+
+
+def test_answers_survive_a_justification_sent_while_editing() -> None:
+    # Finding 2: an answer, then the État justification sent from the recap and attached to the
+    # same draft; « Confirmer » then meets a newer version and reloads it: the answer is gone.
+    replay(
+        ("edit_draft", {"uid": A1, "which": 1, "group": 0, "index": 0, "valid": True}),
+        ("send_document", {"uid": A1, "good": False, "pick": 0}),
+        ("confirm", {"uid": A1}),
+    )
+
+
+def test_a_justification_marked_received_cannot_be_swapped() -> None:
+    # Finding 10: the Carif-Oref marks the justification of B's État draft received; a member then
+    # sends another file (an .exe of 60 MB: no document check either) and it replaces the first.
+    replay(
+        ("staff_cli", {"which": 5, "op": "justification"}),
+        ("send_document", {"uid": B2, "good": False, "pick": 0}),
+    )
+
+
+def test_a_stale_screen_cannot_rewrite_a_published_action() -> None:
+    # Finding 1: member 1 opens « Modifier » on a draft; member 2 confirms it; the Carif-Oref
+    # records the Région's vote and publishes it; member 1's old screen saves (the published
+    # action is reloaded into the form), changes the title and saves: the public action changed.
+    replay(
+        ("open_action", {"uid": A1, "which": 0, "op": "modify", "own": True}),
+        ("confirm_action", {"uid": A2, "which": 0}),
+        ("staff_advance", {"which": 0}),
+        ("staff_advance", {"which": 0}),
+        ("save", {"uid": A1}),
+        ("correct", {"uid": A1, "group": 0, "index": 0}),
+        ("answer", {"uid": A1, "valid": True}),
+        ("save", {"uid": A1}),
+    )
+
+
+def test_a_forged_quit_on_a_fiche_question_is_refused() -> None:
+    # Finding 11: « quit » is not a button of a fiche question; forged, it reached the action recap.
+    replay(
+        ("command", {"uid": A1, "name": "menu"}),
+        ("press_verb", {"uid": A1, "verb": "fiche"}),
+        ("press_verb", {"uid": A1, "verb": "f"}),
+        ("press_forged", {"uid": A1, "verb": "quit", "arg": "", "current": True}),
+    )
+
+
+def test_garbled_global_buttons_are_refused() -> None:
+    # Finding 11: « g:dates:² » (a digit for str.isdigit, not for int) and an integer too large for
+    # the database raised before any check.
+    replay(
+        ("press_garbled", {"uid": A1, "data": "g:dates:²"}),
+        ("press_garbled", {"uid": A1, "data": "g:dates:" + "9" * 40}),
+    )
