@@ -30,6 +30,7 @@ many more steps (``tests/conftest.py``).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import itertools
 import os
 import shutil
@@ -50,7 +51,7 @@ from dialogs.form import spec_of
 from dialogs.io import Reply
 from dialogs.keyboards import parse_payload
 from dialogs.operations import Actor
-from dialogs.render import html_to_text
+from dialogs.render import html_to_text, text
 from dialogs.state import DialogState, FormState
 from dialogs.testing import DialogClient
 from domain import lifecycle
@@ -111,14 +112,16 @@ LISTS = {Status.DRAFT: "draft", Status.RETURNED: "returned", Status.SUBMITTED: "
 TEXTS = ("Merci de corriger les dates de la session 1.", "bonjour", "",
          "x" * 1200, "<b>gras</b>", "du 16/03/2027 au 30/06/2027")
 
-quit_done = "Saisie abandonnée"
-deleted_marker = "supprimée."
-session_removed_marker = "Session n° {} supprimée"
 
 
 # The world, built once and copied for each example ------------------------------------------------
 
 _TEMPLATE: Path | None = None
+
+
+def _told(name: str, **context: Any) -> str:
+    """A message of ``texts.j2`` as the user reads it (the words that tell an answer was dropped)."""
+    return html_to_text(str(text(name, **context)))
 
 
 def _seed_actions(org_id: int, letter: str) -> list[Action]:
@@ -163,6 +166,7 @@ def template() -> Path:
     global _TEMPLATE
     if _TEMPLATE is None:
         folder = Path(tempfile.mkdtemp(prefix="formabot-machine-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
         path = folder / "template.db"
         asyncio.run(_build_template(path))
         _TEMPLATE = path
@@ -263,7 +267,6 @@ class Invariants(RuleBasedStateMachine):
         self.step = StepLog()
         self.previous = self.current = self.run(self._snapshot())
         self.lheo_checked: set[tuple[int, int]] = set()
-        self.failures_seen: list[str] = []
 
     def teardown(self) -> None:
         try:
@@ -369,15 +372,19 @@ class Invariants(RuleBasedStateMachine):
                     del acks[k]
                     moved = Ack(max_after, ack.session, ack.key, ack.value)
                     acks[(max_after, ack.session, ack.key)] = moved
-        # Told: « Quitter » confirmed drops the form's answers, deleting drops the action's.
-        if quit_done in shown and before is not None and before.form is not None:
+        # Told: « Quitter » confirmed drops the form's answers, deleting drops the action's,
+        # removing a session drops its answers.
+        if before is not None and before.form is not None and _told("quit_done") in shown:
             dropped = before.form.draft.get("id")
             for k in [k for k, a in acks.items() if a.action_id == dropped]:
                 del acks[k]
-        if deleted_marker in shown and before is not None and before.action_id is not None:
-            for k in [k for k, a in acks.items() if a.action_id == before.action_id]:
+        gone = self.current.actions.get(before.action_id or 0) if before is not None else None
+        if gone is not None and _told("deleted", reference=gone.reference) in shown:
+            for k in [k for k, a in acks.items() if a.action_id == gone.id]:
                 del acks[k]
-        if "Session n°" in shown and "supprimée" in shown and before is not None and before.form:
+        if before is not None and before.form is not None and any(
+            _told("session_removed", number=n) in shown for n in range(1, 20)
+        ):
             dropped = before.form.draft.get("id")
             for k in [k for k, a in acks.items() if a.action_id == dropped and a.session is not None]:
                 del acks[k]
@@ -563,22 +570,14 @@ class Invariants(RuleBasedStateMachine):
         self.begin(uid, f"open {op}")
         letter = ORG_OF[uid] if own else OTHER[ORG_OF[uid]]
         action = self.pick(which, organisation=letter)
-        self.input(uid, command="menu")
-        if action is not None:
-            name = LISTS[action.status]
-            if not own:  # the other organisation's action, through a forged button
+        if action is not None and own:
+            self._open(uid, action, op)
+        elif action is not None:  # the other organisation's action, through forged buttons
+            self.input(uid, command="menu")
+            for verb, arg in (("list", LISTS[action.status]), ("view", action.id), (op, None)):
                 state = self.current_state(uid)
-                if state is not None:
-                    self.input(uid, payload=f"{state.seq}:list:{name}")
-                    state = self.current_state(uid)
-                    if state is not None:
-                        self.input(uid, payload=f"{state.seq}:view:{action.id}")
-            elif (
-                self.press_first(uid, lambda p: p.endswith(f":list:{name}"))
-                and self.press_first(uid, lambda p: p.endswith(f":view:{action.id}"))
-                and op
-            ):
-                self.press_first(uid, lambda p: p.endswith(f":{op}"))
+                if state is not None and verb is not None:
+                    self.input(uid, payload=f"{state.seq}:{verb}" + ("" if arg is None else f":{arg}"))
         self.end()
 
     def _open(self, uid: int, action: Action, op: str | None) -> bool:
