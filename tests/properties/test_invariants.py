@@ -562,7 +562,7 @@ class Invariants(RuleBasedStateMachine):
                 self._fill(uid)
         self.end()
 
-    @rule(uid=st.sampled_from(MEMBERS), which=st.integers(0, 50),
+    @rule(uid=st.sampled_from(MEMBERS), which=st.integers(0, 7),
           op=st.sampled_from(("modify", "confirm", "delete", "copy", "dates", "full", None)),
           own=st.booleans())
     def open_action(self, uid: int, which: int, op: str | None, own: bool) -> None:
@@ -591,7 +591,7 @@ class Invariants(RuleBasedStateMachine):
             return False
         return op is None or self.press_first(uid, lambda p: p.endswith(f":{op}"))
 
-    @rule(uid=st.sampled_from(MEMBERS), which=st.integers(0, 50), group=st.integers(0, 3),
+    @rule(uid=st.sampled_from(MEMBERS), which=st.integers(0, 7), group=st.integers(0, 3),
           index=st.integers(0, 20), valid=st.booleans())
     def edit_draft(self, uid: int, which: int, group: int, index: int, valid: bool) -> None:
         """« ✏ Modifier » on one of the organisation's actions, one field corrected, not saved."""
@@ -619,7 +619,7 @@ class Invariants(RuleBasedStateMachine):
                 self.press_first(uid, lambda p: parse_payload(p)[1] == "save")
         self.end()
 
-    @rule(uid=st.sampled_from(MEMBERS), which=st.integers(0, 50))
+    @rule(uid=st.sampled_from(MEMBERS), which=st.integers(0, 7))
     def confirm_action(self, uid: int, which: int) -> None:
         """« ✅ Confirmer » on one of the organisation's actions, then « Oui, je confirme »."""
         self.begin(uid, "confirm action")
@@ -632,11 +632,55 @@ class Invariants(RuleBasedStateMachine):
             self.press_first(uid, lambda p: parse_payload(p)[1] == "yes")
         self.end()
 
-    @rule(which=st.integers(0, 50))
-    def staff_advance(self, which: int) -> None:
-        """The Carif-Oref moves an action one step on (vote, justification, approval, publication)."""
+    def editing(self, uid: int) -> int | None:
+        """The id of the stored action the member has in a form (None: none, or a new one)."""
+        forms = _action_forms(self.current_state(uid))
+        return forms[0].draft.get("id") if forms else None
+
+    @rule(uid=st.sampled_from(MEMBERS),
+          what=st.sampled_from(("edit", "confirm", "justify", "delete")),
+          group=st.integers(0, 3), index=st.integers(0, 20))
+    def colleague(self, uid: int, what: str, group: int, index: int) -> None:
+        """Meanwhile, the member's colleague works on the action the member has open."""
+        action_id = self.editing(uid)
+        mate = next(m for m in MEMBERS if m != uid and ORG_OF[m] == ORG_OF[uid])
+        self.begin(mate, f"colleague {what}")
+        action = self.current.actions.get(action_id or 0)
+        if action is None:
+            self.end()
+            return
+        if what == "edit":
+            if (
+                self._open(mate, action, "modify")
+                and self.press_first(mate, lambda p: p.endswith(f":group:{group}"))
+            ):
+                fields = [b.payload for row in self.clients[mate].keyboard for b in row
+                          if parse_payload(b.payload)[1] == "f"]
+                if fields:
+                    self.input(mate, payload=fields[index % len(fields)])
+                    self.answer_current(mate, True)
+            self.press_first(mate, lambda p: parse_payload(p)[1] == "save")
+        elif what == "confirm":
+            if self._open(mate, action, "confirm") and self.press_first(
+                mate, lambda p: parse_payload(p)[1] == "confirm"
+            ):
+                self.press_first(mate, lambda p: parse_payload(p)[1] == "yes")
+        elif what == "justify":
+            n = next(self.counter)
+            self.input(mate, document=VALID_DOCUMENTS["justificatif"].model_copy(update={"file_id": f"doc-{n}"}))
+            self.press_first(mate, lambda p: p.endswith(f":pick:{action.id}"))
+        elif self._open(mate, action, "delete"):
+            self.press_first(mate, lambda p: parse_payload(p)[1] == "yes")
+        self.end()
+
+    @rule(which=st.integers(0, 7), busy=st.sampled_from((None, *MEMBERS)))
+    def staff_advance(self, which: int, busy: int | None) -> None:
+        """The Carif-Oref moves an action one step on (vote, justification, approval, publication):
+        any action, or the one a member has open (``busy``)."""
         self.begin(None, "cli advance")
         action = self.pick(which)
+        if busy is not None:
+            action = self.current.actions.get(self.editing(busy) or 0)
         if action is not None and action.reference:
             for op in ("vote", "justification", "approve", "publish"):
                 if self.run(self._cli(op, action.reference)):
@@ -662,7 +706,7 @@ class Invariants(RuleBasedStateMachine):
                 self.input(uid, payload=fields[index % len(fields)])
         self.end()
 
-    @rule(uid=st.sampled_from(MEMBERS), which=st.integers(0, 50),
+    @rule(uid=st.sampled_from(MEMBERS), which=st.integers(0, 7),
           dates=st.sampled_from(("du 16/03/2027 au 30/06/2027", "du 01/04/2027 au 15/07/2027",
                                  "du 30/06/2027 au 01/01/2027", "du 01/01/2031 au 02/01/2031",
                                  "16/03/2027")))
@@ -698,7 +742,7 @@ class Invariants(RuleBasedStateMachine):
 
     # The rules: the Carif-Oref and the validator ------------------------------------------------
 
-    @rule(which=st.integers(0, 50))
+    @rule(which=st.integers(0, 7))
     def staff_open(self, which: int) -> None:
         """The staff type an action's reference at their menu: its full view and operations."""
         self.begin(STAFF, "staff open")
@@ -708,7 +752,7 @@ class Invariants(RuleBasedStateMachine):
             self.input(STAFF, text=action.reference)
         self.end()
 
-    @rule(first=st.integers(0, 50), second=st.integers(0, 50))
+    @rule(first=st.integers(0, 7), second=st.integers(0, 7))
     def staff_vote(self, first: int, second: int) -> None:
         """« Vote de la Région » in the chat: two references typed (any actions)."""
         self.begin(STAFF, "staff vote")
@@ -718,7 +762,7 @@ class Invariants(RuleBasedStateMachine):
             self.input(STAFF, text="\n".join(picked))
         self.end()
 
-    @rule(which=st.integers(0, 50),
+    @rule(which=st.integers(0, 7),
           op=st.sampled_from(("approve", "refuse", "return", "publish", "justification", "vote")))
     def staff_cli(self, which: int, op: str) -> None:
         """The same operations on the command line (``formabot action …``, ``region-vote``)."""
@@ -751,7 +795,7 @@ class Invariants(RuleBasedStateMachine):
             await uow.commit()
             return True
 
-    @rule(which=st.integers(0, 50), decide=st.sampled_from(("approve", "refuse", None)))
+    @rule(which=st.integers(0, 7), decide=st.sampled_from(("approve", "refuse", None)))
     def validator_open(self, which: int, decide: str | None) -> None:
         """The Pôle emploi validator: its list, an action, « Valider » or « Refuser » (a reason)."""
         self.begin(VALIDATOR, "validator")
@@ -1037,8 +1081,8 @@ def test_a_stale_screen_cannot_rewrite_a_published_action() -> None:
     replay(
         ("open_action", {"uid": A1, "which": 0, "op": "modify", "own": True}),
         ("confirm_action", {"uid": A2, "which": 0}),
-        ("staff_advance", {"which": 0}),
-        ("staff_advance", {"which": 0}),
+        ("staff_advance", {"which": 0, "busy": None}),
+        ("staff_advance", {"which": 0, "busy": None}),
         ("save", {"uid": A1}),
         ("correct", {"uid": A1, "group": 0, "index": 0}),
         ("answer", {"uid": A1, "valid": True}),
