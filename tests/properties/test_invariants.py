@@ -1107,3 +1107,14 @@ def test_garbled_global_buttons_are_refused() -> None:
         ("press_garbled", {"uid": A1, "data": "g:dates:²"}),
         ("press_garbled", {"uid": A1, "data": "g:dates:" + "9" * 40}),
     )
+
+
+def test_modify_again_keeps_the_answers_of_the_new_form() -> None:
+    # Found by the machine (a case of finding 2): an answer, then « ✏ Modifier » on the same draft
+    # from its view. The unsaved form is saved first, but the new form is the copy read before
+    # that save: the next answer then meets « modifiée entre-temps » on save, and is dropped.
+    replay(
+        ("edit_draft", {"uid": A1, "which": 0, "group": 0, "index": 0, "valid": True}),
+        ("edit_draft", {"uid": A1, "which": 0, "group": 0, "index": 0, "valid": True}),
+        ("save", {"uid": A1}),
+    )
