@@ -1060,18 +1060,19 @@ def test_answers_survive_a_justification_sent_while_editing() -> None:
     # same draft; « Confirmer » then meets a newer version and reloads it: the answer is gone.
     replay(
         ("edit_draft", {"uid": A1, "which": 1, "group": 0, "index": 0, "valid": True}),
-        ("send_document", {"uid": A1, "good": False, "pick": 0}),
+        ("send_document", {"uid": A1, "good": True, "pick": 0}),
         ("confirm", {"uid": A1}),
     )
 
 
 def test_a_justification_marked_received_cannot_be_swapped() -> None:
     # Finding 10: the Carif-Oref marks the justification of B's État draft received; a member then
-    # sends another file (an .exe of 60 MB: no document check either) and it replaces the first.
-    replay(
-        ("staff_cli", {"which": 5, "op": "justification"}),
-        ("send_document", {"uid": B2, "good": False, "pick": 0}),
-    )
+    # sends another file (a PDF, or an .exe of 60 MB: no document check either): it replaced the first.
+    for good in (False, True):
+        replay(
+            ("staff_cli", {"which": 5, "op": "justification"}),
+            ("send_document", {"uid": B2, "good": good, "pick": 0}),
+        )
 
 
 def test_a_stale_screen_cannot_rewrite_a_published_action() -> None:
