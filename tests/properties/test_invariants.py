@@ -11,9 +11,8 @@ After every step it checks:
 
 1. **Who changes what.** An action's stored content changes only through an operation its status
    allows, by someone allowed (its organisation's members, the staff, the funder's validator), each
-   change with a new version and an audit row of that operation (choice: the organisation's own
-   saves of a draft or of an action returned to it, and deleting a draft, are not audited: the
-   audit trail records what happens once an action left the organisation's hands).
+   change with a new version and an audit row of that operation naming who did it (creating,
+   saving and deleting a draft included).
 2. **No leak between organisations.** Nothing a member of A reads (messages and buttons) names
    B's actions (their unique titles and references) or B itself, and the reverse; notifications
    about an organisation's action go to its members, the staff and its funder's validators only.
@@ -155,7 +154,7 @@ async def _build_template(path: Path) -> None:
         await uow.members.add(Membership(user_id=VALIDATOR, role=Role.VALIDATOR, funder=Funder.POLE_EMPLOI),
                               chat_id=VALIDATOR)
         for letter in ("A", "B"):
-            repo = uow.actions_for_organisation(ids[letter])
+            repo = uow.all_actions()  # seeded as the staff could: any status
             for action in _seed_actions(ids[letter], letter):
                 await repo.add(action)
         await uow.commit()
@@ -950,13 +949,13 @@ class Invariants(RuleBasedStateMachine):
             if not member_of:
                 return f"{name}: created by {who} outside its organisation"
             if new.status is Status.DRAFT:
-                return None
+                return audited("created", "saved")
             if new.status is Status.SUBMITTED and not validate_action(new, TODAY):
                 return audited("confirmed")
             return f"{name}: created by its organisation as « {new.status.label} »"
         if new is None:
             if member_of and old.status is Status.DRAFT:
-                return None
+                return audited("deleted")
             return f"{name}: « {old.status.label} » deleted by {who}"
 
         old_c, new_c = _content(old), _content(new)
@@ -968,7 +967,9 @@ class Invariants(RuleBasedStateMachine):
                 return f"{where}: the justification was swapped after the Carif-Oref marked it received"
             protected = [k for k in PROTECTED if k in changed]
             if old.status in EDITABLE and new.status is old.status:
-                return f"{where}: a form changed {protected}" if protected else None
+                if protected:
+                    return f"{where}: a form changed {protected}"
+                return audited("saved", "justification_received")
             if old.status in EDITABLE and new.status is Status.SUBMITTED:
                 if protected:
                     return f"{where}: confirming changed {protected}"
