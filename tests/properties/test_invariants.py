@@ -1026,14 +1026,14 @@ class Invariants(RuleBasedStateMachine):
         return f"{title} (step {self.step.rule!r}):\n  " + "\n  ".join(problems)
 
 
-# Bounded for CI: 40 sequences of up to 40 steps, about 70 s on 2 cores when nothing fails (a failure
+# Bounded for CI: 60 sequences of up to 50 steps, about 60 s on 2 cores when nothing fails (a failure
 # adds up to 5 minutes of shrinking). ``HYPOTHESIS_PROFILE=long`` takes the profile's own, much
 # larger, numbers (``tests/conftest.py``).
 if os.environ.get("HYPOTHESIS_PROFILE") == "long":
     Invariants.TestCase.settings = settings(settings.default, deadline=None)
 else:
     Invariants.TestCase.settings = settings(
-        settings.default, max_examples=40, stateful_step_count=40, deadline=None
+        settings.default, max_examples=60, stateful_step_count=50, deadline=None
     )
 TestInvariants = Invariants.TestCase
 
