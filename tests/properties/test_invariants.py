@@ -18,7 +18,8 @@ After every step it checks:
    about an organisation's action go to its members, the staff and its funder's validators only.
 3. **No answer lost.** Every answer the bot took (it is in the working copy after the step) stays
    in the member's working copy or in the stored action, unless the member was told it was not
-   kept (« Quitter » confirmed, the action deleted, the session removed).
+   kept (« Quitter » confirmed, the action deleted, the session removed, « Vos modifications non
+   sauvegardées n'ont pas pu être enregistrées ») or chose the stored value on the conflict screen.
 4. **Versions only grow, and what is public is valid**: every published action validates against
    the LHEO 2.3 schema with its organisation.
 
@@ -50,7 +51,7 @@ from dialogs.form import spec_of
 from dialogs.io import Reply
 from dialogs.keyboards import parse_payload
 from dialogs.operations import Actor
-from dialogs.render import html_to_text, text
+from dialogs.render import html_to_text, macro_html, text
 from dialogs.state import DialogState, FormState
 from dialogs.testing import DialogClient
 from domain import lifecycle
@@ -121,6 +122,13 @@ _TEMPLATE: Path | None = None
 def _told(name: str, **context: Any) -> str:
     """A message of ``texts.j2`` as the user reads it (the words that tell an answer was dropped)."""
     return html_to_text(str(text(name, **context)))
+
+
+def _not_kept() -> str:
+    """The sentence of ``reload.j2`` telling that unsaved changes could not be stored."""
+    with_it = html_to_text(str(macro_html("reload.j2", "action_gone", lost=True)))
+    without = html_to_text(str(macro_html("reload.j2", "action_gone", lost=False)))
+    return with_it.replace(without, "").strip()
 
 
 def _seed_actions(org_id: int, letter: str) -> list[Action]:
@@ -373,7 +381,9 @@ class Invariants(RuleBasedStateMachine):
                     acks[(max_after, ack.session, ack.key)] = moved
         # Told: « Quitter » confirmed drops the form's answers, deleting drops the action's,
         # removing a session drops its answers.
-        if before is not None and before.form is not None and _told("quit_done") in shown:
+        if before is not None and before.form is not None and (
+            _told("quit_done") in shown or _not_kept() in shown
+        ):
             dropped = before.form.draft.get("id")
             for k in [k for k, a in acks.items() if a.action_id == dropped]:
                 del acks[k]
@@ -386,6 +396,14 @@ class Invariants(RuleBasedStateMachine):
         ):
             dropped = before.form.draft.get("id")
             for k in [k for k, a in acks.items() if a.action_id == dropped and a.session is not None]:
+                del acks[k]
+        # A conflict shown with both values, and the user kept the stored one.
+        if (
+            before is not None and before.screen == "merge" and before.form is not None
+            and before.form.conflicts and payload is not None and parse_payload(payload)[1] == "theirs"
+        ):
+            dropped, key = before.form.draft.get("id"), before.form.conflicts[0].get("key")
+            for k in [k for k, a in acks.items() if a.action_id == dropped and a.key == key]:
                 del acks[k]
         # An answer: what changed in the working copy of the question's form.
         answering = text is not None or document is not None or (
