@@ -237,9 +237,8 @@ def _action_forms(state: DialogState | None) -> list[FormState]:
     forms = []
     if state.form is not None and state.form.kind == "action":
         forms.append(state.form)
-    parked = state.extra.get("parked_form")
-    if parked:
-        forms.append(FormState.model_validate(parked))
+    if state.parked_form is not None and state.parked_form.kind == "action":
+        forms.append(state.parked_form)
     return forms
 
 
