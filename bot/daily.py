@@ -43,7 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from domain.events import Event, EventKind
+from domain.events import Event, ReminderDue
 from domain.ports import Clock
 from storage.uow import SqlUnitOfWork
 
@@ -168,13 +168,7 @@ def reminder_event(
 ) -> Event:
     """``days``: the real days left (the text says them); ``level``: the reminder level (30, 7, 1…)
     told once per archiving date (the outbox key and the audit row hold it)."""
-    return Event(
-        kind=EventKind.REMINDER,
-        action_id=action_id,
-        organisation_id=organisation_id,
-        payload={"days": str(days), "level": str(days if level is None else level),
-                 "archive_on": archive_on.isoformat()},
-    )
+    return ReminderDue(action_id, organisation_id, days=days, archive_on=archive_on, level=level)
 
 
 async def run_exports(

@@ -35,10 +35,20 @@ from enum import StrEnum
 from domain.archiving import is_public, visible_to_organisation
 from domain.catalogue import ACTION_FIELDS, SESSION_FIELDS
 from domain.errors import ActionInvalid, ChangeNotAllowed, OperationRefused
-from domain.events import Event, EventKind
+from domain.events import (
+    Approved,
+    Archived,
+    Confirmed,
+    Event,
+    JustificationReceived,
+    Published,
+    Refused,
+    Returned,
+    SessionDatesChanged,
+)
 from domain.funders import Circuit, Funder
 from domain.models import Action, Session, Status
-from domain.rules import fmt_date, validate_action, validate_region_dates, validate_session
+from domain.rules import validate_action, validate_region_dates, validate_session
 
 
 class Operation(StrEnum):
@@ -193,11 +203,6 @@ def funder_can_decide(funder: Funder, action: Action) -> bool:
     return action.funder is funder and action.status is Status.SUBMITTED
 
 
-def _event(action: Action, kind: EventKind, **payload: str) -> Event:
-    return Event(kind=kind, action_id=action.id, organisation_id=action.organisation_id,
-                 payload=dict(payload))
-
-
 def _required_text(text: str, message: str) -> str:
     cleaned = text.strip()
     if not cleaned:
@@ -217,10 +222,8 @@ def confirm(action: Action, today: date, now: datetime) -> list[Event]:
     action.status = Status.SUBMITTED
     action.confirmed_at = now
     action.staff_comment = None
-    payload = {"funder": action.funder.value}
-    if action.reference:
-        payload["reference"] = action.reference
-    return [_event(action, EventKind.CONFIRMED, **payload)]
+    return [Confirmed(action.id, action.organisation_id, funder=action.funder.value,
+                      reference=action.reference or None)]
 
 
 def ensure_can_delete(action: Action) -> None:
@@ -275,12 +278,8 @@ def update_session_dates(
     target.fin = fin
     if action.status is not Status.PUBLISHED:
         return []
-    payload = {"session": str(index + 1), "debut": fmt_date(debut), "fin": fmt_date(fin)}
-    if old_debut is not None:
-        payload["old_debut"] = fmt_date(old_debut)
-    if old_fin is not None:
-        payload["old_fin"] = fmt_date(old_fin)
-    return [_event(action, EventKind.SESSION_DATES_CHANGED, **payload)]
+    return [SessionDatesChanged(action.id, action.organisation_id, session=index + 1, debut=debut,
+                                fin=fin, old_debut=old_debut, old_fin=old_fin)]
 
 
 # Funders' validators and Carif-Oref staff --------------------------------------------------------
@@ -290,7 +289,7 @@ def approve(action: Action) -> list[Event]:
     """The funder's approval (Pôle emploi, Agefiph; État once the justification is received)."""
     ensure_allowed(action, Operation.APPROVE)
     action.status = Status.APPROVED
-    return [_event(action, EventKind.APPROVED)]
+    return [Approved(action.id, action.organisation_id)]
 
 
 def refuse(action: Action, reason: str) -> list[Event]:
@@ -299,7 +298,7 @@ def refuse(action: Action, reason: str) -> list[Event]:
     cleaned = _required_text(reason, "Indiquez le motif du refus : il sera transmis à l'organisme.")
     action.status = Status.REFUSED
     action.refusal_reason = cleaned
-    return [_event(action, EventKind.REFUSED, reason=cleaned)]
+    return [Refused(action.id, action.organisation_id, reason=cleaned)]
 
 
 def return_for_correction(action: Action, comment: str) -> list[Event]:
@@ -310,7 +309,7 @@ def return_for_correction(action: Action, comment: str) -> list[Event]:
     )
     action.status = Status.RETURNED
     action.staff_comment = cleaned
-    return [_event(action, EventKind.RETURNED, comment=cleaned)]
+    return [Returned(action.id, action.organisation_id, comment=cleaned)]
 
 
 def publish(action: Action, reference_carif: str, now: datetime) -> list[Event]:
@@ -320,14 +319,14 @@ def publish(action: Action, reference_carif: str, now: datetime) -> list[Event]:
     action.status = Status.PUBLISHED
     action.reference_carif = reference
     action.published_at = now
-    return [_event(action, EventKind.PUBLISHED, reference_carif=reference)]
+    return [Published(action.id, action.organisation_id, reference_carif=reference)]
 
 
 def mark_justification(action: Action) -> list[Event]:
     """The Carif-Oref has received the État justification (before or after confirmation)."""
     ensure_allowed(action, Operation.MARK_JUSTIFICATION)
     action.justificatif_recu = True
-    return [_event(action, EventKind.JUSTIFICATION_RECEIVED)]
+    return [JustificationReceived(action.id, action.organisation_id)]
 
 
 def justification_locked(action: Action) -> bool:
@@ -344,7 +343,7 @@ def record_vote(action: Action) -> list[Event]:
     """The Région's commission permanente financed the action: submitted → approved."""
     ensure_allowed(action, Operation.RECORD_VOTE)
     action.status = Status.APPROVED
-    return [_event(action, EventKind.APPROVED, via="vote")]
+    return [Approved(action.id, action.organisation_id, via="vote")]
 
 
 def archive(action: Action, today: date) -> list[Event]:
@@ -352,7 +351,7 @@ def archive(action: Action, today: date) -> list[Event]:
     ensure_allowed(action, Operation.ARCHIVE, today)
     action.status = Status.ARCHIVED
     action.archived_on = today
-    return [_event(action, EventKind.ARCHIVED, archived_on=fmt_date(today))]
+    return [Archived(action.id, action.organisation_id, archived_on=today)]
 
 
 # What a write of the organisation may change -----------------------------------------------------

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -31,7 +30,7 @@ from typing import Any, Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from domain.events import Event, EventKind
+from domain.events import Archived, Event
 from domain.funders import Circuit, Funder
 from domain.models import Action, Status
 from domain.ports import BotUnitOfWork, Clock, Membership
@@ -63,40 +62,10 @@ class UtcClock:
         return self.now().date()
 
 
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """Who is told of an event besides the organisation's members."""
-
-    organisation: bool = True
-    staff: bool = False
-    funder_validators: bool = False
-
-
-# Who receives which event (RULES.md « Notifications »). Kinds not listed: the organisation only.
-EVENT_AUDIENCE: dict[EventKind, Audience] = {
-    EventKind.CONFIRMED: Audience(organisation=True, staff=True, funder_validators=True),
-    EventKind.JUSTIFICATION_RECEIVED: Audience(organisation=True, staff=True),
-    EventKind.EXPORT_LEFT_OUT: Audience(organisation=False, staff=True),
-}
-
-
 def event_discriminator(event: Event, action: Action | None) -> str:
-    """What makes two events of the same kind on the same action distinct notifications.
-
-    An explicit ``payload["discriminator"]`` wins; a reminder is told once per level
-    (and archiving date, when the payload has it); otherwise the action's stored version (each
-    transition saves a new version), with the session number for a dates change.
-    """
-    payload = event.payload
-    if "discriminator" in payload:
-        return payload["discriminator"]
-    if event.kind is EventKind.REMINDER:  # once per level (older rows: days was the level)
-        days = payload.get("level", payload.get("days", ""))
-        return f"{days}d@{payload['archive_on']}" if "archive_on" in payload else f"{days}d"
-    base = f"v{action.version}" if action is not None else "-"
-    if event.kind is EventKind.SESSION_DATES_CHANGED and "session" in payload:
-        base += f"s{payload['session']}"
-    return base
+    """What makes two events of the same kind on the same action distinct notifications: the
+    event's own rule (``Event.discriminator``), given the action's stored version."""
+    return event.discriminator(action.version if action is not None else None)
 
 
 def _daily_lock_key(name: str) -> int:
@@ -227,12 +196,7 @@ class SqlUnitOfWork(BotUnitOfWork):
         archived = await sweeps.archive_sweep_rows(self.connection, today, self.clock.now())
         self.publish(
             *(
-                Event(
-                    kind=EventKind.ARCHIVED,
-                    action_id=a.id,
-                    organisation_id=a.organisation_id,
-                    payload={"archived_on": today.strftime("%d/%m/%Y")},
-                )
+                Archived(a.id, a.organisation_id, archived_on=today)
                 for a in archived
             )
         )
@@ -275,7 +239,7 @@ class SqlUnitOfWork(BotUnitOfWork):
             action = loaded.get(event.action_id) if event.action_id is not None else None
             audit_rows.append(
                 audit_values(
-                    self.actor_user_id, action, event.kind.value, dict(event.payload) or None,
+                    self.actor_user_id, action, event.kind.value, event.payload or None,
                     now, action_id=event.action_id, organisation_id=event.organisation_id,
                 )
             )
@@ -300,8 +264,8 @@ class SqlUnitOfWork(BotUnitOfWork):
     async def _recipients(
         self, event: Event, action: Action | None, cache: dict[tuple[str, Any], list[int]]
     ) -> dict[int, list[str]]:
-        """Each recipient chat, with the audiences that include it."""
-        audience = EVENT_AUDIENCE.get(event.kind, Audience())
+        """Each recipient chat, with the audiences that include it (the event's ``audience``)."""
+        audience = event.audience
         wanted: list[tuple[str, Any]] = []
         if audience.organisation:
             wanted.append(("organisation", event.organisation_id))
@@ -334,7 +298,7 @@ def _notification_payload(event: Event, action: Action | None) -> dict[str, Any]
         "kind": event.kind.value,
         "action_id": event.action_id,
         "organisation_id": event.organisation_id,
-        "event": dict(event.payload),
+        "event": event.payload,
     }
     if action is not None:
         payload.update(

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from bot.commands import say
 from bot.config import Settings
-from domain.events import Event, EventKind
+from domain.events import Event, ExportLeftOut, OfaaReferenceReceived
 from domain.models import Action, Status
 from domain.ports import BotUnitOfWork
 from storage.lheo.errors import LeftOut, LheoError, NothingToExport
@@ -106,17 +106,10 @@ async def export_actions(
 
 def left_out_event(item: LeftOut, day: date) -> Event:
     """The staff notice of an action left out of the exports of ``day`` (once per action a day:
-    the ``discriminator`` makes the outbox idempotency key, whichever export or run found it)."""
-    payload = {"discriminator": day.isoformat(), "day": day.isoformat()}
-    if item.reference:
-        payload["reference"] = item.reference
-    if item.organisation:
-        payload["organisation"] = item.organisation
-    if item.missing:
-        payload["missing"] = "\n".join(item.missing)
-    if item.issues:
-        payload["issues"] = "\n".join(item.issues)
-    return Event(EventKind.EXPORT_LEFT_OUT, item.action_id, item.organisation_id, payload)
+    ``ExportLeftOut.discriminator`` is the day, whichever export or run found it)."""
+    return ExportLeftOut(item.action_id, item.organisation_id, day=day,
+                         reference=item.reference or None, organisation=item.organisation or None,
+                         missing=tuple(item.missing), issues=tuple(item.issues))
 
 
 async def report_left_out(uow_factory: UowFactory, left_out: Iterable[LeftOut], day: date) -> int:
@@ -182,8 +175,8 @@ async def import_ofaa_file(uow_factory: UowFactory, path: Path) -> tuple[OfaaRes
                 continue
             action.reference_ofaa = line.reference_ofaa
             await repository.save(action)
-            uow.publish(Event(EventKind.OFAA_REFERENCE, action.id, action.organisation_id,
-                              {"reference_ofaa": line.reference_ofaa}))
+            uow.publish(OfaaReferenceReceived(action.id, action.organisation_id,
+                                              reference_ofaa=line.reference_ofaa))
             changed += 1
         await uow.commit()
     return result, changed

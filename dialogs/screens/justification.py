@@ -17,7 +17,7 @@ from dialogs.screens.common import load_action
 from dialogs.screens.paged import PagedList
 from dialogs.state import DialogState, ScreenName
 from domain.errors import FieldError
-from domain.events import Event, EventKind
+from domain.events import JustificationReceived
 from domain.lifecycle import justification_locked, may_attach_justification
 from domain.models import Action, Document
 
@@ -87,9 +87,9 @@ class JustifPick(PagedList):
         # A StaleVersion here (someone committed between this read and this write) goes up to the
         # engine, which replays the whole input on fresh data: the file is not lost.
         saved = await ctx.actions().save(action)
-        payload = {"file_name": document.file_name or "", "file_id": document.file_id}
-        ctx.uow.publish(Event(kind=EventKind.JUSTIFICATION_RECEIVED, action_id=saved.id,
-                              organisation_id=saved.organisation_id, payload=payload))
+        ctx.uow.publish(JustificationReceived(saved.id, saved.organisation_id,
+                                              file_name=document.file_name or "",
+                                              file_id=document.file_id))
         st.pending_document = None
         st.action_id = saved.id
         st.notice = btext("justif_attached", reference=saved.reference, name=document.file_name)

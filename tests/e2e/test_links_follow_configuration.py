@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bot.cli import main as cli
 from bot.wiring import clock_for
-from domain.events import Event, EventKind
+from domain.events import Confirmed
 from domain.funders import Funder
 from domain.models import Action, Status
 from domain.ports import Role
@@ -105,7 +105,7 @@ async def test_staff_removed_from_the_configuration_is_no_longer_told_nor_staff(
         try:
             configured = SqlUnitOfWorkFactory(engine, clock_for(before), staff_ids=[STAFF_ID, OTHER_STAFF])
             async with configured() as uow:
-                uow.publish(Event(EventKind.CONFIRMED, submitted.id, org))
+                uow.publish(Confirmed(submitted.id, org, funder=submitted.funder.value))
                 await uow.commit()
         finally:
             await engine.dispose()
@@ -178,7 +178,7 @@ async def test_an_unlinked_member_no_longer_sees_the_actions_nor_is_told(
         engine = create_engine(url)
         try:
             async with SqlUnitOfWorkFactory(engine, clock_for(settings), staff_ids=[STAFF_ID])() as uow:
-                uow.publish(Event(EventKind.CONFIRMED, submitted.id, org))
+                uow.publish(Confirmed(submitted.id, org, funder=submitted.funder.value))
                 await uow.commit()
         finally:
             await engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from telegram import Bot
 
 from bot.delivery import OutboxDelivery, backoff
 from domain.clock import FixedClock
-from domain.events import Event, EventKind
+from domain.events import Event, Published, ReminderDue
 from domain.funders import Funder
 from domain.models import Status
 from domain.ports import Membership, Role
@@ -62,7 +62,7 @@ async def _publish(factory: SqlUnitOfWorkFactory, org: int, events: list[Event])
 
 
 def _published(action_ids: list[int], org: int) -> list[Event]:
-    return [Event(EventKind.PUBLISHED, a, org, {"reference_carif": f"24_P_{i:06d}"})
+    return [Published(a, org, reference_carif=f"24_P_{i:06d}")
             for i, a in enumerate(action_ids)]
 
 
@@ -83,7 +83,7 @@ async def test_every_notification_is_delivered_once_to_every_member(
     actions_a = await _setup(uow_factory, api, a, [101, 102, 103])
     actions_b = await _setup(uow_factory, api, b, [201])
     await _publish(uow_factory, a, _published(actions_a, a))
-    await _publish(uow_factory, b, [*_published(actions_b, b), Event(EventKind.REMINDER, actions_b[0], b, {"days": "7", "archive_on": "2027-03-15"})])
+    await _publish(uow_factory, b, [*_published(actions_b, b), ReminderDue(actions_b[0], b, days=7, archive_on=date(2027, 3, 15))])
     delivery = OutboxDelivery(bot, uow_factory, uow_factory.clock, global_rate=50,
                               per_chat_rate=20, batch=5)
     reports = []

@@ -11,7 +11,7 @@ import pytest
 from bot.cli import main
 from bot.delivery import no_longer_addressed
 from domain.clock import FixedClock
-from domain.events import Event, EventKind
+from domain.events import Confirmed
 from domain.funders import Funder
 from domain.ports import ConversationState, Membership, Role
 from storage.database import create_engine, upgrade
@@ -57,7 +57,7 @@ def test_member_unlink_revokes_one_link_and_keeps_the_rest(
                 )
                 await uow.commit()
             async with factory() as uow:  # a notice queued for org A's members (and staff, validators)
-                uow.publish(Event(EventKind.CONFIRMED, action.id, org_a))
+                uow.publish(Confirmed(action.id, org_a, funder=action.funder.value))
                 await uow.commit()
             return org_a, org_b, action.id or 0
         finally:

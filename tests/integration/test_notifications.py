@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from dialogs.notifications import render_notification
 from dialogs.render import html_to_text
-from domain.events import Event, EventKind
+from domain.events import EventKind, event_from_payload
 from domain.funders import Funder
 from domain.models import Status
 from domain.ports import Membership, Role
@@ -152,7 +152,7 @@ async def test_payloads_written_by_storage_render(
     assert action.id is not None and action.reference
     staff_configured = SqlUnitOfWorkFactory(uow_factory.engine, uow_factory.clock, staff_ids=[301])
     async with staff_configured() as uow:
-        uow.publish(*(Event(kind, action.id, org, dict(EVENT_PAYLOADS[kind])) for kind in EventKind))
+        uow.publish(*(event_from_payload(kind, action.id, org, EVENT_PAYLOADS[kind]) for kind in EventKind))
         await uow.commit()
         rows = (await uow.connection.execute(select(outbox.c.kind, outbox.c.chat_id,
                                                     outbox.c.payload))).all()

@@ -17,7 +17,7 @@ from bot.cli import main
 from dialogs.engine import DialogEngine
 from dialogs.testing import DialogClient
 from domain.clock import FixedClock
-from domain.events import Event, EventKind
+from domain.events import Published
 from domain.funders import Funder
 from domain.ports import Membership, Role
 from storage.database import create_engine, upgrade
@@ -67,7 +67,7 @@ async def _populate(factory: SqlUnitOfWorkFactory, clock: FixedClock, org_a: int
         repo = uow.actions_for_organisation(org_a)
         first = await repo.add(make_valid_action(Funder.REGION, organisation_id=org_a, intitule="Soudeur TIG"))
         await uow.audit.record(PERSON, first, "created")
-        uow.publish(Event(kind=EventKind.PUBLISHED, action_id=first.id, organisation_id=org_a))
+        uow.publish(Published(first.id, org_a, reference_carif="24_P_000001"))
         await uow.commit()
     async with factory(actor_user_id=COLLEAGUE) as uow:
         second = await uow.all_actions().add(

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from domain import lifecycle
-from domain.events import Event, EventKind
+from domain.events import Archived, Published, ReminderDue
 from domain.funders import Funder
 from domain.models import Status
 from domain.ports import Membership, Role
@@ -76,12 +76,12 @@ async def test_rollback_writes_no_event(
         action = await uow.all_actions().add(make_valid_action(organisation_id=a))
         await uow.commit()
     async with uow_factory() as uow:
-        uow.publish(Event(EventKind.PUBLISHED, action.id, a, {"reference_carif": "X"}))
+        uow.publish(Published(action.id, a, reference_carif="X"))
         await uow.rollback()
         await uow.commit()  # nothing queued any more
     with pytest.raises(RuntimeError):
         async with uow_factory() as uow:
-            uow.publish(Event(EventKind.PUBLISHED, action.id, a, {"reference_carif": "X"}))
+            uow.publish(Published(action.id, a, reference_carif="X"))
             await uow.audit.record(None, action, "manual")
             raise RuntimeError("handler failed before commit")
     async with uow_factory() as uow:
@@ -97,13 +97,13 @@ async def test_same_event_twice_is_one_notification(
     async with uow_factory() as uow:
         action = await uow.all_actions().add(make_valid_action(organisation_id=a))
         await uow.commit()
-    reminder = Event(EventKind.REMINDER, action.id, a, {"days": "7"})
+    reminder = ReminderDue(action.id, a, days=7)
     for _ in range(2):
         async with uow_factory() as uow:
             uow.publish(reminder)
             await uow.commit()
     async with uow_factory() as uow:
-        uow.publish(Event(EventKind.REMINDER, action.id, a, {"days": "1"}))
+        uow.publish(ReminderDue(action.id, a, days=1))
         await uow.commit()
         keys = sorted((await uow.connection.execute(select(outbox.c.idempotency_key))).scalars())
         assert await _count(uow, audit) == 4  # the creation, and every event
@@ -121,7 +121,7 @@ async def test_unreachable_members_are_not_notified(
     )
     async with uow_factory() as uow:
         await uow.members.mark_unreachable(102)
-        uow.publish(Event(EventKind.ARCHIVED, None, a, {"discriminator": "x"}))
+        uow.publish(Archived(None, a, archived_on=date(2027, 1, 4)))
         await uow.commit()
         assert list((await uow.connection.execute(select(outbox.c.chat_id))).scalars()) == [101]
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from domain.errors import ActionInvalid, OperationRefused
-from domain.events import Event, EventKind
+from domain.events import Event, EventKind, event_from_payload
 from domain.funders import Circuit, Funder
 from domain.lifecycle import (
     Operation,
@@ -216,7 +216,7 @@ def test_confirm_submits_and_sets_confirmed_at() -> None:
     events = confirm(action, FACTORY_TODAY, NOW)
     assert action.status is Status.SUBMITTED
     assert action.confirmed_at == NOW
-    assert events == [Event(EventKind.CONFIRMED, 101, 7, {"funder": "region", "reference": "FB-000101"})]
+    assert events == [event_from_payload(EventKind.CONFIRMED, 101, 7, {"funder": "region", "reference": "FB-000101"})]
 
 
 def test_double_confirm_refused() -> None:
@@ -283,7 +283,7 @@ def test_region_is_approved_by_the_vote() -> None:
         approve(action)
     with pytest.raises(OperationRefused, match="vote"):
         publish(action, "00042", NOW)
-    assert record_vote(action) == [Event(EventKind.APPROVED, 101, 7, {"via": "vote"})]
+    assert record_vote(action) == [event_from_payload(EventKind.APPROVED, 101, 7, {"via": "vote"})]
     assert action.status is Status.APPROVED
 
 
@@ -291,7 +291,7 @@ def test_region_is_approved_by_the_vote() -> None:
 def test_carif_may_publish_without_the_funder_validation(funder: Funder) -> None:
     action = at(funder, Status.SUBMITTED)
     assert publish(action, " 00042 ", NOW) == [
-        Event(EventKind.PUBLISHED, 101, 7, {"reference_carif": "00042"})
+        event_from_payload(EventKind.PUBLISHED, 101, 7, {"reference_carif": "00042"})
     ]
     assert action.status is Status.PUBLISHED
     assert action.reference_carif == "00042" and action.published_at == NOW
@@ -303,7 +303,7 @@ def test_refuse_needs_a_reason() -> None:
         refuse(action, "   ")
     assert action.status is Status.SUBMITTED
     events = refuse(action, "Public non prioritaire.")
-    assert events == [Event(EventKind.REFUSED, 101, 7, {"reason": "Public non prioritaire."})]
+    assert events == [event_from_payload(EventKind.REFUSED, 101, 7, {"reason": "Public non prioritaire."})]
     assert action.refusal_reason == "Public non prioritaire." and action.status is Status.REFUSED
 
 
@@ -312,7 +312,7 @@ def test_return_needs_a_comment() -> None:
     with pytest.raises(OperationRefused, match="corriger"):
         return_for_correction(action, "")
     events = return_for_correction(action, "Formacode à revoir.")
-    assert events == [Event(EventKind.RETURNED, 101, 7, {"comment": "Formacode à revoir."})]
+    assert events == [event_from_payload(EventKind.RETURNED, 101, 7, {"comment": "Formacode à revoir."})]
     assert action.status is Status.RETURNED
 
 
@@ -328,7 +328,7 @@ def test_archive_only_when_no_longer_public() -> None:
     with pytest.raises(OperationRefused, match="session à venir"):
         archive(action, D(2027, 9, 12))
     assert archive(action, AFTER_LAST_START) == [
-        Event(EventKind.ARCHIVED, 101, 7, {"archived_on": "13/09/2027"})
+        event_from_payload(EventKind.ARCHIVED, 101, 7, {"archived_on": "13/09/2027"})
     ]
     assert action.status is Status.ARCHIVED and action.archived_on == AFTER_LAST_START
 
@@ -349,7 +349,7 @@ def test_update_dates_of_published_action() -> None:
     action = at(Funder.REGION, Status.PUBLISHED)
     events = update_session_dates(action, 1, D(2027, 10, 4), D(2028, 1, 28), FACTORY_TODAY)
     assert (action.sessions[1].debut, action.sessions[1].fin) == (D(2027, 10, 4), D(2028, 1, 28))
-    assert events == [Event(EventKind.SESSION_DATES_CHANGED, 101, 7, {
+    assert events == [event_from_payload(EventKind.SESSION_DATES_CHANGED, 101, 7, {
         "session": "2", "debut": "04/10/2027", "fin": "28/01/2028",
         "old_debut": "13/09/2027", "old_fin": "17/12/2027",
     })]
