@@ -17,6 +17,7 @@ from domain.ports import Membership, Role
 from storage.tables import outbox
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import make_valid_action
+from tests.unit.test_events import old_key
 
 EVENT_PAYLOADS: dict[EventKind, dict[str, str]] = {
     EventKind.CONFIRMED: {"funder": "pole-emploi", "reference": "FB-000001"},
@@ -31,7 +32,7 @@ EVENT_PAYLOADS: dict[EventKind, dict[str, str]] = {
     },
     EventKind.JUSTIFICATION_RECEIVED: {},
     EventKind.OFAA_REFERENCE: {"reference_ofaa": "OF-778899"},
-    EventKind.REMINDER: {"days": "7", "archive_on": "2027-01-11"},
+    EventKind.REMINDER: {"days": "7", "level": "7", "archive_on": "2027-01-11"},
     EventKind.EXPORT_LEFT_OUT: {"discriminator": "2027-01-04", "day": "2027-01-04", "organisation": "Forma Nord",
                                 "missing": "Numéro de déclaration d'activité\nCourriel",
                                 "issues": "élément intitule-formation : 300 caractères, 255 au plus."},
@@ -155,9 +156,17 @@ async def test_payloads_written_by_storage_render(
         uow.publish(*(event_from_payload(kind, action.id, org, EVENT_PAYLOADS[kind]) for kind in EventKind))
         await uow.commit()
         rows = (await uow.connection.execute(select(outbox.c.kind, outbox.c.chat_id,
-                                                    outbox.c.payload))).all()
+                                                    outbox.c.payload,
+                                                    outbox.c.idempotency_key))).all()
     kinds = {row.kind for row in rows}
     assert kinds == {kind.value for kind in EventKind}
+    # The stored event payloads and the idempotency keys are those the code before the typed
+    # events wrote for the same events (no notification sent twice across the upgrade).
+    for row in rows:
+        kind = EventKind(row.kind)
+        assert row.payload["event"] == EVENT_PAYLOADS[kind]
+        assert row.idempotency_key == old_key(kind, action.id, EVENT_PAYLOADS[kind],
+                                              row.payload["version"], row.chat_id)
     for row in rows:
         reply = render_notification(row.kind, row.payload)
         plain = html_to_text(reply.text)
