@@ -8,9 +8,12 @@ The payload is the one ``storage.uow._notification_payload`` writes at commit::
      "funder": "region", "status": "published", "version": 3}
 
 Every word comes from ``templates/notifications/<kind>.j2`` (HTML, autoescaped: an action's title
-or a refusal reason typed by someone cannot inject markup). ``render_notification`` never raises:
-an unknown kind, or a payload too damaged to word, gives the generic message, because a delivery
-loop must not die on one bad row.
+or a refusal reason typed by someone cannot inject markup). A template receives ``n``, the flat,
+defaulted values of ``notification_context`` (the action's and the event's, read leniently, so that
+rows queued by older code and damaged rows still word), and ``e``, the typed event
+(``domain.events``) rebuilt from the stored payload, or None when the payload cannot give it back.
+``render_notification`` never raises: an unknown kind, or a payload too damaged to word, gives the
+generic message, because a delivery loop must not die on one bad row.
 """
 
 from __future__ import annotations
@@ -23,14 +26,14 @@ from jinja2 import TemplateNotFound
 
 from dialogs.io import Button, Reply
 from dialogs.render import macro_text, render
-from domain.events import EventKind
+from domain.events import EVENT_CLASSES, Event, EventKind, event_from_payload
 from domain.funders import Funder
 from domain.models import Status
 
 log = logging.getLogger("formabot.notifications")
 
 GENERIC_TEMPLATE = "notifications/generic.j2"
-KNOWN_KINDS = frozenset(kind.value for kind in EventKind)
+KNOWN_KINDS = frozenset(kind.value for kind in EVENT_CLASSES)
 
 
 def dates_button_payload(action_id: int) -> str:
@@ -126,6 +129,18 @@ def notification_context(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def stored_event(kind: str, payload: dict[str, Any]) -> Event | None:
+    """The typed event an outbox row's payload holds, or None (unknown kind, damaged payload)."""
+    raw = payload.get("event") if isinstance(payload, dict) else None
+    organisation_id = _int(payload.get("organisation_id")) if isinstance(payload, dict) else None
+    if not isinstance(raw, dict) or organisation_id is None or kind not in KNOWN_KINDS:
+        return None
+    try:
+        return event_from_payload(kind, _int(payload.get("action_id")), organisation_id, raw)
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
 def _buttons(kind: str, context: dict[str, Any]) -> list[list[Button]]:
     if kind == EventKind.REMINDER.value and context["action_id"] is not None:
         return [[Button(_label("update_dates"), dates_button_payload(context["action_id"]))]]
@@ -141,7 +156,7 @@ def render_notification(kind: str, payload: dict[str, Any]) -> Reply:
         context = notification_context({})
     template = f"notifications/{kind}.j2" if kind in KNOWN_KINDS else GENERIC_TEMPLATE
     try:
-        text = render(template, n=context)
+        text = render(template, n=context, e=stored_event(kind, payload))
         buttons = _buttons(kind, context)
     except TemplateNotFound:
         log.error("no template for notification kind %r", kind)

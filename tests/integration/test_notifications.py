@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from dialogs.notifications import render_notification
+from dialogs.notifications import render_notification, stored_event
 from dialogs.render import html_to_text
-from domain.events import EventKind, event_from_payload
+from domain.events import EventKind, ReminderDue, event_from_payload
 from domain.funders import Funder
 from domain.models import Status
 from domain.ports import Membership, Role
@@ -130,6 +131,19 @@ def test_unknown_kind_or_damaged_payload_gives_a_message(kind: str, payload: Any
     plain = html_to_text(reply.text)
     assert plain.strip() and FRENCH.search(plain)
     assert "None" not in plain
+
+
+def test_templates_receive_the_typed_event() -> None:
+    """``e`` in a template: the typed event of the stored row (None when it cannot be rebuilt)."""
+    for kind in EventKind:
+        event = stored_event(kind.value, _payload(kind))
+        assert event is not None and event.kind is kind and event.action_id == 42, kind
+        assert event.payload == EVENT_PAYLOADS[kind], kind
+    reminder = stored_event("reminder", _payload(EventKind.REMINDER))
+    assert isinstance(reminder, ReminderDue) and reminder.archive_on == date(2027, 1, 11)
+    assert stored_event("reminder", {"event": "not a dict", "action_id": "x"}) is None
+    assert stored_event("refused", _payload(EventKind.REFUSED, event={})) is None
+    assert stored_event("something_new", _payload(EventKind.APPROVED)) is None
 
 
 def test_unknown_kind_names_the_action() -> None:
