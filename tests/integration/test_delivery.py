@@ -13,7 +13,7 @@ from telegram import Bot
 
 from bot.delivery import OutboxDelivery, backoff
 from domain.clock import FixedClock
-from domain.events import Event, Published, ReminderDue
+from domain.events import Event, EventKind, Published, ReminderDue, event_from_payload
 from domain.funders import Funder
 from domain.models import Status
 from domain.ports import Membership, Role
@@ -21,6 +21,7 @@ from storage.tables import members, outbox
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.unit.test_events import old_key
 
 
 @pytest.fixture
@@ -318,3 +319,50 @@ async def test_stopping_releases_the_messages_not_sent(
     rest = await OutboxDelivery(bot, uow_factory, uow_factory.clock, per_chat_rate=20).run_once()
     assert rest.sent == 3 - first.sent
     assert api.stats.sent == 3 and not api.stats.duplicates
+
+
+async def test_rows_queued_before_typed_events_are_delivered_once_after_the_upgrade(
+    uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int], api: FakeBotApi, bot: Bot
+) -> None:
+    """Outbox rows written by the code before the typed events (its payload and key, a reminder
+    without ``level`` among them) are delivered by the new code, and the same events emitted again
+    by the new code are recognised as the same notifications: each is sent once."""
+    org = org_ids[0]
+    first, second, _ = await _setup(uow_factory, api, org, [101])
+    async with uow_factory() as uow:
+        action = await uow.all_actions().get(first)
+        assert action is not None and action.reference
+    old_events = [
+        (EventKind.PUBLISHED, first, {"reference_carif": "24_P_000000"}),
+        (EventKind.REMINDER, second, {"days": "7", "archive_on": "2027-03-15"}),
+        (EventKind.SESSION_DATES_CHANGED, first, {"session": "1", "debut": "04/10/2027",
+                                                   "fin": "28/01/2028"}),
+        (EventKind.REFUSED, first, {"reason": "Budget épuisé"}),
+    ]
+    old_rows = [
+        {"kind": kind.value, "chat_id": 101,
+         "payload": {"kind": kind.value, "action_id": action_id, "organisation_id": org,
+                     "event": payload, "reference": action.reference, "intitule": "Formation",
+                     "funder": "region", "status": "published", "version": action.version,
+                     "to": ["organisation"]},
+         "idempotency_key": old_key(kind, action_id, payload, action.version, 101)}
+        for kind, action_id, payload in old_events
+    ]
+    async with uow_factory() as uow:
+        assert await uow.outbox.enqueue_many(old_rows) == 4
+        await uow.commit()
+    # The same facts, emitted by the new code: no new row.
+    await _publish(uow_factory, org, [
+        event_from_payload(kind, action_id, org, payload) for kind, action_id, payload in old_events
+    ])
+    assert len(await _rows(uow_factory)) == 4
+    delivery = OutboxDelivery(bot, uow_factory, uow_factory.clock, global_rate=50,
+                              per_chat_rate=20, batch=5)
+    while (await delivery.run_once()).claimed:
+        pass
+    texts = _texts(api, 101)
+    assert len(texts) == 4 and api.stats.sent == 4 and not api.stats.duplicates
+    assert any("Référence Carif-Oref : 24_P_000000" in t for t in texts)
+    assert any("sera archivée dans 7 jours, le 15/03/2027" in t for t in texts)
+    assert any("du 04/10/2027 au 28/01/2028" in t for t in texts)
+    assert any("Budget épuisé" in t for t in texts)
