@@ -8,7 +8,13 @@ from dialogs.keyboards import Keyboard
 from dialogs.recap import recap_messages
 from dialogs.render import label, plain, render, text
 from dialogs.router import Redirect, Screen, button, screen
-from dialogs.screens.common import load_action, open_form, still_modifiable
+from dialogs.screens.common import (
+    load_action,
+    open_form,
+    reload_text,
+    save_working_copy,
+    still_modifiable,
+)
 from dialogs.screens.paged import PagedList
 from dialogs.state import DialogState, ScreenName
 from domain.archiving import archive_date, visible_to_organisation
@@ -35,7 +41,7 @@ class ChooseOrganisation(Screen):
     """A person linked to several organisations chooses the one they work for."""
 
     name = ScreenName.CHOOSE_ORG
-    targets = (ScreenName.MENU,)
+    targets = (ScreenName.MENU, ScreenName.MERGE, ScreenName.VIEW)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         for org_id in ctx.principal.organisation_ids:
@@ -47,9 +53,38 @@ class ChooseOrganisation(Screen):
     @button("org")
     async def choose(self, ctx: Context, st: DialogState, arg: str) -> None:
         if arg.isdigit() and int(arg) in ctx.principal.organisation_ids:
+            if not await _put_away_form(ctx, st, int(arg)):
+                return
             st.organisation_id = int(arg)
             ctx.organisation_id = int(arg)
             st.screen = ScreenName.MENU
+
+
+async def _put_away_form(ctx: Context, st: DialogState, chosen: int) -> bool:
+    """Before working for another organisation: an action form of the one left is saved as a draft
+    there (its answers are never dropped, and never resumed in the other organisation's scope,
+    where its action is not found). False when the user must stay on it (choices to make)."""
+    form = st.form
+    if form is None or form.kind != "action" or form.draft.get("organisation_id") == chosen:
+        return True
+    if form.conflicts:
+        ctx.say(reload_text("choose_first_switch"))
+        st.screen = ScreenName.MERGE
+        return False
+    owner = form.draft.get("organisation_id")
+    if form.dirty and owner in ctx.principal.organisation_ids:
+        ctx.organisation_id = owner
+        saved = await save_working_copy(ctx, st)
+        if saved is None:
+            if st.form is not None:  # merged with choices to make, or refused as it is
+                if st.screen == ScreenName.CHOOSE_ORG:
+                    st.screen = ScreenName.MENU
+                return False
+            return st.screen != ScreenName.VIEW  # moved on meanwhile: the user sees it first
+        ctx.say(text("previous_form_saved"))
+    st.form = None
+    st.quit_from = None
+    return True
 
 
 @screen

@@ -1,0 +1,94 @@
+"""Outside review of issue 13: attacks through the dialog client (two organisations, old screens)."""
+
+from __future__ import annotations
+
+from dialogs.testing import DialogClient
+from domain.funders import Funder
+from domain.models import Action
+from domain.ports import Membership, Role
+from tests.dialogs.support import ORG_A_USER, ORG_A_USER_2, World
+from tests.factories import make_valid_action
+
+SAVE = "💾 Sauvegarder"
+
+
+async def _link_to_b(world: World) -> None:
+    async with world.uow_factory() as uow:
+        await uow.members.add(Membership(user_id=ORG_A_USER, role=Role.MEMBER, organisation_id=world.org_b),
+                              chat_id=ORG_A_USER)
+        await uow.commit()
+
+
+async def _open(client: DialogClient, action: Action) -> None:
+    await client.command("menu")
+    await client.press("En cours de création")
+    await client.press(f"{action.reference}")
+    await client.press("✏ Modifier")
+    assert "Récapitulatif" in client.text
+
+
+async def _answer(client: DialogClient, label: str, value: str) -> None:
+    await client.press("✏ Présentation générale")
+    await client.press(label)
+    await client.send(value)
+
+
+async def _switch_to_b(client: DialogClient) -> None:
+    await client.command("menu")
+    await client.press("🔁 Changer d'organisme")
+    await client.press("Concurrent SA")
+    assert "Concurrent SA" in client.text
+
+
+async def test_switching_organisation_keeps_the_answers_of_a_form_in_progress(world: World) -> None:
+    """Attack: a member of two organisations answers in A's draft, switches to B: « Reprendre » in
+    B said the action was deleted by a colleague and dropped the answers (A's action was intact)."""
+    draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
+    await _link_to_b(world)
+    member = world.client()
+    await member.command("menu")
+    await member.press("Forma Sud")
+    await _open(member, draft)
+    await _answer(member, "Intitulé de la formation *", "Titre de A")
+    await _switch_to_b(member)
+    assert "sauvegardée" in member.text, member.text
+    assert not any(label.startswith("▶") for label in member.labels), member.labels
+    stored = await world.get_action(draft.id or 0)
+    assert stored is not None and stored.intitule == "Titre de A" and stored.organisation_id == world.org_a
+
+
+async def test_switching_organisation_keeps_a_new_action_in_its_organisation(world: World) -> None:
+    """Attack: a new action begun in A, then B chosen: it must be stored in A (never in B, never lost)."""
+    await _link_to_b(world)
+    member = world.client()
+    await member.command("menu")
+    await member.press("Forma Sud")
+    await member.press("➕ Créer une action")
+    await member.press(member.labels[0])
+    await member.send("Titre neuf de A")
+    await _switch_to_b(member)
+    assert "sauvegardée" in member.text, member.text
+    assert [(a.intitule, a.organisation_id) for a in await world.actions()] == [("Titre neuf de A", world.org_a)]
+    assert not any(label.startswith("▶") for label in member.labels), member.labels
+
+
+async def test_switching_organisation_with_choices_pending_stays_on_the_choices(world: World) -> None:
+    draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
+    await _link_to_b(world)
+    member, colleague = world.client(), world.client(ORG_A_USER_2)
+    await member.command("menu")
+    await member.press("Forma Sud")
+    for client in (member, colleague):
+        await _open(client, draft)
+    await _answer(colleague, "Intitulé de la formation *", "Titre du collègue")
+    await colleague.press(SAVE)
+    await _answer(member, "Intitulé de la formation *", "Titre du membre")
+    await member.press(SAVE)
+    assert "Titre du collègue" in member.text and "Titre du membre" in member.text
+    await member.command("menu")
+    await member.press("🔁 Changer d'organisme")
+    await member.press("Concurrent SA")
+    assert "Avant de changer d'organisme" in member.text, member.text
+    await member.press("✍ Garder ma réponse")
+    stored = await world.get_action(draft.id or 0)
+    assert stored is not None and stored.intitule == "Titre du membre"
