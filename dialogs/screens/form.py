@@ -462,7 +462,7 @@ def ask_quit(st: DialogState) -> None:
 @screen
 class QuitAsk(Screen):
     name = ScreenName.QUIT_ASK
-    targets = (ScreenName.MENU, ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP)
+    targets = (ScreenName.MENU, ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.MERGE)
     help_topic = "quit"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:

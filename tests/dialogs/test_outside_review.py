@@ -92,3 +92,23 @@ async def test_switching_organisation_with_choices_pending_stays_on_the_choices(
     await member.press("✍ Garder ma réponse")
     stored = await world.get_action(draft.id or 0)
     assert stored is not None and stored.intitule == "Titre du membre"
+
+
+async def test_annuler_on_the_merge_choices_then_continue_comes_back_to_them(world: World) -> None:
+    """Attack: /annuler in the middle of a merge choice, then « Non, continuer »: the way back to the
+    choices was not a declared transition (raised in tests, an error log in production)."""
+    draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
+    member, colleague = world.client(), world.client(ORG_A_USER_2)
+    for client in (member, colleague):
+        await _open(client, draft)
+    await _answer(colleague, "Intitulé de la formation *", "Titre du collègue")
+    await colleague.press(SAVE)
+    await _answer(member, "Intitulé de la formation *", "Titre du membre")
+    await member.press(SAVE)
+    await member.command("annuler")
+    assert "Quitter la saisie" in member.text
+    await member.press("Non, continuer la saisie")
+    assert "Titre du collègue" in member.text and "Titre du membre" in member.text
+    await member.press("✍ Garder ma réponse")
+    stored = await world.get_action(draft.id or 0)
+    assert stored is not None and stored.intitule == "Titre du membre"
