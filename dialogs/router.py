@@ -227,8 +227,9 @@ async def _command(ctx: Context, st: DialogState, command: str) -> list[Reply]:
     if command == "aide":
         ctx.say(render(f"help/{current.help_topic}.j2", state=st))
         return await show(ctx, st)
+    left_fiche = _leave_fiche_detour(st)
     if command == "annuler":
-        if st.form is not None and st.form.kind == "action" and st.screen != ScreenName.MENU:
+        if st.form is not None and st.form.kind == "action" and st.screen != ScreenName.MENU and not left_fiche:
             st.quit_from = st.screen
             st.screen = ScreenName.QUIT_ASK
         else:
@@ -261,7 +262,20 @@ def offered(buttons: list[str], verb: str, arg: str) -> bool:
     return bool(numbers) and all(is_number(n) for n in numbers) and is_number(arg)
 
 
+def _leave_fiche_detour(st: DialogState) -> bool:
+    """A command leaves a fiche question (its answers are written one by one, nothing is pending):
+    the action form parked behind it comes back, so that it is resumed, saved or quit, never left
+    hidden behind an abandoned fiche edit."""
+    if st.form is not None and st.form.kind == "organisation":
+        st.form, st.parked_form = st.parked_form, None
+        st.fiche_base = None
+        st.fiche_then = None
+        return True
+    return False
+
+
 async def _global_button(ctx: Context, st: DialogState, verb: str, arg: str) -> None:
+    _leave_fiche_detour(st)
     if verb == "dates" and is_number(arg) and st.home == ScreenName.MENU:
         st.action_id = int(arg)
         st.screen = ScreenName.DATES_PICK_SESSION

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dialogs.testing import DialogClient
 from domain.funders import Funder
 from domain.models import Action
@@ -110,5 +112,31 @@ async def test_annuler_on_the_merge_choices_then_continue_comes_back_to_them(wor
     await member.press("Non, continuer la saisie")
     assert "Titre du collègue" in member.text and "Titre du membre" in member.text
     await member.press("✍ Garder ma réponse")
+    stored = await world.get_action(draft.id or 0)
+    assert stored is not None and stored.intitule == "Titre du membre"
+
+
+@pytest.mark.parametrize("command", ["menu", "annuler"])
+async def test_leaving_a_fiche_question_by_command_keeps_the_action_form_in_progress(
+    world: World, command: str
+) -> None:
+    """Attack: answers in an action form, then « Votre fiche organisme », a question, and /menu (or
+    /annuler): the action form stayed parked behind the abandoned fiche edit, the menu offered no
+    « Reprendre », opening another form never saved it, and the next fiche edit replaced it."""
+    draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
+    member = world.client()
+    await _open(member, draft)
+    await _answer(member, "Intitulé de la formation *", "Titre du membre")
+    await member.command("menu")
+    await member.press("🏢 Votre fiche organisme")
+    await member.press(member.labels[0])
+    assert "Fiche organisme" in member.text
+    await member.command(command)
+    await member.command("menu")
+    resume = [label for label in member.labels if label.startswith("▶ Reprendre")]
+    assert resume == ["▶ Reprendre la saisie : Titre du membre"], member.labels
+    await member.press("➕ Créer une action")
+    await member.press(member.labels[0])  # a new form: the one in progress is saved first
+    assert "sauvegardée" in member.text, member.text
     stored = await world.get_action(draft.id or 0)
     assert stored is not None and stored.intitule == "Titre du membre"
