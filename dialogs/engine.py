@@ -200,12 +200,31 @@ class DialogEngine:
         if st.organisation_id not in orgs:
             st.organisation_id = orgs[0] if len(orgs) == 1 else None
         ctx.organisation_id = st.organisation_id
+        if _close_forms_of_organisations_left(st, orgs):
+            ctx.say(text("form_not_member"))
+            st.screen = ScreenName.MENU if st.organisation_id is not None else ScreenName.CHOOSE_ORG
+            return await show(ctx, st)
         # No screen of an organisation can be shown before one is chosen: everything but a
         # button of the choice itself (or /aide) shows the choice again.
         if st.organisation_id is None and (st.screen != ScreenName.CHOOSE_ORG or not _for_the_choice(inc)):
             st.screen = ScreenName.CHOOSE_ORG
             return await show(ctx, st)
         return await dispatch(ctx, st, inc)
+
+
+def _close_forms_of_organisations_left(st: DialogState, orgs: list[int]) -> bool:
+    """An action form (in progress or parked behind a fiche edit) of an organisation the user no
+    longer belongs to is closed: nothing of it is shown again, and it can never be saved in another
+    one's scope. (A fiche edit checks the links itself at its answer: dialogs/screens/fiche.py.)"""
+    closed = False
+    for attr in ("form", "parked_form"):
+        form = getattr(st, attr)
+        if form is not None and form.kind == "action" and form.draft.get("organisation_id") not in orgs:
+            setattr(st, attr, None)
+            closed = True
+    if closed and st.form is None:
+        st.quit_from = None
+    return closed and st.form is None
 
 
 def _for_the_choice(inc: Incoming) -> bool:

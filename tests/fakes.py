@@ -148,6 +148,12 @@ class _Members:
         self.uow.data.memberships.append(membership)
         return True
 
+    async def remove(self, membership: Membership) -> bool:
+        if membership not in self.uow.data.memberships:
+            return False
+        self.uow.data.memberships.remove(membership)
+        return True
+
     async def of_user(self, user_id: int) -> list[Membership]:
         return [m for m in self.uow.data.memberships if m.user_id == user_id]
 

@@ -140,3 +140,27 @@ async def test_leaving_a_fiche_question_by_command_keeps_the_action_form_in_prog
     assert "sauvegardée" in member.text, member.text
     stored = await world.get_action(draft.id or 0)
     assert stored is not None and stored.intitule == "Titre du membre"
+
+
+async def test_a_form_of_an_organisation_left_is_closed_and_shows_nothing_of_it(world: World) -> None:
+    """Attack: a member of A and B, a form open on A's draft, is unlinked from A (`member unlink`):
+    the next press still showed A's action (the recap from the state), and « Sauvegarder » said the
+    action was deleted; a new action of A could never be stored (refused in B's scope, every time)."""
+    draft = await world.add_action(make_valid_action(
+        Funder.REGION, organisation_id=world.org_a, objectif="Objectif secret de Forma Sud."))
+    await _link_to_b(world)
+    member = world.client()
+    await member.command("menu")
+    await member.press("Forma Sud")
+    await _open(member, draft)
+    await _answer(member, "Intitulé de la formation *", "Titre du membre")
+    async with world.uow_factory() as uow:
+        await uow.members.remove(Membership(user_id=ORG_A_USER, role=Role.MEMBER, organisation_id=world.org_a))
+        await uow.commit()
+    await member.press("✏ Présentation générale")
+    assert "Objectif secret" not in member.text and "Forma Sud" not in member.text, member.text
+    assert "n'êtes plus membre" in member.text, member.text
+    assert "Concurrent SA" in member.text
+    assert not any(label.startswith("▶") for label in member.labels)
+    stored = await world.get_action(draft.id or 0)
+    assert stored is not None and stored.intitule == draft.intitule
