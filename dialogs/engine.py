@@ -108,7 +108,10 @@ class DialogEngine:
                     )
                 ctx.know_organisation(outcome.organisation)
                 ctx.out.append(outcome.reply)
-                st = DialogState(form=st.form)  # a fresh start, keeping any answers in progress
+                # A fresh start, keeping any answers in progress (an action form parked behind a
+                # fiche question comes back: the fiche edit has nothing pending).
+                kept = st.parked_form if st.form is not None and st.form.kind == "organisation" else st.form
+                st = DialogState(form=kept)
                 inc = replace(inc, args="")
             if ctx.principal.is_staff and Role.STAFF not in {m.role for m in ctx.principal.memberships}:
                 # Staff are named by configuration; the link row lets notifications reach them.

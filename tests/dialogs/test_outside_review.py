@@ -164,3 +164,25 @@ async def test_a_form_of_an_organisation_left_is_closed_and_shows_nothing_of_it(
     assert not any(label.startswith("▶") for label in member.labels)
     stored = await world.get_action(draft.id or 0)
     assert stored is not None and stored.intitule == draft.intitule
+
+
+async def test_a_link_code_sent_during_a_fiche_question_keeps_the_action_form_in_progress(world: World) -> None:
+    """Attack: answers in an action form, a fiche question open (the form parked behind it), then
+    `/start CODE` of a second organisation: the fresh start kept the fiche edit only, and the
+    parked answers were gone without a word."""
+    draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
+    async with world.uow_factory() as uow:
+        code = await uow.link_codes.create(Role.MEMBER, organisation_id=world.org_b)  # type: ignore[attr-defined]
+        await uow.commit()
+    member = world.client()
+    await _open(member, draft)
+    await _answer(member, "Intitulé de la formation *", "Titre du membre")
+    await member.command("menu")
+    await member.press("🏢 Votre fiche organisme")
+    await member.press(member.labels[0])
+    assert "Fiche organisme" in member.text
+    await member.command("start", code)
+    if "Forma Sud" in member.labels:  # now a member of two organisations: the choice first
+        await member.press("Forma Sud")
+    await member.command("menu")
+    assert "▶ Reprendre la saisie : Titre du membre" in member.labels, member.labels
