@@ -58,7 +58,7 @@ from domain import lifecycle
 from domain.catalogue import Kind
 from domain.clock import FixedClock
 from domain.errors import DomainError
-from domain.funders import Funder
+from domain.funders import Circuit, Funder
 from domain.models import Action, Document, Status
 from domain.ports import Membership, Role
 from domain.rules import validate_action
@@ -997,7 +997,7 @@ class Invariants(RuleBasedStateMachine):
             if old.status is Status.PUBLISHED and new.status is Status.PUBLISHED and set(changed) <= {"sessions"} \
                     and self._only_session_updates(old_c["sessions"], new_c["sessions"]):
                 return audited("session_dates_changed")
-            if new.funder.is_etat and old.status is not Status.ARCHIVED and changed == ["justificatif"] \
+            if new.funder.circuit is Circuit.JUSTIFICATION and old.status is not Status.ARCHIVED and changed == ["justificatif"] \
                     and new.status is old.status:
                 return audited("justification_received")
             return f"{where}: not an operation its status allows the organisation"
