@@ -7,8 +7,10 @@
 - ``Person`` is a user of the fake API who sends one input at a time and waits until the bot has
   handled it; ``tap(verb, arg)`` sends the payload a button of the current screen would carry (a
   forged one when the screen has no such button).
-- ``stored_actions``/``store`` read and write the bot's database directly; ``write_figures`` writes
-  a JSON report under ``tests/e2e/.reliability/``.
+- ``stored_actions``/``store`` read and write the bot's database directly; ``member_code`` issues a
+  member's link code; ``write_figures`` writes a JSON report under ``tests/e2e/.reliability/``.
+- ``open_recap`` takes a member to a draft's récapitulatif; ``check_clean`` asserts a run left no
+  escaped exception, no incident message, no error log (and, if asked, no unanswered callback).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from telegram import Update
 
 from bot.telegram_channel import TelegramChannel
 from domain.models import Action
+from domain.ports import Role
 from storage.database import create_engine, upgrade
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fakebotapi import ChatMessage, FakeBotApi, FakeUser
@@ -273,3 +276,33 @@ def write_figures(name: str, figures: dict[str, Any]) -> Path:
     path = REPORT_DIR / f"{name}.json"
     path.write_text(json.dumps(figures, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     return path
+
+
+async def member_code(url: str, organisation_id: int) -> str:
+    """A new link code for a member of the organisation (as `formabot org link-code`)."""
+    async with database(url) as factory, factory() as uow:
+        code = await uow.link_codes.create(Role.MEMBER, organisation_id=organisation_id)
+        await uow.commit()
+    return code
+
+
+async def open_recap(person: Person, action: Action) -> None:
+    """Open the action's récapitulatif to modify it (its draft list, the action, « ✏ Modifier »)."""
+    await person.command("menu")
+    await person.tap("list", "draft")
+    await person.tap("view", action.id)
+    assert person.screen is not None, [m.text[:200] for m in person.user.messages[-6:]]
+    await person.press("✏ Modifier")
+    assert "Récapitulatif" in person.text, person.text[-300:]
+
+
+def check_clean(
+    tracker: UpdateTracker, api: FakeBotApi, logs: ErrorLogs, *, callbacks: bool = False
+) -> None:
+    """No exception escaped the handler, no user read « Un incident », nothing logged at ERROR;
+    with ``callbacks``, every callback query was answered."""
+    assert tracker.errors == []
+    assert incidents(api.users.values()) == []
+    assert logs.lines() == []
+    if callbacks:
+        assert not api.unanswered_callbacks()

@@ -23,8 +23,9 @@ from tests.e2e.reliability_support import (
     ErrorLogs,
     Person,
     UpdateTracker,
+    check_clean,
     database,
-    incidents,
+    member_code,
     store,
     stored_actions,
 )
@@ -36,13 +37,6 @@ from tests.samples import VALID_SAMPLES
 CONFIRM = "✅ Confirmer (valider la proposition)"
 CONFIRM_YES = "✅ Oui, je confirme"
 QUESTION = "Fiche organisme · question"
-
-
-async def _member_code(url: str, organisation_id: int) -> str:
-    async with database(url) as factory, factory() as uow:
-        code = await uow.link_codes.create(Role.MEMBER, organisation_id=organisation_id)
-        await uow.commit()
-    return code
 
 
 async def _organisation(url: str, organisation_id: int) -> Organisation:
@@ -59,12 +53,6 @@ async def _open_fiche_field(person: Person, key: str) -> None:
     assert QUESTION in person.text, person.text[-300:]
 
 
-def _check_clean(tracker: UpdateTracker, api: FakeBotApi, logs: ErrorLogs) -> None:
-    assert tracker.errors == []
-    assert incidents(api.users.values()) == []
-    assert logs.lines() == []
-
-
 async def test_a_colleagues_new_phone_survives_an_answer_to_another_fiche_question(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -72,7 +60,7 @@ async def test_a_colleagues_new_phone_survives_an_answer_to_another_fiche_questi
     async with FakeBotApi() as api, ErrorLogs.captured() as logs:
         settings = settings_for(api, tmp_path / "bot.db")
         org, code_claire = await new_link_code(settings)
-        code_denis = await _member_code(settings.database_url, org)
+        code_denis = await member_code(settings.database_url, org)
         before = await _organisation(settings.database_url, org)
         async with running_bot(settings):
             claire = Person(api.user(1001, "Claire"), tracker)
@@ -94,7 +82,7 @@ async def test_a_colleagues_new_phone_survives_an_answer_to_another_fiche_questi
             assert (await _organisation(settings.database_url, org)).telephone == "05 34 00 00 03"
             await claire.say("05 34 00 00 04")
             assert "Fiche organisme enregistrée" in claire.text
-            _check_clean(tracker, api, logs)
+            check_clean(tracker, api, logs)
         after = await _organisation(settings.database_url, org)
     assert (after.telephone, after.courriel) == ("05 34 00 00 04", "accueil@formasud.fr")
     assert after.version == before.version + 4  # four answers written, the refused one not
@@ -125,7 +113,7 @@ async def test_an_answer_after_being_unlinked_lands_in_no_organisation(
                 await uow.commit()
             await claire.say("05 34 00 00 07")
             assert "Vous n'êtes plus membre de cet organisme" in claire.text, claire.text[-400:]
-            _check_clean(tracker, api, logs)
+            check_clean(tracker, api, logs)
         assert await _organisation(settings.database_url, org_a) == before_a
         assert await _organisation(settings.database_url, org_b) == before_b
 
@@ -170,7 +158,7 @@ async def test_an_incomplete_fiche_is_completed_in_the_conversation_before_confi
             assert asked == ["numero_activite", "adresse", "courriel", "contact"]
             assert "Fiche organisme complète" in claire.text and "Confirmer l'action" in claire.text
             await claire.press(CONFIRM_YES)
-            _check_clean(tracker, api, logs)
+            check_clean(tracker, api, logs)
         stored = (await stored_actions(settings.database_url))[draft.id or -1]
         fiche = await _organisation(settings.database_url, org)
     assert stored.status is Status.SUBMITTED

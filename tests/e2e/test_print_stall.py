@@ -20,13 +20,13 @@ import pytest
 import weasyprint
 
 from domain.funders import Funder
-from domain.models import Action
 from domain.rules import MAX_SESSIONS
 from tests.e2e.reliability_support import (
     ErrorLogs,
     Person,
     UpdateTracker,
-    incidents,
+    check_clean,
+    open_recap,
     store,
     stored_actions,
 )
@@ -68,22 +68,8 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> Iterator[BlockedRenders]:
         blocked.release.set()  # no thread left waiting after the test
 
 
-async def _recap(person: Person, action: Action) -> None:
-    await person.command("menu")
-    await person.tap("list", "draft")
-    await person.tap("view", action.id)
-    await person.press("✏ Modifier")
-    assert "Récapitulatif" in person.text, person.text[-300:]
-
-
 def _documents(user: FakeUser) -> list[bytes]:
     return [m.document.data for m in user.bot_messages if m.document is not None]
-
-
-def _check_clean(tracker: UpdateTracker, api: FakeBotApi, logs: ErrorLogs) -> None:
-    assert tracker.errors == []
-    assert incidents(api.users.values()) == []
-    assert logs.lines() == []
 
 
 async def test_one_member_printing_does_not_stall_another_organisation(
@@ -100,7 +86,7 @@ async def test_one_member_printing_does_not_stall_another_organisation(
             denis = Person(api.user(2002, "Denis"), tracker)
             await claire.command("start", code)
             await denis.command("start", other_code)
-            await _recap(claire, draft)
+            await open_recap(claire, draft)
             await claire.press("🖨 Imprimer")
             await renders.wait_started()
             # Claire's PDF is being made; Denis, of another organisation, asks for his menu.
@@ -113,7 +99,7 @@ async def test_one_member_printing_does_not_stall_another_organisation(
             assert document.document is not None and document.document.file_name == f"recapitulatif-{draft.reference}.pdf"
             assert _documents(claire.user) == [FAKE_PDF]
             assert any("Voici le récapitulatif à imprimer" in m.text for m in claire.user.bot_messages)
-            _check_clean(tracker, api, logs)
+            check_clean(tracker, api, logs)
 
 
 async def test_one_pdf_in_preparation_per_member_and_a_few_per_minute(
@@ -127,7 +113,7 @@ async def test_one_pdf_in_preparation_per_member_and_a_few_per_minute(
         async with running_bot(settings):
             claire = Person(api.user(1001, "Claire"), tracker)
             await claire.command("start", code)
-            await _recap(claire, draft)
+            await open_recap(claire, draft)
             await claire.press("🖨 Imprimer")
             answer = api.callbacks[claire.queries[-1]].answer or {}
             assert answer.get("text") == "🖨 Préparation du récapitulatif…", answer  # at once
@@ -142,7 +128,7 @@ async def test_one_pdf_in_preparation_per_member_and_a_few_per_minute(
             await claire.press("🖨 Imprimer")  # a third within the minute: the rate limit (2)
             assert "réessayez dans" in claire.text, claire.text
             assert renders.count == 2 and len(_documents(claire.user)) == 2
-            _check_clean(tracker, api, logs)
+            check_clean(tracker, api, logs)
 
 
 async def test_the_pdf_is_made_in_a_worker_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -156,12 +142,12 @@ async def test_the_pdf_is_made_in_a_worker_process(tmp_path: Path, monkeypatch: 
         async with running_bot(settings):
             claire = Person(api.user(1001, "Claire"), tracker)
             await claire.command("start", code)
-            await _recap(claire, draft)
+            await open_recap(claire, draft)
             await claire.press("🖨 Imprimer")
             await api.wait_until(lambda: len(_documents(claire.user)) == 1, timeout=60.0)
             [pdf] = _documents(claire.user)
             assert pdf.startswith(b"%PDF") and len(pdf) > 1000
-            _check_clean(tracker, api, logs)
+            check_clean(tracker, api, logs)
 
 
 async def test_no_session_beyond_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,12 +162,12 @@ async def test_no_session_beyond_the_cap(tmp_path: Path, monkeypatch: pytest.Mon
         async with running_bot(settings):
             claire = Person(api.user(1001, "Claire"), tracker)
             await claire.command("start", code)
-            await _recap(claire, draft)
+            await open_recap(claire, draft)
             await claire.press(f"➕ Ajouter la session n° {MAX_SESSIONS + 1}")
             assert f"au plus {MAX_SESSIONS} sessions" in claire.text, claire.text[-400:]
             assert "Récapitulatif" in claire.text and "Date de début" not in claire.text.split("au plus")[-1]
             await claire.press("💾 Sauvegarder")
-            _check_clean(tracker, api, logs)
+            check_clean(tracker, api, logs)
         assert len((await stored_actions(settings.database_url))[draft.id or -1].sessions) == MAX_SESSIONS
 
 
@@ -200,11 +186,11 @@ async def test_a_failed_render_is_said_and_does_not_hold_the_member(
         async with running_bot(settings):
             claire = Person(api.user(1001, "Claire"), tracker)
             await claire.command("start", code)
-            await _recap(claire, draft)
+            await open_recap(claire, draft)
             await claire.press("🖨 Imprimer")
             failed = await claire.user.wait_for(lambda m: "n'a pas pu être préparé" in m.text, 20.0)
             assert failed.document is None and _documents(claire.user) == []
             await claire.press("🖨 Imprimer")  # not held as « encore en préparation »
             assert "encore en préparation" not in claire.text
             await claire.user.wait_for(lambda m: "n'a pas pu être préparé" in m.text, 20.0)
-            _check_clean(tracker, api, logs)
+            check_clean(tracker, api, logs)

@@ -16,8 +16,10 @@ from tests.e2e.reliability_support import (
     ErrorLogs,
     Person,
     UpdateTracker,
+    check_clean,
     database,
-    incidents,
+    member_code,
+    open_recap,
     store,
     stored_actions,
 )
@@ -27,29 +29,6 @@ from tests.fakebotapi import FakeBotApi
 
 CHANGED_MEANWHILE = "a été modifiée entre-temps"
 DUPLICATE_DROPPED_WITHIN = 5.0  # seconds for the three deliveries of one update (a bound, not a pause)
-
-
-async def _member_code(url: str, organisation_id: int) -> str:
-    async with database(url) as factory, factory() as uow:
-        code = await uow.link_codes.create(Role.MEMBER, organisation_id=organisation_id)
-        await uow.commit()
-    return code
-
-
-async def _recap(person: Person, action: Action) -> None:
-    """Open the action's récapitulatif to modify it (its draft list, the action, « ✏ Modifier »)."""
-    await person.command("menu")
-    await person.tap("list", "draft")
-    await person.tap("view", action.id)
-    await person.press("✏ Modifier")
-    assert "Récapitulatif" in person.text, person.text[-300:]
-
-
-def _check_clean(tracker: UpdateTracker, api: FakeBotApi, logs: ErrorLogs) -> None:
-    assert tracker.errors == []
-    assert incidents(api.users.values()) == []
-    assert logs.lines() == []
-    assert not api.unanswered_callbacks()
 
 
 async def test_the_same_update_three_times_is_processed_once(
@@ -63,7 +42,7 @@ async def test_the_same_update_three_times_is_processed_once(
         async with running_bot(settings):
             claire = Person(api.user(1001, "Claire"), tracker)
             await claire.command("start", code)
-            await _recap(claire, draft)
+            await open_recap(claire, draft)
             # A button: « ➕ Ajouter la session n° 3 », the same callback update delivered 3 times.
             add = claire.payload("add")
             assert claire.offers("add")
@@ -91,7 +70,7 @@ async def test_the_same_update_three_times_is_processed_once(
             assert "Session n° 3" in claire.text and "Date de fin" in claire.text, claire.text[-400:]
             await claire.press("💾 Sauvegarder")
             await api.wait_until(lambda: not api.unanswered_callbacks())
-            _check_clean(tracker, api, logs)
+            check_clean(tracker, api, logs, callbacks=True)
         stored = (await stored_actions(settings.database_url))[draft.id or -1]
         assert len(stored.sessions) == 3  # one session added, not three
         assert stored.sessions[2].debut is not None and stored.sessions[2].debut.isoformat() == "2028-01-15"
@@ -106,7 +85,7 @@ async def test_two_taps_racing_on_one_button(tmp_path: Path, monkeypatch: pytest
         async with running_bot(settings):
             claire = Person(api.user(1001, "Claire"), tracker)
             await claire.command("start", code)
-            await _recap(claire, draft)
+            await open_recap(claire, draft)
             add, screen = claire.payload("add"), claire.screen
             start = len(claire.user.messages)
             first, second = await asyncio.gather(
@@ -121,7 +100,7 @@ async def test_two_taps_racing_on_one_button(tmp_path: Path, monkeypatch: pytest
             replies = [m.text for m in claire.user.messages[start:] if m.from_bot]
             assert sum(STALE in t for t in replies) == 1, replies
             await claire.press("💾 Sauvegarder")
-            _check_clean(tracker, api, logs)
+            check_clean(tracker, api, logs, callbacks=True)
         stored = (await stored_actions(settings.database_url))[draft.id or -1]
         assert len(stored.sessions) == 3  # the session was added once
 
@@ -131,7 +110,7 @@ async def test_two_members_edit_the_same_draft(tmp_path: Path, monkeypatch: pyte
     async with FakeBotApi() as api, ErrorLogs.captured() as logs:
         settings = settings_for(api, tmp_path / "bot.db")
         org, code_claire = await new_link_code(settings)
-        code_denis = await _member_code(settings.database_url, org)
+        code_denis = await member_code(settings.database_url, org)
         first, second = await store(settings.database_url, [
             make_valid_action(Funder.REGION, organisation_id=org, intitule="Titre d'origine"),
             make_valid_action(Funder.REGION, organisation_id=org, intitule="Autre titre d'origine"),
@@ -143,7 +122,7 @@ async def test_two_members_edit_the_same_draft(tmp_path: Path, monkeypatch: pyte
             await denis.command("start", code_denis)
 
             async def edit_title(person: Person, action: Action, title: str) -> None:
-                await _recap(person, action)
+                await open_recap(person, action)
                 await person.press("✏ Présentation générale")
                 await person.tap("f", "intitule")
                 await person.say(title)
@@ -167,7 +146,7 @@ async def test_two_members_edit_the_same_draft(tmp_path: Path, monkeypatch: pyte
             told = [p for p in (claire, denis) if CHANGED_MEANWHILE in p.text]
             assert len(told) == 1, (claire.text[-300:], denis.text[-300:])
             await api.wait_until(lambda: not api.unanswered_callbacks())
-            _check_clean(tracker, api, logs)
+            check_clean(tracker, api, logs, callbacks=True)
         stored = await stored_actions(settings.database_url)
         assert stored[first.id or -1].intitule == "Titre de Claire"
         winner = denis if told[0] is claire else claire
@@ -200,7 +179,7 @@ async def test_staff_and_validator_decide_the_same_action_at_once(
             assert sophie.offers("approve") and paule.offers("approve")
             await asyncio.gather(sophie.tap("approve"), paule.tap("approve"))
             await api.wait_until(lambda: not api.unanswered_callbacks())
-            _check_clean(tracker, api, logs)
+            check_clean(tracker, api, logs, callbacks=True)
             texts = (sophie.text, paule.text)
         stored = (await stored_actions(settings.database_url))[action.id or -1]
         assert stored.status is Status.APPROVED and stored.version == action.version + 1

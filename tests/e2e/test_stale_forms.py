@@ -18,13 +18,14 @@ from dialogs import operations
 from dialogs.operations import Actor
 from domain.funders import Funder
 from domain.models import Action, Status
-from domain.ports import Role
 from tests.e2e.reliability_support import (
     ErrorLogs,
     Person,
     UpdateTracker,
     database,
     incidents,
+    member_code,
+    open_recap,
     store,
     stored_actions,
 )
@@ -37,23 +38,6 @@ CHANGED_MEANWHILE = "a été modifiée entre-temps"
 IN_DRAFTS = "Vous la retrouvez dans « En cours de création »"
 
 
-async def _member_code(url: str, organisation_id: int) -> str:
-    async with database(url) as factory, factory() as uow:
-        code = await uow.link_codes.create(Role.MEMBER, organisation_id=organisation_id)
-        await uow.commit()
-    return code
-
-
-async def _recap(person: Person, action: Action) -> None:
-    """Open the action's récapitulatif to modify it (its draft list, the action, « ✏ Modifier »)."""
-    await person.command("menu")
-    await person.tap("list", "draft")
-    await person.tap("view", action.id)
-    assert person.screen is not None, [m.text[:200] for m in person.user.messages[-6:]]
-    await person.press("✏ Modifier")
-    assert "Récapitulatif" in person.text, person.text[-300:]
-
-
 async def _answer(person: Person, key: str, value: str) -> None:
     """From the récapitulatif: « ✏ Présentation générale », the field, the answer (back to the recap)."""
     await person.press("✏ Présentation générale")
@@ -63,7 +47,7 @@ async def _answer(person: Person, key: str, value: str) -> None:
 
 
 async def _confirm(person: Person, action: Action) -> None:
-    await _recap(person, action)
+    await open_recap(person, action)
     await person.press("✅ Confirmer")
     await person.press("✅ Oui, je confirme")
     assert "confirm" in person.text.lower(), person.text[-300:]
@@ -86,7 +70,7 @@ async def _two_members(settings_url: str, org: int, api: FakeBotApi, tracker: Up
     claire = Person(api.user(1001, "Claire"), tracker)
     denis = Person(api.user(1002, "Denis"), tracker)
     await claire.command("start", code)
-    await denis.command("start", await _member_code(settings_url, org))
+    await denis.command("start", await member_code(settings_url, org))
     return claire, denis
 
 
@@ -108,7 +92,7 @@ async def test_an_old_form_cannot_rewrite_a_published_action(
         assert draft.reference is not None
         async with running_bot(settings):
             claire, denis = await _two_members(settings.database_url, org, api, tracker, code)
-            await _recap(claire, draft)  # Claire opens « ✏ Modifier » and leaves the screen
+            await open_recap(claire, draft)  # Claire opens « ✏ Modifier » and leaves the screen
             await _confirm(denis, draft)
             await _vote_and_publish(settings.database_url, draft.reference)
             published = (await stored_actions(settings.database_url))[draft.id or -1]
@@ -146,7 +130,7 @@ async def test_an_old_form_cannot_rewrite_a_confirmed_action_nor_be_resumed(
         async with running_bot(settings):
             claire, denis = await _two_members(settings.database_url, org, api, tracker, code)
             # « Sauvegarder » on a form with an unsaved answer, the action confirmed meanwhile.
-            await _recap(claire, first)
+            await open_recap(claire, first)
             await _answer(claire, "intitule", "Titre changé après coup")
             await _confirm(denis, first)
             await claire.press(SAVE)
@@ -155,7 +139,7 @@ async def test_an_old_form_cannot_rewrite_a_confirmed_action_nor_be_resumed(
             assert IN_DRAFTS not in claire.text
             assert claire.offers("full") and not claire.offers("group", 0)
             # « Reprendre » from the menu, the action confirmed meanwhile.
-            await _recap(claire, second)
+            await open_recap(claire, second)
             await claire.command("menu")
             await _confirm(denis, second)
             await claire.command("menu")
@@ -180,9 +164,9 @@ async def test_a_colleagues_save_of_another_field_is_merged(
             make_valid_action(Funder.REGION, organisation_id=org, intitule="Titre d'origine")])
         async with running_bot(settings):
             claire, denis = await _two_members(settings.database_url, org, api, tracker, code)
-            await _recap(claire, draft)
+            await open_recap(claire, draft)
             await _answer(claire, "intitule", "Titre de Claire")
-            await _recap(denis, draft)
+            await open_recap(denis, draft)
             await _answer(denis, "objectif", "Objectif écrit par Denis, plus précis.")
             await denis.press(SAVE)
             await claire.press(SAVE)
@@ -207,10 +191,10 @@ async def test_the_same_field_changed_by_both_is_chosen_by_the_member(
             make_valid_action(Funder.REGION, organisation_id=org, intitule="Titre d'origine")])
         async with running_bot(settings):
             claire, denis = await _two_members(settings.database_url, org, api, tracker, code)
-            await _recap(claire, draft)
+            await open_recap(claire, draft)
             await _answer(claire, "intitule", "Titre de Claire")
             await _answer(claire, "objectif", "Objectif de Claire, complet.")
-            await _recap(denis, draft)
+            await open_recap(denis, draft)
             await _answer(denis, "intitule", "Titre de Denis")
             await denis.press(SAVE)
             await claire.press(SAVE)
@@ -239,7 +223,7 @@ async def test_a_justification_sent_during_an_edit_keeps_the_answers(
         async with running_bot(settings):
             claire = Person(api.user(1001, "Claire"), tracker)
             await claire.command("start", code)
-            await _recap(claire, draft)
+            await open_recap(claire, draft)
             await _answer(claire, "intitule", "Titre tapé avant le justificatif")
             await claire.document(b"%PDF-1.4 convention", "convention.pdf")  # from the recap
             await claire.tap("pick", draft.id)
