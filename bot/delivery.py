@@ -44,7 +44,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import warnings
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -61,73 +60,34 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.warnings import PTBDeprecationWarning
 
 from bot import bot_api
+from bot.pacing import BACKOFF_BASE, BACKOFF_CAP, RateLimiter, backoff, retry_after_seconds
+from bot.recipients import no_longer_addressed
 from dialogs.io import Reply
 from dialogs.notifications import render_notification
 from dialogs.render import split_message
-from domain.ports import Clock, Membership, OutboxMessage, Role
+from domain.ports import Clock, OutboxMessage
 from storage.repositories import OUTBOX_LEASE
-from storage.uow import RECIPIENT_REASONS, SqlUnitOfWork
+from storage.uow import SqlUnitOfWork
+
+# Re-exported: they were defined here before pacing and recipients had their own modules.
+__all__ = [
+    "BACKOFF_BASE",
+    "BACKOFF_CAP",
+    "DeliveryReport",
+    "OutboxDelivery",
+    "RateLimiter",
+    "Renderer",
+    "UowFactory",
+    "backoff",
+    "no_longer_addressed",
+]
 
 log = logging.getLogger("formabot.delivery")
 
 UowFactory = Callable[[], SqlUnitOfWork]  # ``SqlUnitOfWorkFactory``: the outbox's bulk marks and leases
 Renderer = Callable[[str, dict[str, Any]], Reply]
-
-BACKOFF_BASE = 5.0
-BACKOFF_CAP = 600.0
-
-
-def backoff(attempts: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP) -> timedelta:
-    """The wait before trying again after the ``attempts``-th failed try: 5 s, 10 s, 20 s… ≤ cap."""
-    exponent = max(0, min(attempts - 1, 30))
-    return timedelta(seconds=min(cap, base * 2**exponent))
-
-
-def _retry_after(error: RetryAfter) -> float:
-    """Seconds to wait (PTB 22 gives an int, or a timedelta with ``PTB_TIMEDELTA``)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    return max(seconds, 0.0)
-
-
-class RateLimiter:
-    """Global pacing: at most ``rate`` sends per second, evenly spaced (a token bucket holding
-    ``burst`` tokens, so that a late wake-up can be caught up), and a pause that every sender
-    obeys after a 429 (``pause``). Waiters are served in arrival order."""
-
-    def __init__(self, rate: float, *, burst: int = 1) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        self.interval = 1.0 / rate
-        self.tolerance = max(0, burst - 1) * self.interval
-        self._tat = 0.0  # theoretical arrival time of the next send (GCRA)
-        self._paused_until = 0.0
-        self._lock = asyncio.Lock()
-
-    def pause(self, seconds: float) -> None:
-        """No send starts for ``seconds`` (Telegram's flood control)."""
-        until = time.monotonic() + seconds
-        self._paused_until = max(self._paused_until, until)
-
-    @property
-    def paused(self) -> bool:
-        return time.monotonic() < self._paused_until
-
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                tat = max(self._tat, now)
-                wait = max(self._paused_until - now, tat - self.tolerance - now)
-                if wait <= 0:
-                    self._tat = tat + self.interval
-                    return
-                await asyncio.sleep(wait)  # pacing, the purpose of this class
 
 
 @dataclass(slots=True)
@@ -381,7 +341,7 @@ class OutboxDelivery:
             try:
                 await self._send(message.chat_id, parts[index], keyboard if last else None)
             except RetryAfter as exc:
-                wait = _retry_after(exc)
+                wait = retry_after_seconds(exc)
                 run.report.rate_limited += 1
                 log.info("outbox %s: 429, every send waits %.1f s", message.id, wait)
                 self._limiter.pause(wait)
@@ -531,41 +491,3 @@ class OutboxDelivery:
 
 
 _STOP: Any = object()
-
-
-async def no_longer_addressed(uow: Any, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
-    """The messages whose chat lost, since they were queued, every link that made it a recipient:
-    unlinked from the organisation or the funder, or no longer among the configured staff
-    (``uow.staff_ids``). Rows without reasons (queued by an older version) are sent as before."""
-    checked = [m for m in messages if isinstance(m.payload.get(RECIPIENT_REASONS), list)]
-    if not checked:
-        return []
-    links = await uow.members.links_of_chats(m.chat_id for m in checked)
-    staff: frozenset[int] = getattr(uow, "staff_ids", frozenset())
-    return [
-        m
-        for m in checked
-        if not any(
-            _still_holds(reason, m.payload, links.get(m.chat_id, []), staff)
-            for reason in m.payload[RECIPIENT_REASONS]
-        )
-    ]
-
-
-def _still_holds(
-    reason: str, payload: dict[str, Any], links: Sequence[Membership], staff: frozenset[int]
-) -> bool:
-    if reason == "organisation":
-        return any(
-            link.role is Role.MEMBER and link.organisation_id == payload.get("organisation_id")
-            for link in links
-        )
-    if reason == "staff":
-        return any(link.role is Role.STAFF and link.user_id in staff for link in links)
-    if reason == "funder":
-        return any(
-            link.role is Role.VALIDATOR and link.funder is not None
-            and link.funder.value == payload.get("funder")
-            for link in links
-        )
-    return True  # a reason this version does not know: not for it to refuse
