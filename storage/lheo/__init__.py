@@ -1,6 +1,7 @@
 """LHEO 2.3: the streamed export, its XSD validation, the LHEO 2.2/2.3 import, the Ofaa file.
 
-- ``storage.lheo.export``: ``write_lheo`` (a stream, one ``<formation>`` per action), ``LheoWriter``.
+- ``storage.lheo.export``: ``write_lheo`` (a stream, one ``<formation>`` per action), ``LheoWriter``;
+  ``storage.lheo.formation`` the text of one ``<formation>``, ``storage.lheo.xml_text`` escaping.
 - ``storage.lheo.validate``: ``validate_lheo`` (streamed XSD validation, errors per action) and
   ``export_lheo`` (write to a temporary file, validate, ``os.replace``).
 - ``storage.lheo.import_``: ``read_lheo`` (secure parser, all-or-nothing drafts).
