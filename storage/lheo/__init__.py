@@ -4,6 +4,8 @@
   ``storage.lheo.formation`` the text of one ``<formation>``, ``storage.lheo.xml_text`` escaping.
 - ``storage.lheo.validate``: ``validate_lheo`` (streamed XSD validation, errors per action) and
   ``export_lheo`` (write to a temporary file, validate, ``os.replace``).
-- ``storage.lheo.import_``: ``read_lheo`` (secure parser, all-or-nothing drafts).
+- ``storage.lheo.import_``: ``read_lheo`` (secure parser, all-or-nothing drafts);
+  ``storage.lheo.xml_input`` the locked-down parsing and value readers, ``storage.lheo.drafts``
+  the mapping to drafts.
 - ``storage.lheo.ofaa``: ``read_ofaa_csv`` (France Travail references).
 """

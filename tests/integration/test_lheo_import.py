@@ -13,7 +13,7 @@ from lxml import etree
 from domain.funders import Funder
 from domain.models import Action, Status
 from domain.values import Address
-from storage.lheo import import_ as import_module
+from storage.lheo import xml_input as xml_input_module
 from storage.lheo.errors import LheoImportError
 from storage.lheo.export import write_lheo
 from storage.lheo.import_ import DEFAULT_FUNDER, describe, read_lheo
@@ -161,8 +161,8 @@ def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the parser must not see this file")
 
-    monkeypatch.setattr(import_module.etree, "parse", refuse)
-    monkeypatch.setattr(import_module.etree, "fromstring", refuse)
+    monkeypatch.setattr(xml_input_module.etree, "parse", refuse)
+    monkeypatch.setattr(xml_input_module.etree, "fromstring", refuse)
 
 
 @pytest.mark.usefixtures("no_parsing")
@@ -188,7 +188,7 @@ def test_locked_parser_also_refuses_entities_without_the_precheck(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Second line of defence: with the text check disabled, the parser settings still refuse."""
-    monkeypatch.setattr(import_module, "_declares_entities", lambda head: False)
+    monkeypatch.setattr(xml_input_module, "_declares_entities", lambda head: False)
     secret = tmp_path / "secret.txt"
     secret.write_text("SECRET-DO-NOT-LEAK")
     for data in (BILLION_LAUGHS, _external_entity(secret)):
