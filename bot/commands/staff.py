@@ -22,10 +22,11 @@ from typing import Any
 
 from bot.config import Settings
 from dialogs import operations
-from dialogs.operations import Actor
 from domain.errors import DomainError
 from domain.models import Action
 from domain.ports import Clock, UnitOfWork
+from domain.services import backoffice
+from domain.services.actors import Actor, parse_references
 
 Operation = Callable[[UnitOfWork, Actor, Clock], Awaitable[Action]]
 
@@ -45,7 +46,7 @@ async def _run_one(settings: Settings, reference: str, operation: Operation, don
         try:
             action = await operation(uow, Actor.staff(), clock)
         except DomainError as exc:
-            print(operations.message("failed", reference=reference, message=exc.message),
+            print(operations.message("failed", reference=reference, message=operations.describe(exc)),
                   file=sys.stderr)
             return 1
         await uow.commit()
@@ -68,16 +69,16 @@ async def _region_vote(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(uow: Any, clock: Clock) -> int:
         try:
-            report = await operations.record_region_vote(
-                uow, Actor.staff(), operations.parse_references(content)
+            report = await backoffice.record_region_vote(
+                uow, Actor.staff(), parse_references(content)
             )
         except DomainError as exc:
-            print(exc.message, file=sys.stderr)
+            print(operations.describe(exc), file=sys.stderr)
             return 1
         await uow.commit()
         for line in report.lines:
-            print(line.message)
-        print(report.summary)
+            print(operations.line_message(line))
+        print(operations.summary(report))
         return 0 if report.ok else 1
 
     return await _in_transaction(settings, work)
@@ -86,7 +87,7 @@ async def _region_vote(args: argparse.Namespace, settings: Settings) -> int:
 async def _publish(args: argparse.Namespace, settings: Settings) -> int:
     return await _run_one(
         settings, args.reference,
-        lambda uow, actor, clock: operations.publish(  # the business date: the reference's year
+        lambda uow, actor, clock: backoffice.publish(  # the business date: the reference's year
             uow, actor, args.reference, now=clock.now(), reference_carif=args.reference_carif,
             today=clock.today(),
         ),
@@ -97,7 +98,7 @@ async def _publish(args: argparse.Namespace, settings: Settings) -> int:
 async def _return(args: argparse.Namespace, settings: Settings) -> int:
     return await _run_one(
         settings, args.reference,
-        lambda uow, actor, clock: operations.return_for_correction(uow, actor, args.reference, args.comment),
+        lambda uow, actor, clock: backoffice.return_for_correction(uow, actor, args.reference, args.comment),
         "done_return",
     )
 
@@ -105,7 +106,7 @@ async def _return(args: argparse.Namespace, settings: Settings) -> int:
 async def _approve(args: argparse.Namespace, settings: Settings) -> int:
     return await _run_one(
         settings, args.reference,
-        lambda uow, actor, clock: operations.approve(uow, actor, args.reference),
+        lambda uow, actor, clock: backoffice.approve(uow, actor, args.reference),
         "done_approve",
     )
 
@@ -113,7 +114,7 @@ async def _approve(args: argparse.Namespace, settings: Settings) -> int:
 async def _refuse(args: argparse.Namespace, settings: Settings) -> int:
     return await _run_one(
         settings, args.reference,
-        lambda uow, actor, clock: operations.refuse(uow, actor, args.reference, args.reason),
+        lambda uow, actor, clock: backoffice.refuse(uow, actor, args.reference, args.reason),
         "done_refuse",
     )
 
@@ -121,7 +122,7 @@ async def _refuse(args: argparse.Namespace, settings: Settings) -> int:
 async def _justification(args: argparse.Namespace, settings: Settings) -> int:
     return await _run_one(
         settings, args.reference,
-        lambda uow, actor, clock: operations.mark_justification(uow, actor, args.reference),
+        lambda uow, actor, clock: backoffice.mark_justification(uow, actor, args.reference),
         "done_justification",
     )
 

@@ -14,7 +14,6 @@ from dialogs import operations
 from dialogs.context import Context
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
-from dialogs.operations import Actor, UnknownAction
 from dialogs.recap import general_groups, session_rows
 from dialogs.render import macro_html, macro_text, plain, render, split_message
 from dialogs.router import Redirect, Screen, button, screen
@@ -22,6 +21,8 @@ from dialogs.state import DialogState, ScreenName
 from domain.errors import DomainError, StaleVersion
 from domain.funders import Funder
 from domain.models import Action, Document
+from domain.services import backoffice
+from domain.services.actors import Actor, UnknownAction, find
 
 STAFF_HOME = ScreenName.STAFF_MENU
 VALIDATOR_HOME = ScreenName.VALIDATOR_MENU
@@ -88,7 +89,7 @@ async def load(ctx: Context, st: DialogState, action_id: int | None) -> Action |
     try:
         if action_id is None:
             raise UnknownAction("")
-        return await operations.find(ctx.uow, actor(ctx, st), action_id)
+        return await find(ctx.uow, actor(ctx, st), action_id)
     except UnknownAction:
         ctx.say(btext("not_found"))
         return None
@@ -103,7 +104,7 @@ async def attempt(ctx: Context, st: DialogState, operation: Awaitable[T]) -> T |
     except UnknownAction:
         ctx.say(btext("not_found"))
     except DomainError as exc:
-        st.error = plain(exc.message)
+        st.error = plain(operations.describe(exc))
     return None
 
 
@@ -140,7 +141,7 @@ class RefuseReason(BackofficeScreen):
         if action is None:
             raise Redirect(list_screen(st))
         kb.add(blabel("cancel"), "back")
-        body = render("refuse_reason.j2", action=action, limit=operations.MAX_TEXT, error=st.error)
+        body = render("refuse_reason.j2", action=action, limit=backoffice.MAX_TEXT, error=st.error)
         return [Reply(body, kb.rows)]
 
     @button("back")
@@ -148,8 +149,8 @@ class RefuseReason(BackofficeScreen):
         st.screen = view_screen(st)
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
-        if not 1 <= len(value) <= operations.MAX_TEXT:
-            st.error = btext("reason_length", limit=operations.MAX_TEXT)
+        if not 1 <= len(value) <= backoffice.MAX_TEXT:
+            st.error = btext("reason_length", limit=backoffice.MAX_TEXT)
             return
         st.refusal_reason = value
         st.screen = ScreenName.REFUSE_ASK
@@ -188,7 +189,7 @@ class RefuseAsk(BackofficeScreen):
         # The scope (a validator sees only their funder's actions) and the lifecycle (only a
         # submitted action) decide: together they are ``funder_can_decide``.
         refused = await attempt(
-            ctx, st, operations.refuse(ctx.uow, actor(ctx, st), st.action_id or 0, reason)
+            ctx, st, backoffice.refuse(ctx.uow, actor(ctx, st), st.action_id or 0, reason)
         )
         if refused is None:
             st.screen = view_screen(st)

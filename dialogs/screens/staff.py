@@ -26,6 +26,8 @@ from dialogs.state import DialogState, ScreenName
 from domain.errors import DomainError
 from domain.lifecycle import Operation, staff_operations
 from domain.models import Action, Status
+from domain.services import backoffice
+from domain.services.actors import find, parse_references
 
 # The queues of the staff menu: a name, and its title (in backoffice_texts.j2).
 QUEUES = ("submitted", "approved", "justif")
@@ -61,9 +63,9 @@ async def open_reference(ctx: Context, st: DialogState, value: str) -> None:
         ctx.say(btext("no_text"))
         return
     try:
-        action = await operations.find(ctx.uow, actor(ctx, st), value)
+        action = await find(ctx.uow, actor(ctx, st), value)
     except DomainError as exc:
-        ctx.say(plain(exc.message))
+        ctx.say(plain(operations.describe(exc)))
         return
     st.action_id = action.id
     st.list_status = None
@@ -193,7 +195,7 @@ class StaffView(BackofficeScreen):
     async def mark_justification(self, ctx: Context, st: DialogState, arg: str) -> None:
         if (action := await self._action(ctx, st, Operation.MARK_JUSTIFICATION)) is not None:
             assert action.id is not None
-            done = await attempt(ctx, st, operations.mark_justification(ctx.uow, actor(ctx, st), action.id))
+            done = await attempt(ctx, st, backoffice.mark_justification(ctx.uow, actor(ctx, st), action.id))
             if done is not None:
                 st.notice = btext("justification_marked", reference=done.reference)
 
@@ -201,7 +203,7 @@ class StaffView(BackofficeScreen):
     async def approve(self, ctx: Context, st: DialogState, arg: str) -> None:
         if (action := await self._action(ctx, st, Operation.APPROVE)) is not None:
             assert action.id is not None
-            done = await attempt(ctx, st, operations.approve(ctx.uow, actor(ctx, st), action.id))
+            done = await attempt(ctx, st, backoffice.approve(ctx.uow, actor(ctx, st), action.id))
             if done is not None:
                 st.notice = btext("approved", reference=done.reference)
 
@@ -209,10 +211,10 @@ class StaffView(BackofficeScreen):
     async def vote(self, ctx: Context, st: DialogState, arg: str) -> None:
         if (action := await self._action(ctx, st, Operation.RECORD_VOTE)) is not None:
             report = await attempt(
-                ctx, st, operations.record_region_vote(ctx.uow, actor(ctx, st), [action.reference or ""])
+                ctx, st, backoffice.record_region_vote(ctx.uow, actor(ctx, st), [action.reference or ""])
             )
             if report is not None:
-                st.notice = render("vote_report.j2", summary=report.summary, lines=report.lines)
+                st.notice = operations.vote_report(report)
 
     @button("publish")
     async def publish(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -264,7 +266,7 @@ class StaffPublish(BackofficeScreen):
         action = await load(ctx, st, st.action_id)
         if action is None:
             raise Redirect(ScreenName.STAFF_MENU)
-        reference = st.reference_carif or operations.proposed_reference(
+        reference = st.reference_carif or backoffice.proposed_reference(
             action, ctx.clock.today()
         )
         kb.add(blabel("publish_yes", reference=reference), "yes")
@@ -281,7 +283,7 @@ class StaffPublish(BackofficeScreen):
     async def publish(self, ctx: Context, st: DialogState, arg: str) -> None:
         published = await attempt(
             ctx, st,
-            operations.publish(
+            backoffice.publish(
                 ctx.uow, actor(ctx, st), st.action_id or 0, now=ctx.clock.now(),
                 reference_carif=st.reference_carif, today=ctx.clock.today(),
             ),
@@ -295,9 +297,9 @@ class StaffPublish(BackofficeScreen):
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         try:
-            st.reference_carif = operations.check_reference_carif(value)
+            st.reference_carif = backoffice.check_reference_carif(value)
         except DomainError as exc:
-            st.error = plain(exc.message)
+            st.error = plain(operations.describe(exc))
 
 
 @screen
@@ -313,7 +315,7 @@ class StaffReturn(BackofficeScreen):
         if action is None:
             raise Redirect(ScreenName.STAFF_MENU)
         kb.add(blabel("cancel"), "no")
-        body = render("staff_return.j2", action=action, limit=operations.MAX_TEXT, error=st.error)
+        body = render("staff_return.j2", action=action, limit=backoffice.MAX_TEXT, error=st.error)
         return [Reply(body, kb.rows)]
 
     @button("no")
@@ -321,12 +323,12 @@ class StaffReturn(BackofficeScreen):
         st.screen = ScreenName.STAFF_VIEW
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
-        if not 1 <= len(value) <= operations.MAX_TEXT:
-            st.error = btext("comment_length", limit=operations.MAX_TEXT)
+        if not 1 <= len(value) <= backoffice.MAX_TEXT:
+            st.error = btext("comment_length", limit=backoffice.MAX_TEXT)
             return
         returned = await attempt(
             ctx, st,
-            operations.return_for_correction(ctx.uow, actor(ctx, st), st.action_id or 0, value),
+            backoffice.return_for_correction(ctx.uow, actor(ctx, st), st.action_id or 0, value),
         )
         if returned is None:
             return
@@ -353,9 +355,9 @@ class StaffVote(BackofficeScreen):
         st.screen = ScreenName.STAFF_MENU
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
-        references = operations.parse_references(value)
-        report = await attempt(ctx, st, operations.record_region_vote(ctx.uow, actor(ctx, st), references))
+        references = parse_references(value)
+        report = await attempt(ctx, st, backoffice.record_region_vote(ctx.uow, actor(ctx, st), references))
         if report is None:
             return
-        st.notice = render("vote_report.j2", summary=report.summary, lines=report.lines)
+        st.notice = operations.vote_report(report)
         st.screen = ScreenName.STAFF_MENU

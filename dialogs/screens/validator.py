@@ -4,7 +4,6 @@ other action, even named by a forged button, is « introuvable »."""
 
 from __future__ import annotations
 
-from dialogs import operations
 from dialogs.context import Context
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
@@ -24,6 +23,7 @@ from dialogs.screens.paged import PagedList
 from dialogs.state import DialogState, ScreenName
 from domain.lifecycle import funder_can_decide
 from domain.models import Action, Status
+from domain.services import backoffice
 
 
 @screen
@@ -106,7 +106,7 @@ class ValidatorView(BackofficeScreen):
 
     @button("approve")
     async def approve(self, ctx: Context, st: DialogState, arg: str) -> None:
-        approved = await attempt(ctx, st, operations.approve(ctx.uow, actor(ctx, st), st.action_id or 0))
+        approved = await attempt(ctx, st, backoffice.approve(ctx.uow, actor(ctx, st), st.action_id or 0))
         if approved is not None:
             st.notice = btext("approved", reference=approved.reference)
             st.screen = ScreenName.VALIDATOR_LIST

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from dialogs import operations
-from dialogs.operations import Actor
 from domain.funders import Funder
 from domain.models import Action, Status
+from domain.services import backoffice
+from domain.services.actors import Actor
 from tests.e2e.reliability_support import (
     ErrorLogs,
     Person,
@@ -57,11 +58,11 @@ async def _vote_and_publish(url: str, reference: str) -> None:
     """What `formabot region-vote` and `formabot action publish` do (the same operations)."""
     async with database(url) as factory:
         async with factory() as uow:
-            report = await operations.record_region_vote(uow, Actor.staff(), [reference])
-            assert report.ok, report.summary
+            report = await backoffice.record_region_vote(uow, Actor.staff(), [reference])
+            assert report.ok, operations.summary(report)
             await uow.commit()
         async with factory() as uow:
-            await operations.publish(uow, Actor.staff(), reference, now=datetime.now().astimezone())
+            await backoffice.publish(uow, Actor.staff(), reference, now=datetime.now().astimezone())
             await uow.commit()
 
 

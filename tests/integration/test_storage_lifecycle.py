@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from dialogs import operations
-from dialogs.operations import Actor
 from domain import lifecycle
 from domain.errors import ChangeNotAllowed, StaleVersion
 from domain.funders import Funder
 from domain.models import Action, Document, Session, Status
+from domain.services import backoffice as operations
+from domain.services.actors import Actor
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import FACTORY_TODAY, make_valid_action
 

@@ -45,12 +45,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from sqlalchemy import func, select
 
-from dialogs import operations
 from dialogs.engine import DialogEngine
 from dialogs.form import spec_of
 from dialogs.io import Reply
 from dialogs.keyboards import parse_payload
-from dialogs.operations import Actor
 from dialogs.render import html_to_text, macro_html, text
 from dialogs.state import DialogState, FormState
 from dialogs.testing import DialogClient
@@ -62,6 +60,8 @@ from domain.funders import Circuit, Funder
 from domain.models import Action, Document, Status
 from domain.ports import Membership, Role
 from domain.rules import validate_action
+from domain.services import backoffice as operations
+from domain.services.actors import Actor
 from storage.database import create_engine, upgrade
 from storage.lheo.export import build_formation
 from storage.lheo.schema import lheo_schema
