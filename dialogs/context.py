@@ -9,6 +9,7 @@ from dialogs.io import Reply
 from domain.funders import Funder
 from domain.models import Organisation
 from domain.ports import ActionRepository, Clock, Membership, Role, UnitOfWork
+from domain.services.member import Member
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,12 @@ class Context:
         if self.organisation_id is None or self.organisation_id not in self.principal.organisation_ids:
             raise PermissionError("no organisation selected")
         return self.uow.actions_for_organisation(self.organisation_id)
+
+    def member(self) -> Member:
+        """The member operating in their current organisation (the same check as ``actions``)."""
+        self.actions()
+        assert self.organisation_id is not None
+        return Member(self.organisation_id, self.principal.user_id)
 
     def know_organisation(self, organisation: Organisation | None) -> None:
         """An organisation this input already read (linking): not read a second time."""

@@ -47,7 +47,7 @@ from domain.events import (
     SessionDatesChanged,
 )
 from domain.funders import Circuit, Funder
-from domain.models import Action, Session, Status
+from domain.models import Action, Document, Session, Status
 from domain.rules import validate_action, validate_region_dates, validate_session
 
 
@@ -327,6 +327,14 @@ def mark_justification(action: Action) -> list[Event]:
     ensure_allowed(action, Operation.MARK_JUSTIFICATION)
     action.justificatif_recu = True
     return [JustificationReceived(action.id, action.organisation_id)]
+
+
+def attach_justification(action: Action, document: Document) -> list[Event]:
+    """The organisation sends the État justification: the document is kept on the action, and the
+    Carif-Oref is told (with the file)."""
+    action.justificatif = document
+    return [JustificationReceived(action.id, action.organisation_id, file_name=document.file_name or "",
+                                  file_id=document.file_id)]
 
 
 def justification_locked(action: Action) -> bool:

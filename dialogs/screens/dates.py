@@ -16,8 +16,9 @@ from dialogs.state import DialogState, ScreenName
 from domain.archiving import archive_date
 from domain.catalogue import session_field
 from domain.errors import ActionInvalid, DomainError, FieldError, StaleVersion
-from domain.lifecycle import Operation, allowed_operations, update_session_dates
+from domain.lifecycle import Operation, allowed_operations
 from domain.models import Action, Status
+from domain.services import member
 
 # « du 12/01/2027 au 30/06/2027 », « 12/01/2027 - 30/06/2027 », « 12/01/2027 → 30/06/2027 »
 _RANGE = re.compile(r"^\s*(?:du\s+)?(?P<a>.+?)\s*(?:\s+au\s+|\s+-\s+|→|\s+à\s+)\s*(?P<b>.+?)\s*$", re.I)
@@ -146,8 +147,9 @@ class DatesInput(Screen):
             return
         index = st.session_index or 0
         try:
-            events = update_session_dates(action, index, debut, fin, ctx.clock.today())
-            saved = await ctx.actions().save(action)
+            saved = await member.update_session_dates(
+                ctx.uow, ctx.member(), action, index, debut, fin, ctx.clock.today()
+            )
         except ActionInvalid as exc:
             st.new_debut = None
             st.error = text("problems", problems=[p.message for p in exc.problems])
@@ -159,7 +161,6 @@ class DatesInput(Screen):
         except DomainError as exc:
             st.error = plain(exc.message)
             return
-        ctx.uow.publish(*events)
         st.new_debut = None
         st.notice = render(
             "dates_saved.j2", action=saved, number=index + 1, session=saved.sessions[index],

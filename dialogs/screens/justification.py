@@ -17,9 +17,9 @@ from dialogs.screens.common import load_action
 from dialogs.screens.paged import PagedList
 from dialogs.state import DialogState, ScreenName
 from domain.errors import FieldError
-from domain.events import JustificationReceived
 from domain.lifecycle import justification_locked, may_attach_justification
 from domain.models import Action, Document
+from domain.services import member
 
 
 def can_take_justification(action: Action) -> bool:
@@ -83,13 +83,9 @@ class JustifPick(PagedList):
                 st.pending_document = None
                 st.screen = ScreenName.MENU
             return
-        action.justificatif = document
         # A StaleVersion here (someone committed between this read and this write) goes up to the
         # engine, which replays the whole input on fresh data: the file is not lost.
-        saved = await ctx.actions().save(action)
-        ctx.uow.publish(JustificationReceived(saved.id, saved.organisation_id,
-                                              file_name=document.file_name or "",
-                                              file_id=document.file_id))
+        saved = await member.attach_justification(ctx.uow, ctx.member(), action, document)
         st.pending_document = None
         st.action_id = saved.id
         st.notice = btext("justif_attached", reference=saved.reference, name=document.file_name)

@@ -18,11 +18,12 @@ from dialogs.screens.common import (
 from dialogs.screens.paged import PagedList
 from dialogs.state import DialogState, ScreenName
 from domain.archiving import archive_date, visible_to_organisation
-from domain.errors import ChangeNotAllowed, DomainError
+from domain.errors import DomainError
 from domain.funders import FUNDERS, Funder
-from domain.lifecycle import Operation, allowed_operations, copy_action, ensure_can_delete
+from domain.lifecycle import Operation, allowed_operations
 from domain.models import Action, Status
 from domain.rules import validate_action
+from domain.services import member
 
 # The lists of the menu: a name, the statuses it shows, its title (in texts.j2).
 LISTS: dict[str, tuple[Status, ...]] = {
@@ -219,7 +220,7 @@ class CopyPick(PagedList):
         if source is None:
             return
         try:
-            copy = copy_action(source, ctx.clock.today())
+            copy = await member.copy(ctx.uow, ctx.member(), source, ctx.clock.today())
         except DomainError as exc:
             ctx.say(plain(exc.message))
             return
@@ -320,7 +321,7 @@ class ViewAction(Screen):
     @button("copy")
     async def copy(self, ctx: Context, st: DialogState, arg: str) -> None:
         if (action := await self._action(ctx, st, Operation.COPY)) is not None:
-            copied = copy_action(action, ctx.clock.today())
+            copied = await member.copy(ctx.uow, ctx.member(), action, ctx.clock.today())
             if await open_form(ctx, st, copied, screen=ScreenName.SESSIONS) is not None:
                 st.notice = text("copied", reference=action.reference, title=action.intitule)
 
@@ -368,16 +369,9 @@ class DeleteAsk(Screen):
         if action is None:
             st.screen = ScreenName.MENU
             return
-        try:
-            ensure_can_delete(action)
+        try:  # the lifecycle refuses, or the storage (confirmed in between: ChangeNotAllowed)
+            await member.delete(ctx.uow, ctx.member(), action)
         except DomainError as exc:
-            ctx.say(plain(exc.message))
-            st.screen = ScreenName.VIEW
-            return
-        assert action.id is not None
-        try:
-            await ctx.actions().delete(action.id)
-        except ChangeNotAllowed as exc:  # confirmed in between: the storage refuses
             ctx.say(plain(exc.message))
             st.screen = ScreenName.VIEW
             return

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from dialogs.context import Context
 from dialogs.form import enter, fields, session_period
 from dialogs.io import Reply
@@ -17,9 +15,9 @@ from dialogs.screens.form import ask_quit, start_session
 from dialogs.state import DialogState, ScreenName
 from domain.catalogue import Section
 from domain.errors import ActionInvalid, DomainError
-from domain.events import Event
-from domain.lifecycle import confirm
+from domain.models import Action
 from domain.rules import validate_action
+from domain.services import member
 
 
 async def _org_name(ctx: Context) -> str | None:
@@ -175,9 +173,15 @@ class ConfirmAsk(Screen):
         if not await complete_fiche_first(ctx, st, then=ScreenName.CONFIRM_ASK):
             return
         form = form_of(st)
-        action = form.action()
+
+        async def store(action: Action) -> Action | None:
+            # The working copy is stored as the chat stores it (merging a concurrent change).
+            form.draft = action.model_dump(mode="json")
+            return await save_working_copy(ctx, st, after=ScreenName.RECAP)
+
         try:
-            events = confirm(action, ctx.clock.today(), ctx.clock.now())
+            saved = await member.confirm(ctx.uow, ctx.member(), form.action(), today=ctx.clock.today(),
+                                         now=ctx.clock.now(), store=store)
         except ActionInvalid as exc:
             st.error = text("problems", problems=[p.message for p in exc.problems])
             st.screen = ScreenName.RECAP
@@ -186,19 +190,11 @@ class ConfirmAsk(Screen):
             st.error = plain(exc.message)
             st.screen = ScreenName.RECAP
             return
-        form.draft = action.model_dump(mode="json")
-        saved = await save_working_copy(ctx, st, after=ScreenName.RECAP)
         if saved is None:
             if st.screen == self.name:  # not on the choices to make, nor on the action's view
                 st.screen = ScreenName.RECAP
             return
-        ctx.uow.publish(*[_with_id(e, saved.id) for e in events])
         st.form = None
         st.screen = ScreenName.MENU
         st.notice = render("confirmed.j2", action=saved)
-
-
-def _with_id(event: Event, action_id: int | None) -> Event:
-    """A new action gets its id when first stored, after the lifecycle emitted its events."""
-    return replace(event, action_id=action_id) if event.action_id is None else event
 
