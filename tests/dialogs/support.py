@@ -100,3 +100,19 @@ async def fill(
     if until is None:
         raise AssertionError("the form never ended")
     return asked
+
+
+async def open_draft(client: DialogClient, action: Action) -> None:
+    """« ✏ Modifier » on a draft from the menu's list: its récapitulatif."""
+    await client.command("menu")
+    await client.press("En cours de création")
+    await client.press(f"{action.reference}")
+    await client.press("✏ Modifier")
+    assert "Récapitulatif" in client.text
+
+
+async def answer_general(client: DialogClient, label: str, value: str) -> None:
+    """From the récapitulatif, correct one field of « Présentation générale »."""
+    await client.press("✏ Présentation générale")
+    await client.press(label)
+    await client.send(value)

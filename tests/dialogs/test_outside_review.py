@@ -6,9 +6,8 @@ import pytest
 
 from dialogs.testing import DialogClient
 from domain.funders import Funder
-from domain.models import Action
 from domain.ports import Membership, Role
-from tests.dialogs.support import ORG_A_USER, ORG_A_USER_2, World
+from tests.dialogs.support import ORG_A_USER, ORG_A_USER_2, World, answer_general, open_draft
 from tests.factories import make_valid_action
 
 SAVE = "💾 Sauvegarder"
@@ -19,20 +18,6 @@ async def _link_to_b(world: World) -> None:
         await uow.members.add(Membership(user_id=ORG_A_USER, role=Role.MEMBER, organisation_id=world.org_b),
                               chat_id=ORG_A_USER)
         await uow.commit()
-
-
-async def _open(client: DialogClient, action: Action) -> None:
-    await client.command("menu")
-    await client.press("En cours de création")
-    await client.press(f"{action.reference}")
-    await client.press("✏ Modifier")
-    assert "Récapitulatif" in client.text
-
-
-async def _answer(client: DialogClient, label: str, value: str) -> None:
-    await client.press("✏ Présentation générale")
-    await client.press(label)
-    await client.send(value)
 
 
 async def _switch_to_b(client: DialogClient) -> None:
@@ -50,8 +35,8 @@ async def test_switching_organisation_keeps_the_answers_of_a_form_in_progress(wo
     member = world.client()
     await member.command("menu")
     await member.press("Forma Sud")
-    await _open(member, draft)
-    await _answer(member, "Intitulé de la formation *", "Titre de A")
+    await open_draft(member, draft)
+    await answer_general(member, "Intitulé de la formation *", "Titre de A")
     await _switch_to_b(member)
     assert "sauvegardée" in member.text, member.text
     assert not any(label.startswith("▶") for label in member.labels), member.labels
@@ -81,10 +66,10 @@ async def test_switching_organisation_with_choices_pending_stays_on_the_choices(
     await member.command("menu")
     await member.press("Forma Sud")
     for client in (member, colleague):
-        await _open(client, draft)
-    await _answer(colleague, "Intitulé de la formation *", "Titre du collègue")
+        await open_draft(client, draft)
+    await answer_general(colleague, "Intitulé de la formation *", "Titre du collègue")
     await colleague.press(SAVE)
-    await _answer(member, "Intitulé de la formation *", "Titre du membre")
+    await answer_general(member, "Intitulé de la formation *", "Titre du membre")
     await member.press(SAVE)
     assert "Titre du collègue" in member.text and "Titre du membre" in member.text
     await member.command("menu")
@@ -102,10 +87,10 @@ async def test_annuler_on_the_merge_choices_then_continue_comes_back_to_them(wor
     draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
     member, colleague = world.client(), world.client(ORG_A_USER_2)
     for client in (member, colleague):
-        await _open(client, draft)
-    await _answer(colleague, "Intitulé de la formation *", "Titre du collègue")
+        await open_draft(client, draft)
+    await answer_general(colleague, "Intitulé de la formation *", "Titre du collègue")
     await colleague.press(SAVE)
-    await _answer(member, "Intitulé de la formation *", "Titre du membre")
+    await answer_general(member, "Intitulé de la formation *", "Titre du membre")
     await member.press(SAVE)
     await member.command("annuler")
     assert "Quitter la saisie" in member.text
@@ -125,8 +110,8 @@ async def test_leaving_a_fiche_question_by_command_keeps_the_action_form_in_prog
     « Reprendre », opening another form never saved it, and the next fiche edit replaced it."""
     draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
     member = world.client()
-    await _open(member, draft)
-    await _answer(member, "Intitulé de la formation *", "Titre du membre")
+    await open_draft(member, draft)
+    await answer_general(member, "Intitulé de la formation *", "Titre du membre")
     await member.command("menu")
     await member.press("🏢 Votre fiche organisme")
     await member.press(member.labels[0])
@@ -152,8 +137,8 @@ async def test_a_form_of_an_organisation_left_is_closed_and_shows_nothing_of_it(
     member = world.client()
     await member.command("menu")
     await member.press("Forma Sud")
-    await _open(member, draft)
-    await _answer(member, "Intitulé de la formation *", "Titre du membre")
+    await open_draft(member, draft)
+    await answer_general(member, "Intitulé de la formation *", "Titre du membre")
     async with world.uow_factory() as uow:
         await uow.members.remove(Membership(user_id=ORG_A_USER, role=Role.MEMBER, organisation_id=world.org_a))
         await uow.commit()
@@ -175,8 +160,8 @@ async def test_a_link_code_sent_during_a_fiche_question_keeps_the_action_form_in
         code = await uow.link_codes.create(Role.MEMBER, organisation_id=world.org_b)  # type: ignore[attr-defined]
         await uow.commit()
     member = world.client()
-    await _open(member, draft)
-    await _answer(member, "Intitulé de la formation *", "Titre du membre")
+    await open_draft(member, draft)
+    await answer_general(member, "Intitulé de la formation *", "Titre du membre")
     await member.command("menu")
     await member.press("🏢 Votre fiche organisme")
     await member.press(member.labels[0])

@@ -8,28 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dialogs.testing import DialogClient
 from domain.funders import Funder
 from domain.models import Action, Status
-from tests.dialogs.support import ORG_A_USER_2, World
+from tests.dialogs.support import ORG_A_USER_2, World, answer_general, open_draft
 from tests.factories import make_valid_action
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 SAVE = "💾 Sauvegarder"
-
-
-async def _open(client: DialogClient, action: Action) -> None:
-    await client.command("menu")
-    await client.press("En cours de création")
-    await client.press(f"{action.reference}")
-    await client.press("✏ Modifier")
-    assert "Récapitulatif" in client.text
-
-
-async def _answer(client: DialogClient, label: str, value: str) -> None:
-    await client.press("✏ Présentation générale")
-    await client.press(label)
-    await client.send(value)
 
 
 async def _move_to(world: World, action_id: int, status: Status) -> Action:
@@ -67,8 +52,8 @@ async def test_a_form_on_an_action_that_moved_on_is_closed_and_the_action_shown(
     draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
     assert draft.id is not None
     member = world.client()
-    await _open(member, draft)
-    await _answer(member, "Intitulé de la formation *", "Titre changé trop tard")
+    await open_draft(member, draft)
+    await answer_general(member, "Intitulé de la formation *", "Titre changé trop tard")
     moved = await _move_to(world, draft.id, status)
     await member.press(SAVE)
     assert WORDS[status] in member.text, member.text
@@ -85,7 +70,7 @@ async def test_resuming_a_form_whose_action_was_confirmed_shows_the_action(world
     draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
     assert draft.id is not None
     member = world.client()
-    await _open(member, draft)
+    await open_draft(member, draft)
     await member.command("menu")
     await _move_to(world, draft.id, Status.SUBMITTED)
     await member.press("▶ Reprendre la saisie")
@@ -102,7 +87,7 @@ async def test_a_returned_action_is_still_modified_and_saved_in_its_list(world: 
     await member.press("À corriger")
     await member.press(f"{draft.reference}")
     await member.press("✏ Modifier")
-    await _answer(member, "Intitulé de la formation *", "Titre corrigé")
+    await answer_general(member, "Intitulé de la formation *", "Titre corrigé")
     await member.press(SAVE)
     assert "« À corriger »" in member.text and "En cours de création »" not in member.text
     assert (await world.get_action(draft.id or 0)).intitule == "Titre corrigé"  # type: ignore[union-attr]
@@ -112,11 +97,11 @@ async def test_both_changed_the_same_field_the_stored_value_may_be_kept(world: W
     draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
     first, second = world.client(), world.client(ORG_A_USER_2)
     for client in (first, second):
-        await _open(client, draft)
-    await _answer(first, "Intitulé de la formation *", "Titre du premier")
+        await open_draft(client, draft)
+    await answer_general(first, "Intitulé de la formation *", "Titre du premier")
     await first.press(SAVE)
-    await _answer(second, "Intitulé de la formation *", "Titre du second")
-    await _answer(second, "Objectif de la formation *", "Objectif du second, détaillé.")
+    await answer_general(second, "Intitulé de la formation *", "Titre du second")
+    await answer_general(second, "Objectif de la formation *", "Objectif du second, détaillé.")
     await second.press(SAVE)
     assert "Titre du premier" in second.text and "Titre du second" in second.text
     assert "un autre membre" in second.text
@@ -131,10 +116,10 @@ async def test_a_conflict_on_confirm_goes_back_to_the_recap_to_confirm_again(wor
     draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
     first, second = world.client(), world.client(ORG_A_USER_2)
     for client in (first, second):
-        await _open(client, draft)
-    await _answer(first, "Intitulé de la formation *", "Titre du premier")
+        await open_draft(client, draft)
+    await answer_general(first, "Intitulé de la formation *", "Titre du premier")
     await first.press(SAVE)
-    await _answer(second, "Intitulé de la formation *", "Titre du second")
+    await answer_general(second, "Intitulé de la formation *", "Titre du second")
     await second.press("✅ Confirmer")
     await second.press("✅ Oui, je confirme")
     await second.press("✍ Garder ma réponse")
@@ -152,10 +137,10 @@ async def test_choices_pending_are_not_saved_by_opening_another_action(world: Wo
                     for _ in range(2)]
     first, second = world.client(), world.client(ORG_A_USER_2)
     for client in (first, second):
-        await _open(client, draft)
-    await _answer(first, "Intitulé de la formation *", "Titre du premier")
+        await open_draft(client, draft)
+    await answer_general(first, "Intitulé de la formation *", "Titre du premier")
     await first.press(SAVE)
-    await _answer(second, "Intitulé de la formation *", "Titre du second")
+    await answer_general(second, "Intitulé de la formation *", "Titre du second")
     await second.press(SAVE)
     await second.command("menu")  # from the menu: another action, choices still to make
     await second.press("En cours de création")
