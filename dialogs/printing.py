@@ -21,6 +21,9 @@ from __future__ import annotations
 import asyncio
 import math
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -49,6 +52,20 @@ def render_pdf(html: str) -> bytes:
 def _warm_up() -> None:
     """Import WeasyPrint in the worker before the first press needs it."""
     import weasyprint  # noqa: F401
+
+
+def _exit_with_parent() -> None:
+    """Worker initializer: end the worker when the bot's process dies, even by SIGKILL (a pool's
+    workers otherwise wait on their queue for ever, each holding ~70 MB)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="formabot-print-parent", daemon=True).start()
 
 
 class Printer:
@@ -105,7 +122,9 @@ class Printer:
             else:
                 # A fresh interpreter, not a fork of the bot (its event loop, threads and sockets).
                 context = multiprocessing.get_context("spawn")
-                self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+                self._executor = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=context, initializer=_exit_with_parent
+                )
         return self._executor
 
     def start(self) -> None:

@@ -102,3 +102,53 @@ async def test_a_dead_worker_is_replaced_for_the_next_document() -> None:
         assert document.content.startswith(b"%PDF")
     finally:
         printer.close()
+
+
+_HOLDER = """
+import sys, time
+from dialogs.printing import Printer
+
+if __name__ == "__main__":
+    printer = Printer(workers=1)
+    printer.start()
+    executor = printer._pool()
+    while not executor._processes:  # the worker is being spawned
+        time.sleep(0.01)
+    print(*executor._processes, flush=True)
+    time.sleep(600)  # killed by the test long before
+"""
+
+
+def test_the_worker_ends_when_the_bots_process_is_killed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A SIGKILLed bot (the crash tests kill it 50 times) leaves no print worker behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    script = tmp_path / "holder.py"
+    script.write_text(_HOLDER)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    holder = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert holder.stdout is not None
+        worker = int(holder.stdout.readline().split()[0])
+        os.kill(worker, 0)  # alive
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    deadline = time.monotonic() + 30  # a bound on the wait, not a pause
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        try:  # reap it if it became our child (it does not: init adopts it)
+            os.waitpid(worker, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"print worker {worker} outlived its parent")
