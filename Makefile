@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/archive_sweep.py
+
+# The wheel, built as `pip install` builds it: fails on any deprecation warning of pyproject.toml.
+package: $(STAMP)
+	@out=$$(mktemp -d); \
+	if ! $(BIN)/pip wheel --no-deps -w $$out . >$$out/log 2>&1 || grep -i deprecat $$out/log; then \
+		cat $$out/log; rm -rf $$out; exit 1; fi; \
+	echo "wheel built, no deprecation warning: $$(cd $$out && ls *.whl)"; rm -rf $$out
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
