@@ -24,6 +24,18 @@ async def said(console: Console, out: io.StringIO, line: str) -> str:
     return out.getvalue()
 
 
+async def console_at(world: World, key: str) -> tuple[Console, io.StringIO, str]:
+    """A console on a new Région action's question ``key`` (reached by the test client), and what
+    it shows there (« /aide » shows the screen where the conversation stands)."""
+    client = world.client(ORG_A_USER)
+    await client.command("menu")
+    await client.press("➕ Créer une action")
+    await client.press("Région")
+    await fill(client, until=key)
+    console, out = console_of(client)
+    return console, out, await said(console, out, "/aide")
+
+
 def slash(console: Console, label: str) -> str:
     """The « /N » that presses the button whose label starts with ``label``."""
     numbers = [i for i, b in enumerate(console.buttons, 1) if b.label.startswith(label)]
@@ -59,13 +71,7 @@ async def test_a_number_at_a_text_question_is_the_answer(world: World) -> None:
 
 
 async def test_a_number_at_a_number_question_is_the_answer_and_slash_presses(world: World) -> None:
-    client = world.client(ORG_A_USER)
-    await client.command("menu")
-    await client.press("➕ Créer une action")
-    await client.press("Région")
-    await fill(client, until="numero_bon_commande")
-    console, out = console_of(client)
-    shown = await said(console, out, "/aide")  # the console shows the question where it stands
+    console, out, shown = await console_at(world, "numero_bon_commande")
     assert "Numéro du bon de commande *" in shown and "💾 Sauvegarder" in shown
     assert console.typed
 
@@ -81,13 +87,7 @@ async def test_a_number_at_a_number_question_is_the_answer_and_slash_presses(wor
 
 async def test_a_bare_number_still_picks_a_choice(world: World) -> None:
     """At a question answered by buttons (yes/no, a list), the number is the button's."""
-    client = world.client(ORG_A_USER)
-    await client.command("menu")
-    await client.press("➕ Créer une action")
-    await client.press("Région")
-    await fill(client, until="certifiante")
-    console, out = console_of(client)
-    shown = await said(console, out, "/aide")
+    console, out, shown = await console_at(world, "certifiante")
     assert "Formation certifiante ?" in shown and "1. Oui" in shown and not console.typed
     shown = await said(console, out, "2")  # « Non »
     assert "Certification(s) visée(s)" not in shown and "Formation certifiante ?" not in shown
