@@ -10,6 +10,8 @@ from bot.console import Console
 from dialogs.testing import DialogClient
 from tests.dialogs.support import ORG_A_USER, World, fill
 
+STAFF = 9001  # staff by configuration (World.engine)
+
 
 def console_of(client: DialogClient) -> tuple[Console, io.StringIO]:
     out = io.StringIO()
@@ -91,3 +93,15 @@ async def test_a_bare_number_still_picks_a_choice(world: World) -> None:
     assert "Formation certifiante ?" in shown and "1. Oui" in shown and not console.typed
     shown = await said(console, out, "2")  # « Non »
     assert "Certification(s) visée(s)" not in shown and "Formation certifiante ?" not in shown
+
+
+async def test_staff_menu_numbers_are_buttons_though_it_reads_typed_references(
+    world: World,
+) -> None:
+    """The staff's menu takes a typed action reference as a shortcut, not as the answer to a
+    question: a bare number there is still a button's."""
+    console, out = console_of(world.client(STAFF))
+    shown = await said(console, out, "/menu")
+    assert not console.typed and " 1. " in shown
+    shown = await said(console, out, "1")
+    assert "Confirmées" in shown and "Je n'attends pas de texte ici" not in shown
