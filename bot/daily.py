@@ -1,91 +1,46 @@
-"""The daily job: archive sweep, reminders before archiving, LHEO exports, then the run recorded.
+"""The daily job's schedule: when it runs, and its configuration (``settings``) passed to the use
+case, ``domain.services.daily`` (archive sweep, reminders, LHEO exports, the run recorded).
 
     report = await run_daily(uow_factory, clock, settings)             # the scheduled run
     report = await catch_up(uow_factory, clock, settings)              # at start-up (None: up to date)
     when = next_daily_run(settings, now)                               # for PTB's JobQueue
 
-Steps (``RULES.md``, « archivage automatique » and « rappels »):
-
-1. One transaction, under ``try_lock_daily_job()`` (PostgreSQL: an advisory lock, so one process
-   does it; another one holding it → this run is skipped and says so):
-   - the archive sweep: ``uow.archive_sweep(today)`` archives the published actions whose date
-     has come and itself publishes one ``ARCHIVED`` event per action (the organisation is told;
-     nothing is published here a second time);
-   - the reminders: ``uow.reminders_due(today, settings.reminder_days)`` → one ``REMINDER`` event
-     per action with ``days`` (the real days left), ``level`` and ``archive_on`` (ISO) in its
-     payload. A level is due from its day until the next level's day and told once (the audit
-     trail says which were told; the outbox key holds level and date), so a bot down on the exact
-     day still tells it (« dans 27 jours »), only the closest level after a long outage, and
-     moving the sessions (a new archiving date) makes the reminders due again for the new date;
-   - the processed update ids older than ``PROCESSED_UPDATES_KEPT`` are deleted (Telegram may
-     restart its update ids at random after a week without updates).
-   Committed: the outbox rows are written with it.
-2. The LHEO exports (``public`` and ``ofaa``) into ``settings.export_dir``, each read from one
-   consistent snapshot, validated action by action, written to a temporary file and renamed
-   (``bot.commands.lheo.export_actions``). An action that does not validate, or whose
-   organisation's fiche is incomplete, is left out of the file and told to staff
-   (``EXPORT_LEFT_OUT``, once per action and day); the others are exported. Outside the first
-   transaction (the snapshot is a read transaction that takes no write lock); a failed export is
-   reported and does not undo the archiving.
-3. ``job_runs.record_run("daily", today)``, last, so that a crash before it makes the catch-up run
-   the whole job again at the next start (every step is idempotent).
+The LHEO exports go to ``settings.export_dir``, written through ``files`` (the composition root's
+``Services.lheo_files``; by default the files of the factory's database, ``bot.wiring``).
 """
 
 from __future__ import annotations
 
-import logging
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from domain.events import Event, ReminderDue
-from domain.ports import Clock
-from storage.uow import SqlUnitOfWork
+from domain.ports import BotUnitOfWorkFactory, Clock, LheoFiles
+from domain.services import daily
+from domain.services.daily import (
+    EXPORT_FILES,
+    JOB_NAME,
+    PROCESSED_UPDATES_KEPT,
+    DailyExports,
+    DailyReport,
+    ExportResult,
+    reminder_event,
+)
 
-log = logging.getLogger("formabot.daily")
-
-JOB_NAME = "daily"
-# Processed update ids are kept this long (a redelivery comes within 24 hours; after a week
-# without updates Telegram may choose the next update id at random, in the stored range).
-PROCESSED_UPDATES_KEPT = timedelta(days=7)
-UowFactory = Callable[[], SqlUnitOfWork]  # ``SqlUnitOfWorkFactory``: the sweeps are not ports
-
-# The daily export files, in ``settings.export_dir``.
-EXPORT_FILES: dict[str, str] = {"public": "lheo-public.xml", "ofaa": "lheo-ofaa.xml"}
-
-
-@dataclass(slots=True)
-class ExportResult:
-    scope: str
-    path: Path
-    formations: int = 0
-    sessions: int = 0
-    error: str | None = None
-    empty: bool = False  # nothing in scope: no file (LHEO needs one <formation>), old one removed
-    left_out: list[Any] = field(default_factory=list)  # storage.lheo.errors.LeftOut, told to staff
-
-
-@dataclass(slots=True)
-class DailyReport:
-    day: date
-    ran: bool = False
-    skipped: str | None = None  # why the job did not run (another process, already done)
-    archived: list[int] = field(default_factory=list)
-    reminders: Counter[int] = field(default_factory=Counter)  # days left → number of actions
-    queued: int = 0  # new outbox rows (archiving and reminder notifications)
-    exports: list[ExportResult] = field(default_factory=list)
-    exports_available: bool = True
-    recorded: bool = False
-    pruned_updates: int = 0  # processed update ids deleted (older than PROCESSED_UPDATES_KEPT)
-
-    @property
-    def ok(self) -> bool:
-        return self.ran and all(e.error is None for e in self.exports)
+# Re-exported: the job's parts were defined here before the use case moved to the domain.
+__all__ = [
+    "EXPORT_FILES",
+    "JOB_NAME",
+    "PROCESSED_UPDATES_KEPT",
+    "DailyReport",
+    "ExportResult",
+    "catch_up",
+    "job_time",
+    "next_daily_run",
+    "reminder_event",
+    "run_daily",
+]
 
 
 # Scheduling ---------------------------------------------------------------------------------------
@@ -114,127 +69,40 @@ def next_daily_run(settings: Settings, now: datetime | None = None) -> datetime:
 # The job ------------------------------------------------------------------------------------------
 
 
+def _exports(
+    uow_factory: BotUnitOfWorkFactory, settings: Settings, files: LheoFiles | None
+) -> DailyExports:
+    if files is None:
+        from bot.wiring import lheo_files_of
+
+        files = lheo_files_of(uow_factory)
+    return DailyExports(files=files, directory=Path(settings.export_dir))
+
+
 async def run_daily(
-    uow_factory: UowFactory,
+    uow_factory: BotUnitOfWorkFactory,
     clock: Clock,
     settings: Settings,
     *,
     today: date | None = None,
     force: bool = True,
     exports: bool = True,
+    files: LheoFiles | None = None,
 ) -> DailyReport:
-    """Run the daily job for ``today`` (default: the clock's). ``force=False`` skips it when it
-    already ran that day (the scheduler and the catch-up); the command line always runs it.
-    ``exports=False`` leaves the LHEO files alone."""
-    day = today or clock.today()
-    report = DailyReport(day=day)
-    async with uow_factory() as uow:
-        if not await uow.try_lock_daily_job():
-            report.skipped = "locked"
-            log.info("daily job of %s skipped: another process is running it", day)
-            return report
-        last = await uow.job_runs.last_run(JOB_NAME)
-        if not force and last is not None and last >= day:
-            report.skipped = "done"
-            return report
-        before = await uow.outbox.count()
-        report.archived = await uow.archive_sweep(day)  # publishes the ARCHIVED events itself
-        due = await uow.reminders_due(day, settings.reminder_days)
-        uow.publish(*(reminder_event(r.action_id, r.organisation_id, r.days, r.archive_on, r.level)
-                      for r in due))
-        report.reminders = Counter(r.days for r in due)
-        report.pruned_updates = await uow.prune_processed_updates(
-            clock.now() - PROCESSED_UPDATES_KEPT
-        )
-        await uow.commit()
-        report.queued = await uow.outbox.count() - before
-        await uow.rollback()  # end the read transaction (SQLite: release the write lock)
-    report.ran = True
-    log.info("daily job of %s: %d archived, %d reminders, %d notifications queued", day,
-             len(report.archived), sum(report.reminders.values()), report.queued)
-
-    if exports:
-        await run_exports(uow_factory, clock, settings, day, report)
-
-    async with uow_factory() as uow:
-        await uow.job_runs.record_run(JOB_NAME, day)
-        await uow.commit()
-    report.recorded = True
-    return report
-
-
-def reminder_event(
-    action_id: int, organisation_id: int, days: int, archive_on: date, level: int | None = None
-) -> Event:
-    """``days``: the real days left (the text says them); ``level``: the reminder level (30, 7, 1…)
-    told once per archiving date (the outbox key and the audit row hold it)."""
-    return ReminderDue(action_id, organisation_id, days=days, archive_on=archive_on, level=level)
-
-
-async def run_exports(
-    uow_factory: UowFactory, clock: Clock, settings: Settings, day: date, report: DailyReport
-) -> None:
-    """Hook of the daily LHEO exports: ``bot.commands.lheo.export_actions`` when it is there."""
-    try:
-        from bot.commands.lheo import export_actions, report_left_out
-        from storage.lheo.errors import NothingToExport
-    except ImportError:  # the LHEO export module is not installed yet: the job goes on without
-        report.exports_available = False
-        log.warning("daily LHEO exports skipped: bot.commands.lheo.export_actions is missing")
-        return
-    from domain.models import Status
-
-    directory = Path(settings.export_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    async with uow_factory() as uow:
-        counts = await uow.all_actions().counts()
-    candidates = {
-        "public": counts.get(Status.PUBLISHED, 0),
-        "ofaa": counts.get(Status.PUBLISHED, 0) + counts.get(Status.ARCHIVED, 0),
-    }
-    for scope, name in EXPORT_FILES.items():
-        result = ExportResult(scope=scope, path=directory / name)
-        if candidates[scope] == 0:
-            # LHEO needs at least one <formation>: with nothing to export, no file is written,
-            # and yesterday's is removed (it would still publish actions archived since).
-            result.empty = True
-            result.path.unlink(missing_ok=True)
-            report.exports.append(result)
-            continue
-        try:
-            written = await export_actions(
-                uow_factory, result.path, scope,  # type: ignore[arg-type]
-                today=day, now=clock.now(),
-            )
-            result.formations, result.sessions = written.formations, written.sessions
-            result.left_out = written.left_out
-        except NothingToExport as nothing:  # every action in scope left out: as with none
-            result.empty = True
-            result.left_out = nothing.left_out
-            result.path.unlink(missing_ok=True)
-        except Exception as exc:  # reported; the previous file stays in place
-            log.exception("daily LHEO export %s failed", scope)
-            result.error = str(exc) or type(exc).__name__
-        report.exports.append(result)
-    # RULES.md « Exports never fail as a whole »: what was left out is told to staff, once per
-    # action and day (the outbox key), whichever file left it out.
-    left_out = [item for result in report.exports for item in result.left_out]
-    if left_out:
-        log.warning("daily LHEO exports: %d action(s) left out", len(left_out))
-        try:
-            await report_left_out(uow_factory, left_out, day)
-        except Exception:  # the files are written; the notice is missed, the log says so
-            log.exception("daily LHEO exports: staff could not be told of the left-out actions")
+    """``domain.services.daily.run_daily`` with the configured reminders and exports' directory.
+    ``force=False`` skips it when it already ran that day (the scheduler and the catch-up); the
+    command line always runs it. ``exports=False`` leaves the LHEO files alone."""
+    return await daily.run_daily(
+        uow_factory, clock, reminder_days=settings.reminder_days,
+        exports=_exports(uow_factory, settings, files) if exports else None,
+        today=today, force=force,
+    )
 
 
 async def catch_up(
-    uow_factory: UowFactory, clock: Clock, settings: Settings
+    uow_factory: BotUnitOfWorkFactory, clock: Clock, settings: Settings,
+    files: LheoFiles | None = None,
 ) -> DailyReport | None:
     """At start-up: if the daily job last ran before today (or never), run it now."""
-    today = clock.today()
-    async with uow_factory() as uow:
-        last = await uow.job_runs.last_run(JOB_NAME)
-    if last is not None and last >= today:
-        return None
-    log.info("daily job catch-up: last run %s, today %s", last, today)
-    return await run_daily(uow_factory, clock, settings, today=today, force=False)
+    return await daily.catch_up(uow_factory, clock, reminder_days=settings.reminder_days,
+                                exports=_exports(uow_factory, settings, files))

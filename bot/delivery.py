@@ -67,9 +67,8 @@ from bot.recipients import no_longer_addressed
 from dialogs.io import Reply
 from dialogs.notifications import render_notification
 from dialogs.render import split_message
-from domain.ports import Clock, OutboxMessage
+from domain.ports import BotUnitOfWorkFactory, Clock, OutboxMessage
 from storage.repositories import OUTBOX_LEASE
-from storage.uow import SqlUnitOfWork
 
 # Re-exported: they were defined here before pacing and recipients had their own modules.
 __all__ = [
@@ -86,7 +85,7 @@ __all__ = [
 
 log = logging.getLogger("formabot.delivery")
 
-UowFactory = Callable[[], SqlUnitOfWork]  # ``SqlUnitOfWorkFactory``: the outbox's bulk marks and leases
+UowFactory = BotUnitOfWorkFactory  # ``storage.uow.SqlUnitOfWorkFactory``
 Renderer = Callable[[str, dict[str, Any]], Reply]
 
 

@@ -35,7 +35,8 @@ def background_jobs(
     delivery: OutboxDelivery,
 ) -> list[Coroutine[Any, Any, None]]:
     async def daily(context: ContextTypes.DEFAULT_TYPE) -> None:
-        report = await run_daily(services.uow_factory, services.clock, settings, force=False)
+        report = await run_daily(services.uow_factory, services.clock, settings, force=False,
+                                 files=services.lheo_files)
         log.info("daily job done", extra={"ran": report.ran, "skipped": report.skipped})
         delivery.wake()
 
@@ -44,7 +45,8 @@ def background_jobs(
 
     async def start_up() -> None:
         try:
-            report = await catch_up(services.uow_factory, services.clock, settings)
+            report = await catch_up(services.uow_factory, services.clock, settings,
+                                    files=services.lheo_files)
             if report is not None:
                 log.info("daily job caught up at start-up", extra={"ran": report.ran})
         except Exception:

@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from domain.ports import Membership, OutboxMessage, Role
+from domain.ports import BotUnitOfWork, Membership, OutboxMessage, Role
 from storage.uow import RECIPIENT_REASONS
 
 
-async def no_longer_addressed(uow: Any, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+async def no_longer_addressed(
+    uow: BotUnitOfWork, messages: Sequence[OutboxMessage]
+) -> list[OutboxMessage]:
     """The messages whose chat lost, since they were queued, every link that made it a recipient:
     unlinked from the organisation or the funder, or no longer among the configured staff
     (``uow.staff_ids``). Rows without reasons (queued by an older version) are sent as before."""
@@ -19,7 +21,7 @@ async def no_longer_addressed(uow: Any, messages: Sequence[OutboxMessage]) -> li
     if not checked:
         return []
     links = await uow.members.links_of_chats(m.chat_id for m in checked)
-    staff: frozenset[int] = getattr(uow, "staff_ids", frozenset())
+    staff = uow.staff_ids
     return [
         m
         for m in checked

@@ -9,6 +9,8 @@ they agree on them:
   schema unless told otherwise;
 - the unit-of-work factory, with the staff named by ``FORMABOT_ADMIN_IDS`` (the only ones told of
   staff events);
+- the LHEO files (``domain.ports.LheoFiles``: the export's snapshot, the validated atomic file,
+  the LHEO and Ofaa readers) that the LHEO use cases and the daily job are given;
 - the dialog engine (with its PDF printer), built the first time it is asked for.
 
 ``open_services(settings)`` is an async context manager yielding these ``Services`` and closing
@@ -28,8 +30,9 @@ from bot.config import Settings
 from dialogs.engine import DialogEngine
 from dialogs.printing import Printer
 from domain.clock import BusinessDayClock, SystemClock
-from domain.ports import Clock
+from domain.ports import BotUnitOfWorkFactory, Clock, LheoFiles
 from storage.database import create_engine, upgrade
+from storage.lheo.files import SqlLheoFiles
 from storage.uow import SqlUnitOfWorkFactory
 
 
@@ -53,6 +56,11 @@ class Services:
     _dialogs: DialogEngine | None = field(default=None, repr=False)
 
     @property
+    def lheo_files(self) -> LheoFiles:
+        """The LHEO files on this database (``domain.services.lheo``)."""
+        return SqlLheoFiles(self.engine)
+
+    @property
     def dialogs(self) -> DialogEngine:
         """The dialog engine on these services (and its printer), built on first use."""
         if self._dialogs is None:
@@ -68,6 +76,14 @@ class Services:
         if self._dialogs is not None:
             self._dialogs.printer.close()
         await self.engine.dispose()
+
+
+def lheo_files_of(uow_factory: BotUnitOfWorkFactory) -> LheoFiles:
+    """The LHEO files on the database a ``SqlUnitOfWorkFactory`` opens, for callers given only the
+    factory (``bot.daily``'s default, tests, scripts)."""
+    if not isinstance(uow_factory, SqlUnitOfWorkFactory):
+        raise TypeError(f"no LHEO files known for {uow_factory!r}: pass them")
+    return SqlLheoFiles(uow_factory.engine)
 
 
 def build_services(settings: Settings, *, today: date | None = None) -> Services:

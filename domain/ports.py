@@ -1,4 +1,5 @@
-"""The ports the outer layers implement: the clock, the repositories and the unit of work.
+"""The ports the outer layers implement: the clock, the repositories, the unit of work and its
+factory, and the LHEO files.
 
 Every repository that reads actions is *scoped*: one for an organisation's members, one for a
 funder's validators, one for the Carif-Oref staff. A handler obtains the one its user's role allows
@@ -7,15 +8,18 @@ from the unit of work, so it cannot forget the scope.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from domain.events import Event
 from domain.funders import Funder
+from domain.lheo import EXPORT_PAGE, ExportReport, OfaaRow, Progress, ReadDrafts
 from domain.models import Action, Organisation, Status
 
 
@@ -216,13 +220,25 @@ class OutboxRepository(Protocol):
         """Queue a message; False if one with the same key exists."""
         ...
 
-    async def claim(self, batch: int, now: datetime) -> list[OutboxMessage]: ...
+    async def claim(
+        self, batch: int, now: datetime, lease: timedelta = ...
+    ) -> list[OutboxMessage]:
+        """Take up to ``batch`` due messages, oldest first, leased until ``now + lease``."""
+        ...
 
     async def mark_sent(self, message_id: int, now: datetime) -> None: ...
 
     async def mark_failed(self, message_id: int, error: str, retry_at: datetime) -> None: ...
 
     async def mark_dead(self, message_id: int, error: str) -> None: ...
+
+    async def mark_sent_many(self, message_ids: Sequence[int], now: datetime) -> None: ...
+
+    async def set_next_attempt(self, message_ids: Sequence[int], at: datetime) -> None:
+        """Move the lease of rows still waiting (pending/failed) to ``at``: renew it, or release it."""
+        ...
+
+    async def count(self, status: str | None = None) -> int: ...
 
 
 class AuditRepository(Protocol):
@@ -243,6 +259,17 @@ class JobRunRepository(Protocol):
     async def record_run(self, name: str, day: date) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    """A reminder before archiving that is due (``BotUnitOfWork.reminders_due``)."""
+
+    action_id: int
+    organisation_id: int
+    days: int  # the real number of days left before archiving (« archivée dans 27 jours »)
+    archive_on: date
+    level: int  # the reminder level due (30, 7, 1…): told once per level and archiving date
+
+
 class BotUnitOfWork(UnitOfWork, Protocol):
     """``UnitOfWork`` plus links, link codes, the outbox, the audit trail and the daily jobs."""
 
@@ -252,6 +279,92 @@ class BotUnitOfWork(UnitOfWork, Protocol):
     audit: AuditRepository
     job_runs: JobRunRepository
 
+    @property
+    def staff_ids(self) -> frozenset[int]:
+        """The Carif-Oref staff configured now (the only ones told of staff events)."""
+        ...
+
     async def try_lock_daily_job(self) -> bool:
         """Whether this transaction may run the daily job (one process at a time)."""
+        ...
+
+    async def archive_sweep(self, today: date) -> list[int]:
+        """Archive the published actions whose date has come (one ``Archived`` event published
+        each); their ids."""
+        ...
+
+    async def reminders_due(self, today: date, days: Sequence[int]) -> list[DueReminder]:
+        """The reminders due on ``today`` for the levels ``days`` and not told yet."""
+        ...
+
+    async def prune_processed_updates(self, before: datetime) -> int:
+        """Delete the processed update ids recorded before ``before``; how many."""
+        ...
+
+
+class BotUnitOfWorkFactory(Protocol):
+    """Opens a ``BotUnitOfWork`` (``storage.uow.SqlUnitOfWorkFactory``), on behalf of
+    ``actor_user_id`` (written in the audit trail)."""
+
+    def __call__(self, actor_user_id: int | None = None) -> BotUnitOfWork: ...
+
+
+# The LHEO files (``storage.lheo.files.SqlLheoFiles``, wired by ``bot.wiring``).
+
+BetweenPages = Callable[[], Awaitable[None]]
+
+
+class ActionSnapshot(Protocol):
+    """The actions and their organisations as they were at the snapshot's first read."""
+
+    def items(
+        self, statuses: Sequence[Status], *, page_size: int = EXPORT_PAGE,
+        between_pages: BetweenPages | None = None,
+    ) -> AsyncIterator[tuple[Action, Organisation]]:
+        """Each action of ``statuses`` once, with its organisation, ``page_size`` read at a time
+        (``between_pages``, tests: run after each full page)."""
+        ...
+
+
+class ExportSink(Protocol):
+    def write(self, action: Action, organisation: Organisation) -> bool:
+        """Write the action; False when it was left out (its reason in the report)."""
+        ...
+
+
+class ExportFile(Protocol):
+    """``with file as sink: sink.write(…)``: validated and published atomically on a clean exit
+    (``report`` then says what was written and left out); raises ``NothingToExport`` when nothing
+    could be written, ``LheoError`` when the file does not validate (nothing published then)."""
+
+    report: ExportReport
+
+    def __enter__(self) -> ExportSink: ...
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None: ...
+
+
+class LheoFiles(Protocol):
+    """The LHEO 2.3 and Ofaa files the use cases write and read (``domain.services.lheo``)."""
+
+    def snapshot(self) -> AbstractAsyncContextManager[ActionSnapshot]:
+        """One consistent read of the actions, for an export."""
+        ...
+
+    def export_file(self, out: Path, *, now: datetime, progress: Progress | None = None) -> ExportFile: ...
+
+    def ensure_directory(self, directory: Path) -> None: ...
+
+    def remove(self, path: Path) -> None:
+        """Remove a published file (none there: nothing to do)."""
+        ...
+
+    def read_drafts(
+        self, path: Path, organisation_id: int, *, today: date, progress: Progress | None = None
+    ) -> ReadDrafts:
+        """An LHEO 2.2/2.3 file as drafts of the organisation; raises ``LheoImportError``."""
+        ...
+
+    def read_ofaa(self, path: Path) -> tuple[list[OfaaRow], list[str]]:
+        """The good lines of a France Travail return file and the bad ones (« ligne 4 : … »)."""
         ...

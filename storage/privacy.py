@@ -24,18 +24,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select, update
-
-from storage.tables import (
-    actions,
-    audit,
-    conversations,
-    link_attempts,
-    link_codes,
-    members,
-    organisations,
-    outbox,
-)
 from storage.uow import SqlUnitOfWork
 
 PSEUDONYM_RANGE = 2**62
@@ -78,20 +66,12 @@ def new_pseudonym() -> int:
 
 
 async def forget_user(uow: SqlUnitOfWork, user_id: int) -> ForgetReport:
-    """Erase ``user_id`` as described in the module docstring; the caller commits."""
+    """Erase ``user_id`` as described in the module docstring; the caller commits. Every write
+    goes through the unit of work's repositories."""
     if user_id <= 0:
         raise ValueError("a Telegram user id is a positive number")
-    conn = uow.connection
     pseudonym = new_pseudonym()
 
-    link_rows = (
-        await conn.execute(
-            select(members.c.role, members.c.organisation_id, members.c.funder, organisations.c.data)
-            .select_from(members.outerjoin(organisations, organisations.c.id == members.c.organisation_id))
-            .where(or_(members.c.user_id == user_id, members.c.chat_id == user_id))
-            .order_by(members.c.id)
-        )
-    ).all()
     links = tuple(
         RemovedLink(
             role=row.role,
@@ -99,60 +79,22 @@ async def forget_user(uow: SqlUnitOfWork, user_id: int) -> ForgetReport:
             organisation_name=_organisation_name(row.data),
             funder=row.funder,
         )
-        for row in link_rows
+        for row in await uow.members.remove_person(user_id)
     )
     organisation_ids = sorted({link.organisation_id for link in links if link.organisation_id is not None})
     kept_actions = 0
-    if organisation_ids:
-        kept_actions = (
-            await conn.execute(
-                select(func.count()).select_from(actions)
-                .where(actions.c.organisation_id.in_(organisation_ids))
-            )
-        ).scalar_one()
-
-    await conn.execute(
-        delete(members).where(or_(members.c.user_id == user_id, members.c.chat_id == user_id))
-    )
-    removed_conversations = (
-        await conn.execute(
-            delete(conversations).where(
-                or_(conversations.c.chat_id == user_id, conversations.c.user_id == user_id)
-            )
-        )
-    ).rowcount
-    removed_attempts = (
-        await conn.execute(delete(link_attempts).where(link_attempts.c.user_id == user_id))
-    ).rowcount
-    removed_notifications = (
-        await conn.execute(delete(outbox).where(outbox.c.chat_id == user_id))
-    ).rowcount
-
-    codes = set()
-    for column in ("used_by", "created_by"):
-        result = await conn.execute(
-            update(link_codes)
-            .where(link_codes.c[column] == user_id)
-            .values({column: pseudonym})
-            .returning(link_codes.c.id)
-        )
-        codes.update(result.scalars())
-
-    audit_rows = (
-        await conn.execute(
-            update(audit).where(audit.c.actor_user_id == user_id).values(actor_user_id=pseudonym)
-        )
-    ).rowcount
+    for organisation_id in organisation_ids:
+        kept_actions += sum((await uow.actions_for_organisation(organisation_id).counts()).values())
 
     return ForgetReport(
         user_id=user_id,
         pseudonym=pseudonym,
         links=links,
-        conversations=removed_conversations,
-        link_attempts=removed_attempts,
-        notifications=removed_notifications,
-        link_codes=len(codes),
-        audit_rows=audit_rows,
+        conversations=await uow.conversations.forget(user_id),
+        link_attempts=await uow.link_codes.forget_attempts(user_id),
+        notifications=await uow.outbox.forget_chat(user_id),
+        link_codes=await uow.link_codes.pseudonymise(user_id, pseudonym),
+        audit_rows=await uow.audit.pseudonymise(user_id, pseudonym),
         kept_actions=kept_actions,
     )
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from domain.archiving import reminder_level
 from domain.events import EventKind
 from domain.models import Status
+from domain.ports import DueReminder
 from storage.tables import actions, audit
 
 Executor = AsyncConnection | AsyncSession
@@ -26,13 +27,7 @@ class ArchivedAction:
     organisation_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class ReminderDue:
-    action_id: int
-    organisation_id: int
-    days: int  # the real number of days left before archiving (« archivée dans 27 jours »)
-    archive_on: date
-    level: int  # the reminder level due (30, 7, 1…): told once per level and archiving date
+ReminderDue = DueReminder  # the port's type (``domain.ports``)
 
 
 async def archive_sweep_rows(

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from domain.events import Archived, Event
 from domain.funders import Circuit, Funder
 from domain.models import Action, Status
-from domain.ports import BotUnitOfWork, Clock, Membership
+from domain.ports import BotUnitOfWork, Clock, DueReminder, Membership
 from storage import sweeps
 from storage.hot_statements import HotResult, HotStatement
 from storage.repositories import (
@@ -202,7 +202,7 @@ class SqlUnitOfWork(BotUnitOfWork):
         )
         return [a.id for a in archived]
 
-    async def reminders_due(self, today: date, days: Sequence[int]) -> list[sweeps.ReminderDue]:
+    async def reminders_due(self, today: date, days: Sequence[int]) -> list[DueReminder]:
         return await sweeps.reminders_due(self.connection, today, days)
 
     async def counts_by_status(self, organisation_id: int) -> dict[Status, int]:

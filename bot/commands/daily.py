@@ -73,7 +73,8 @@ async def _daily(args: argparse.Namespace, settings: Settings) -> int:
 
     async with open_services(settings, today=args.today) as services:
         clock = services.clock
-        report = await run_daily(services.uow_factory, clock, settings, today=clock.today(), force=True)
+        report = await run_daily(services.uow_factory, clock, settings, today=clock.today(),
+                                 force=True, files=services.lheo_files)
     for line in summary_lines(report):
         print(line)
     if not report.ran:

@@ -9,35 +9,30 @@
   reference).
 - ``formabot lheo validate FILE``: XSD validation of an LHEO 2.3 file, errors per action.
 
-The cores (``export_actions``, ``import_lheo_file``, ``import_ofaa_file``, ``validate_file``) take a
-unit-of-work factory, so tests and jobs call them without the command line.
+The use cases live in ``domain.services.lheo`` (``export_actions``, ``report_left_out``,
+``import_lheo_file``, ``import_ofaa_file``; the daily job calls them too); this module only reads the
+arguments, calls them with the composition root's factory and files (``bot.wiring``) and prints.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.commands import say
 from bot.config import Settings
-from domain.events import Event, ExportLeftOut, OfaaReferenceReceived
-from domain.models import Action, Status
-from domain.ports import BotUnitOfWork
-from storage.lheo.errors import LeftOut, LheoError, NothingToExport
-from storage.lheo.export import ExportReport, Scope, in_scope
-from storage.lheo.import_ import describe, read_lheo
-from storage.lheo.ofaa import OfaaResult, parse_ofaa_csv, resolve_ofaa
-from storage.lheo.schema import NoProgress, Progress
-from storage.lheo.snapshot import PAGE, BetweenPages, export_snapshot
-from storage.lheo.validate import AtomicLheoExport, iter_issues, validate_lheo
-
-UowFactory = Callable[[], BotUnitOfWork]  # storage.uow.SqlUnitOfWorkFactory
-
+from domain.lheo import LeftOut, LheoError, NoProgress, NothingToExport, Progress
+from domain.services.lheo import (
+    UowFactory,
+    export_actions,
+    import_lheo_file,
+    import_ofaa_file,
+    report_left_out,
+)
+from storage.lheo.validate import iter_issues, validate_lheo
 
 # --- progress ------------------------------------------------------------------------------------
 
@@ -75,111 +70,7 @@ def make_progress(stream: TextIO | None = None) -> Progress:
     return RichProgress() if stream.isatty() else NoProgress()
 
 
-# --- cores ---------------------------------------------------------------------------------------
-
-
-async def export_actions(
-    uow_factory: UowFactory, out: Path, scope: Scope, *, today: date, now: datetime,
-    progress: Progress | None = None, page_size: int = PAGE,
-    between_pages: BetweenPages | None = None,
-) -> ExportReport:
-    """Export the actions of ``scope`` on ``today`` to ``out`` (validated, atomic).
-
-    Reads one consistent snapshot (``storage.lheo.snapshot``): an action published, archived or
-    changed meanwhile is in the file once or not at all, never twice. Each action is validated on
-    its own: one that does not validate, or whose organisation's fiche is incomplete, is left out
-    (``report.left_out``) and every other one is exported. Raises ``NothingToExport`` when no
-    action is left to write (no file is published then).
-    """
-    statuses = (Status.PUBLISHED,) if scope == "public" else (Status.PUBLISHED, Status.ARCHIVED)
-    export = AtomicLheoExport(out, now=now, progress=progress)
-    engine = uow_factory.engine  # type: ignore[attr-defined]  # a SqlUnitOfWorkFactory's engine
-    async with export_snapshot(engine) as snapshot:
-        with export as writer:
-            async for action, organisation in snapshot.items(
-                statuses, page_size=page_size, between_pages=between_pages
-            ):
-                if in_scope(action, scope, today):
-                    writer.write(action, organisation)
-    return export.report
-
-
-def left_out_event(item: LeftOut, day: date) -> Event:
-    """The staff notice of an action left out of the exports of ``day`` (once per action a day:
-    ``ExportLeftOut.discriminator`` is the day, whichever export or run found it)."""
-    return ExportLeftOut(item.action_id, item.organisation_id, day=day,
-                         reference=item.reference or None, organisation=item.organisation or None,
-                         missing=tuple(item.missing), issues=tuple(item.issues))
-
-
-async def report_left_out(uow_factory: UowFactory, left_out: Iterable[LeftOut], day: date) -> int:
-    """Tell staff (outbox) about each action left out of an export on ``day``; returns how many
-    actions were reported (an action already reported that day is not told twice)."""
-    events: dict[tuple[int | None, str | None], Event] = {}
-    for item in left_out:
-        events.setdefault((item.action_id, item.reference), left_out_event(item, day))
-    if not events:
-        return 0
-    async with uow_factory() as uow:
-        uow.publish(*events.values())
-        await uow.commit()
-    return len(events)
-
-
-@dataclass(slots=True)
-class ImportOutcome:
-    lines: list[str] = field(default_factory=list)
-    stored: list[str] = field(default_factory=list)  # references of the drafts created
-
-
-async def import_lheo_file(
-    uow_factory: UowFactory, path: Path, organisation_id: int, *, today: date,
-    dry_run: bool = False, progress: Progress | None = None,
-) -> ImportOutcome:
-    """Read ``path`` and store its drafts for the organisation in one transaction (or none)."""
-    result = read_lheo(path, organisation_id, today=today, progress=progress)
-    outcome = ImportOutcome(lines=describe(result))
-    async with uow_factory() as uow:
-        if await uow.organisations.get(organisation_id) is None:
-            raise LheoError(f"Organisation {organisation_id} introuvable : rien n'a été importé.")
-        if dry_run:
-            outcome.lines.append("Essai (--dry-run) : rien n'a été enregistré.")
-            return outcome
-        repository = uow.actions_for_organisation(organisation_id)
-        for action in result.actions:
-            stored = await repository.add(action)
-            outcome.stored.append(str(stored.reference))
-        await uow.commit()
-    outcome.lines.append(
-        f"{len(outcome.stored)} brouillon(s) créé(s) : {', '.join(outcome.stored) or '—'}."
-    )
-    return outcome
-
-
-async def import_ofaa_file(uow_factory: UowFactory, path: Path) -> tuple[OfaaResult, int]:
-    """Record the France Travail references of ``path``; returns the result and the number of
-    actions whose reference changed (each one notified)."""
-    rows, errors = parse_ofaa_csv(path)
-    changed = 0
-    async with uow_factory() as uow:
-        repository = uow.all_actions()
-        found: dict[str, Action] = {}
-        for row in rows:
-            action = await repository.by_reference(row.reference_carif)
-            if action is not None and action.reference_carif == row.reference_carif:
-                found[row.reference_carif] = action
-        result = resolve_ofaa(rows, errors, found)
-        for line in result.matched:
-            action = line.action
-            if action.reference_ofaa == line.reference_ofaa:
-                continue
-            action.reference_ofaa = line.reference_ofaa
-            await repository.save(action)
-            uow.publish(OfaaReferenceReceived(action.id, action.organisation_id,
-                                              reference_ofaa=line.reference_ofaa))
-            changed += 1
-        await uow.commit()
-    return result, changed
+# --- validation (a file, no database) ------------------------------------------------------------
 
 
 def validate_file(path: Path, progress: Progress | None = None) -> tuple[bool, list[str]]:
@@ -208,8 +99,9 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     async with open_services(settings) as services:
         factory, today = services.uow_factory, services.clock.today()
         try:
-            report = await export_actions(factory, Path(args.out), args.scope, today=today,
-                                          now=services.clock.now(), progress=make_progress())
+            report = await export_actions(services.lheo_files, Path(args.out), args.scope,
+                                          today=today, now=services.clock.now(),
+                                          progress=make_progress())
         except NothingToExport as nothing:
             print(say("lheo_nothing_exported", scope=args.scope), file=sys.stderr)
             await _warn_left_out(factory, nothing.left_out, today)
@@ -237,12 +129,19 @@ async def _import_lheo(args: argparse.Namespace, settings: Settings) -> int:
 
     async with open_services(settings) as services:
         try:
-            outcome = await import_lheo_file(services.uow_factory, Path(args.file), args.org,
-                                             today=services.clock.today(), dry_run=args.dry_run,
-                                             progress=make_progress())
+            outcome = await import_lheo_file(
+                services.uow_factory, services.lheo_files, Path(args.file), args.org,
+                today=services.clock.today(), dry_run=args.dry_run, progress=make_progress(),
+            )
         except LheoError as error:
             return _fail(error)
-    print("\n".join(outcome.lines))
+    lines = list(outcome.lines)
+    if outcome.dry_run:
+        lines.append("Essai (--dry-run) : rien n'a été enregistré.")
+    else:
+        lines.append(f"{len(outcome.stored)} brouillon(s) créé(s) : "
+                     f"{', '.join(outcome.stored) or '—'}.")
+    print("\n".join(lines))
     return 0
 
 
@@ -251,7 +150,8 @@ async def _import_ofaa(args: argparse.Namespace, settings: Settings) -> int:
 
     async with open_services(settings) as services:
         try:
-            result, changed = await import_ofaa_file(services.uow_factory, Path(args.file))
+            result, changed = await import_ofaa_file(services.uow_factory, services.lheo_files,
+                                                     Path(args.file))
         except LheoError as error:
             return _fail(error)
     print(say("ofaa_imported", matched=len(result.matched), changed=changed))

@@ -31,7 +31,7 @@ from domain.services.actors import Actor, parse_references
 Operation = Callable[[UnitOfWork, Actor, Clock], Awaitable[Action]]
 
 
-async def _in_transaction(settings: Settings, work: Callable[[Any, Clock], Awaitable[int]]) -> int:
+async def _in_transaction(settings: Settings, work: Callable[[UnitOfWork, Clock], Awaitable[int]]) -> int:
     """Run ``work(uow, clock)`` in one unit of work on the configured database (migrated first),
     with the composition root's clock (``FORMABOT_TODAY`` pins its business date only)."""
     from bot.wiring import open_services
@@ -42,7 +42,7 @@ async def _in_transaction(settings: Settings, work: Callable[[Any, Clock], Await
 
 async def _run_one(settings: Settings, reference: str, operation: Operation, done: str) -> int:
     """Run one operation on one action; print ``done`` (a message of operations.j2) on success."""
-    async def work(uow: Any, clock: Clock) -> int:
+    async def work(uow: UnitOfWork, clock: Clock) -> int:
         try:
             action = await operation(uow, Actor.staff(), clock)
         except DomainError as exc:
@@ -67,7 +67,7 @@ async def _region_vote(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{args.file} : {exc.strerror}", file=sys.stderr)
         return 2
 
-    async def work(uow: Any, clock: Clock) -> int:
+    async def work(uow: UnitOfWork, clock: Clock) -> int:
         try:
             report = await backoffice.record_region_vote(
                 uow, Actor.staff(), parse_references(content)

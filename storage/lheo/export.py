@@ -17,16 +17,23 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 from lxml import etree
 
 from domain.catalogue import ORGANISATION_FIELDS, FieldSpec
+from domain.lheo import (
+    ExportReport,
+    LeftOut,
+    LheoExportError,
+    Progress,
+    Scope,
+    ValidationIssue,
+    in_scope,
+)
 from domain.models import Action, Organisation
-from storage.lheo.errors import LeftOut, LheoExportError, ValidationIssue
 from storage.lheo.formation import (
     ACTION_EXTRAS,
     REFERENCE_OFAA_INFO,
@@ -38,7 +45,7 @@ from storage.lheo.formation import (
     is_mobile,
     lheo_date,
 )
-from storage.lheo.schema import LHEO_NS, Progress, q
+from storage.lheo.schema import LHEO_NS, q
 from storage.lheo.xml_text import BadValue
 
 # Re-exported: the formation's text (``storage.lheo.formation``) was written here before.
@@ -63,16 +70,7 @@ __all__ = [
     "write_lheo",
 ]
 
-Scope = Literal["public", "ofaa"]
 Output = IO[bytes] | str | os.PathLike[str]
-
-
-@dataclass(slots=True)
-class ExportReport:
-    formations: int = 0
-    sessions: int = 0
-    path: Path | None = None
-    left_out: list[LeftOut] = field(default_factory=list)
 
 
 _FICHE_REQUIRED: tuple[FieldSpec, ...] = tuple(f for f in ORGANISATION_FIELDS if f.required)
@@ -201,20 +199,6 @@ def write_lheo(
     if isinstance(out, str | os.PathLike):
         writer.report.path = Path(out)
     return writer.report
-
-
-def in_scope(action: Action, scope: Scope, today: date) -> bool:
-    """Whether the daily export of ``scope`` carries the action on ``today``.
-
-    ``public``: published actions still public (the national network); ``ofaa``: what France
-    Travail receives (published and public, or archived less than 30 days ago).
-    """
-    from domain.archiving import in_ofaa_export, is_public
-    from domain.models import Status
-
-    if scope == "ofaa":
-        return in_ofaa_export(action, today)
-    return action.status is Status.PUBLISHED and is_public(action, today)
 
 
 def select(

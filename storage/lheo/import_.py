@@ -26,8 +26,8 @@ import os
 from datetime import date
 
 from domain.funders import Funder
+from domain.lheo import Progress
 from storage.lheo.drafts import DEFAULT_FUNDER, DraftMapper, ImportedDraft, ImportResult
-from storage.lheo.schema import Progress
 from storage.lheo.xml_input import (
     MAX_ERRORS,
     NS,

@@ -8,52 +8,24 @@ is reported with its line number, and the rest is still imported.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
-from domain.models import Action
-from storage.lheo.errors import LheoImportError
+from domain.lheo import LheoImportError, Lookup, OfaaLine, OfaaResult, OfaaRow, resolve_ofaa
+
+# Re-exported: the lines and their matching are the domain's (``domain.lheo``) since the use cases
+# moved to ``domain.services.lheo``.
+__all__ = [
+    "HEADER", "MAX_REFERENCE", "Lookup", "OfaaLine", "OfaaResult", "OfaaRow", "parse_ofaa_csv",
+    "read_ofaa_csv", "resolve_ofaa",
+]
 
 HEADER = ("reference_carif", "reference_ofaa")
 MAX_REFERENCE = 100
-
-Lookup = Callable[[str], Action | None] | Mapping[str, Action]
-
-
-@dataclass(frozen=True, slots=True)
-class OfaaLine:
-    line: int
-    reference_carif: str
-    reference_ofaa: str
-    action: Action
-
-
-@dataclass(slots=True)
-class OfaaResult:
-    matched: list[OfaaLine] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # « ligne 4 : … », bad lines
-    unknown: list[str] = field(default_factory=list)  # « ligne 7 : référence … inconnue »
-
-    @property
-    def problems(self) -> list[str]:
-        return sorted(self.errors + self.unknown, key=_line_number)
-
-
-def _line_number(message: str) -> int:
-    head = message.partition(" :")[0].removeprefix("ligne ")
-    return int(head) if head.isdigit() else 0
 
 
 def _cells(line: str) -> list[str]:
     """The ``;``-separated cells of a line, spaces and surrounding double quotes removed (the
     references never contain ``;`` nor quotes, so no CSV quoting rules are needed)."""
     return [cell.strip().strip('"').strip() for cell in line.split(";")]
-
-
-def _find(lookup: Lookup, reference: str) -> Action | None:
-    if isinstance(lookup, Mapping):
-        return lookup.get(reference)
-    return lookup(reference)
 
 
 def _decode(data: bytes) -> str:
@@ -63,13 +35,6 @@ def _decode(data: bytes) -> str:
         raise LheoImportError(
             f"Fichier Ofaa refusé : il n'est pas en UTF-8 (octet {error.start + 1})."
         ) from error
-
-
-@dataclass(frozen=True, slots=True)
-class OfaaRow:
-    line: int
-    reference_carif: str
-    reference_ofaa: str
 
 
 def parse_ofaa_csv(source: str | os.PathLike[str] | bytes) -> tuple[list[OfaaRow], list[str]]:
@@ -122,21 +87,6 @@ def parse_ofaa_csv(source: str | os.PathLike[str] | bytes) -> tuple[list[OfaaRow
         seen[carif] = number
         rows.append(OfaaRow(number, carif, ofaa))
     return rows, errors
-
-
-def resolve_ofaa(rows: list[OfaaRow], errors: list[str], lookup: Lookup) -> OfaaResult:
-    """Match the parsed lines with the actions ``lookup`` knows; the others are reported."""
-    result = OfaaResult(errors=list(errors))
-    for row in rows:
-        action = _find(lookup, row.reference_carif)
-        if action is None:
-            result.unknown.append(
-                f"ligne {row.line} : référence Carif-Oref « {row.reference_carif} » inconnue, "
-                "ligne ignorée."
-            )
-            continue
-        result.matched.append(OfaaLine(row.line, row.reference_carif, row.reference_ofaa, action))
-    return result
 
 
 def read_ofaa_csv(source: str | os.PathLike[str] | bytes, lookup: Lookup) -> OfaaResult:

@@ -1,11 +1,10 @@
-"""The LHEO 2.3 schema shipped with the package, its namespaces, and the progress protocol."""
+"""The LHEO 2.3 schema shipped with the package and its namespaces."""
 
 from __future__ import annotations
 
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
 
 from lxml import etree
 
@@ -61,26 +60,3 @@ def sequence_order(element: str) -> tuple[str, ...]:
     return tuple(
         str(child.get("ref")).partition(":")[2] for child in sequence.iter(f"{{{XSD_NS}}}element")
     )
-
-
-class Progress(Protocol):
-    """What a long export, validation or import reports; the CLI draws it (rich) on a terminal."""
-
-    def start(self, description: str, total: int | None = None) -> None: ...
-
-    def advance(self, count: int = 1) -> None: ...
-
-    def finish(self) -> None: ...
-
-
-class NoProgress:
-    """A ``Progress`` that shows nothing."""
-
-    def start(self, description: str, total: int | None = None) -> None:
-        return None
-
-    def advance(self, count: int = 1) -> None:
-        return None
-
-    def finish(self) -> None:
-        return None

@@ -19,24 +19,23 @@ before it). The organisations are read in the same snapshot, once each.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from domain.lheo import EXPORT_PAGE
 from domain.models import Action, Organisation, Status
+from domain.ports import BetweenPages
 from storage import mapping
 from storage.repositories import load_actions_with_sessions
 from storage.tables import actions, organisations
 
-PAGE = 500
+PAGE = EXPORT_PAGE
 # ``storage.database`` begins a SQLite transaction DEFERRED instead of IMMEDIATE with this option.
 READ_ONLY_OPTION = "formabot_read_only"
-
-BetweenPages = Callable[[], Awaitable[None]]
-
 
 class MissingOrganisation(Exception):
     """An action whose organisation is not in the database (cannot happen with the foreign key)."""

@@ -24,10 +24,10 @@ from typing import IO
 
 from lxml import etree
 
+from domain.lheo import ExportReport, LheoExportError, NothingToExport, Progress, ValidationIssue
 from domain.models import Action, Organisation
-from storage.lheo.errors import LheoExportError, NothingToExport, ValidationIssue
-from storage.lheo.export import ExportReport, LheoWriter
-from storage.lheo.schema import LHEO_22_NS, LHEO_NS, Progress, lheo_schema, local_name, q
+from storage.lheo.export import LheoWriter
+from storage.lheo.schema import LHEO_22_NS, LHEO_NS, lheo_schema, local_name, q
 
 MAX_ISSUES = 100
 

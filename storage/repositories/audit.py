@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from domain.models import Action
 from domain.ports import AuditEntry
@@ -42,6 +42,14 @@ class SqlAuditRepository(Repository):
             )
             for r in result
         ]
+
+    async def pseudonymise(self, user_id: int, pseudonym: int) -> int:
+        """Replace the actor ``user_id`` by ``pseudonym`` (the only change migration 0002 lets
+        through the trail's append-only trigger); the number of rows changed."""
+        result = await self._conn.execute(
+            update(audit).where(audit.c.actor_user_id == user_id).values(actor_user_id=pseudonym)
+        )
+        return result.rowcount
 
 
 def audit_values(

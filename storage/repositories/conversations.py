@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from domain.errors import StaleVersion
 from domain.ports import ConversationState
@@ -71,3 +71,13 @@ class SqlConversationRepository(Repository):
             raise StaleVersion()
         state.version += 1
         return state
+
+    async def forget(self, user_id: int) -> int:
+        """Delete the conversations of ``user_id``'s chat or written by them (with any unsaved
+        answers); how many."""
+        result = await self._conn.execute(
+            delete(conversations).where(
+                or_(conversations.c.chat_id == user_id, conversations.c.user_id == user_id)
+            )
+        )
+        return result.rowcount

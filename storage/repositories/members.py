@@ -9,13 +9,24 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from domain.funders import Funder
 from domain.ports import Membership, Role
 from storage.hot_statements import HotStatement
 from storage.repositories.base import Repository, chunks
-from storage.tables import link_attempts, link_codes, members
+from storage.tables import link_attempts, link_codes, members, organisations
 
 # With each link's chat and reachability: a chat marked unreachable that writes again is reset
 # (``of_user_in_chat``) without a statement of its own on every update.
@@ -152,6 +163,25 @@ class SqlMemberRepository(Repository):
             update(members).where(members.c.chat_id == chat_id).values(unreachable=unreachable)
         )
 
+    async def remove_person(self, user_id: int) -> list[Row[Any]]:
+        """Remove every link of ``user_id`` or to their chat (``storage.privacy``); the removed
+        links, oldest first: ``role``, ``organisation_id``, ``funder`` and the organisation's
+        ``data`` (its name, for the report)."""
+        theirs = or_(members.c.user_id == user_id, members.c.chat_id == user_id)
+        rows = (
+            await self._conn.execute(
+                select(members.c.role, members.c.organisation_id, members.c.funder,
+                       organisations.c.data)
+                .select_from(
+                    members.outerjoin(organisations, organisations.c.id == members.c.organisation_id)
+                )
+                .where(theirs)
+                .order_by(members.c.id)
+            )
+        ).all()
+        await self._conn.execute(delete(members).where(theirs))
+        return list(rows)
+
 
 LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
 LINK_CODE_LENGTH = 28  # 28 × 5 bits = 140 bits of secret (≥ 128)
@@ -236,3 +266,24 @@ class SqlLinkCodeRepository(Repository):
                 .where(link_attempts.c.user_id == user_id, link_attempts.c.at > since)
             )
         ).scalar_one()
+
+    async def forget_attempts(self, user_id: int) -> int:
+        """Delete the failed link attempts of ``user_id``; how many."""
+        result = await self._conn.execute(
+            delete(link_attempts).where(link_attempts.c.user_id == user_id)
+        )
+        return result.rowcount
+
+    async def pseudonymise(self, user_id: int, pseudonym: int) -> int:
+        """Replace ``user_id`` by ``pseudonym`` where it used or issued a code (a used code stays
+        used); the number of codes changed."""
+        codes: set[int] = set()
+        for column in ("used_by", "created_by"):
+            result = await self._conn.execute(
+                update(link_codes)
+                .where(link_codes.c[column] == user_id)
+                .values({column: pseudonym})
+                .returning(link_codes.c.id)
+            )
+            codes.update(result.scalars())
+        return len(codes)

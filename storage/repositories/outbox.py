@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from domain.ports import OutboxMessage
 from storage.repositories.base import Repository, chunks, upsert_ignore
@@ -124,3 +124,8 @@ class SqlOutboxRepository(Repository):
                 .where(outbox.c.id.in_(list(chunk)), outbox.c.status.in_(("pending", "failed")))
                 .values(next_attempt_at=at)
             )
+
+    async def forget_chat(self, chat_id: int) -> int:
+        """Delete every notification addressed to ``chat_id``, sent or not; how many."""
+        result = await self._conn.execute(delete(outbox).where(outbox.c.chat_id == chat_id))
+        return result.rowcount

@@ -18,11 +18,11 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from bot.cli import main as cli
-from bot.commands.lheo import export_actions
 from bot.daily import run_daily
 from domain.clock import FixedClock
 from domain.funders import Funder
 from domain.models import Action, Status
+from domain.services.lheo import export_actions
 from storage.database import create_engine
 from storage.lheo.schema import LHEO_NS
 from storage.lheo.validate import validate_lheo
@@ -153,7 +153,7 @@ async def test_staff_publish_through_the_bot_while_the_export_runs_and_nothing_i
 
                 out = tmp_path / "offre.xml"
                 report = await asyncio.wait_for(export_actions(
-                    runtime.services.uow_factory, out, "public", today=DAY,
+                    runtime.services.lheo_files, out, "public", today=DAY,
                     now=datetime(2027, 1, 4, 6, 0, tzinfo=UTC), page_size=2, between_pages=staff_publishes,
                 ), timeout=60)
                 assert len(published_meanwhile) == 3  # the bot answered between every two pages

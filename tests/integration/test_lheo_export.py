@@ -391,7 +391,7 @@ def test_progress_is_reported_per_action(tmp_path: Path) -> None:
 
 def test_cli_progress_bar_only_on_a_terminal() -> None:
     from bot.commands.lheo import RichProgress, make_progress
-    from storage.lheo.schema import NoProgress
+    from domain.lheo import NoProgress
 
     class Stream(io.StringIO):
         def __init__(self, tty: bool) -> None:

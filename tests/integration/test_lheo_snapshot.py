@@ -12,9 +12,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from bot.commands.lheo import export_actions
 from domain.funders import Funder
 from domain.models import Action, Organisation, Status
+from domain.services.lheo import export_actions
+from storage.lheo.files import SqlLheoFiles
 from storage.lheo.schema import LHEO_NS
 from storage.lheo.snapshot import export_snapshot
 from storage.lheo.validate import validate_lheo
@@ -89,7 +90,7 @@ async def test_actions_published_meanwhile_are_never_written_twice(
             calls.append("archived and renamed")
 
     out = tmp_path / "offre.xml"
-    report = await export_actions(uow_factory, out, "public", today=TODAY, now=NOW, page_size=2,
+    report = await export_actions(SqlLheoFiles(uow_factory.engine), out, "public", today=TODAY, now=NOW, page_size=2,
                                   between_pages=between_pages)
     assert len(calls) == 3
     assert sorted(numeros(out)) == [a.reference for a in published]  # each exactly once
@@ -99,7 +100,7 @@ async def test_actions_published_meanwhile_are_never_written_twice(
 
     # The next export sees the new state, each action once again.
     again = tmp_path / "again.xml"
-    await export_actions(uow_factory, again, "public", today=TODAY, now=NOW, page_size=2)
+    await export_actions(SqlLheoFiles(uow_factory.engine), again, "public", today=TODAY, now=NOW, page_size=2)
     expected = [*sorted([drafts[0].reference, *(a.reference for a in published[:-1])]), "FB-000010"]
     assert numeros(again) == expected
 
@@ -122,7 +123,7 @@ async def test_ofaa_scope_reads_published_and_archived_in_one_pass(
     done: list[bool] = []
 
     out = tmp_path / "ofaa.xml"
-    await export_actions(uow_factory, out, "ofaa", today=TODAY, now=NOW, page_size=2,
+    await export_actions(SqlLheoFiles(uow_factory.engine), out, "ofaa", today=TODAY, now=NOW, page_size=2,
                          between_pages=archive_what_was_read)
     assert done
     assert sorted(numeros(out)) == [a.reference for a in [*actions, archived]]

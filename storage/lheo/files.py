@@ -1,0 +1,53 @@
+"""``domain.ports.LheoFiles`` on the database and the file system: what the LHEO use cases
+(``domain.services.lheo``) write and read, wired by ``bot.wiring``.
+
+- ``snapshot()``: one consistent read of the actions (``storage.lheo.snapshot``);
+- ``export_file(out, now=…)``: the validated, atomic LHEO 2.3 file (``storage.lheo.validate``);
+- ``read_drafts(path, organisation_id, today=…)``: an LHEO 2.2/2.3 file as drafts
+  (``storage.lheo.import_``);
+- ``read_ofaa(path)``: the France Travail return file (``storage.lheo.ofaa``).
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.lheo import OfaaRow, Progress, ReadDrafts
+from storage.lheo.import_ import describe, read_lheo
+from storage.lheo.ofaa import parse_ofaa_csv
+from storage.lheo.snapshot import ExportSnapshot, export_snapshot
+from storage.lheo.validate import AtomicLheoExport
+
+
+class SqlLheoFiles:
+    """The LHEO files of the database behind ``engine``."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def snapshot(self) -> AbstractAsyncContextManager[ExportSnapshot]:
+        return export_snapshot(self.engine)
+
+    def export_file(
+        self, out: Path, *, now: datetime, progress: Progress | None = None
+    ) -> AtomicLheoExport:
+        return AtomicLheoExport(out, now=now, progress=progress)
+
+    def ensure_directory(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def remove(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+
+    def read_drafts(
+        self, path: Path, organisation_id: int, *, today: date, progress: Progress | None = None
+    ) -> ReadDrafts:
+        result = read_lheo(path, organisation_id, today=today, progress=progress)
+        return ReadDrafts(actions=result.actions, lines=describe(result))
+
+    def read_ofaa(self, path: Path) -> tuple[list[OfaaRow], list[str]]:
+        return parse_ofaa_csv(path)
