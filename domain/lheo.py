@@ -180,16 +180,22 @@ Lookup = Callable[[str], Action | None] | Mapping[str, Action]
 
 @dataclass(frozen=True, slots=True)
 class OfaaRow:
+    """A well-formed line of the return file."""
+
     line: int
     reference_carif: str
     reference_ofaa: str
+
+
+def _line_number(message: str) -> int:
+    head = message.partition(" :")[0].removeprefix("ligne ")
+    return int(head) if head.isdigit() else 0
 
 
 @dataclass(frozen=True, slots=True)
-class OfaaLine:
-    line: int
-    reference_carif: str
-    reference_ofaa: str
+class OfaaLine(OfaaRow):
+    """A line whose Carif-Oref reference names a known action."""
+
     action: Action
 
 
@@ -202,11 +208,6 @@ class OfaaResult:
     @property
     def problems(self) -> list[str]:
         return sorted(self.errors + self.unknown, key=_line_number)
-
-
-def _line_number(message: str) -> int:
-    head = message.partition(" :")[0].removeprefix("ligne ")
-    return int(head) if head.isdigit() else 0
 
 
 def _find(lookup: Lookup, reference: str) -> Action | None:
