@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     result = handler(args, settings)
-    if inspect.isawaitable(result):
+    if inspect.iscoroutine(result):  # an async handler
         result = asyncio.run(result)
     return int(result or 0)
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
     and_,
     bindparam,
     delete,
@@ -163,7 +162,7 @@ class SqlMemberRepository(Repository):
             update(members).where(members.c.chat_id == chat_id).values(unreachable=unreachable)
         )
 
-    async def remove_person(self, user_id: int) -> list[Row[Any]]:
+    async def remove_person(self, user_id: int) -> list[Any]:
         """Remove every link of ``user_id`` or to their chat (``storage.privacy``); the removed
         links, oldest first: ``role``, ``organisation_id``, ``funder`` and the organisation's
         ``data`` (its name, for the report)."""
