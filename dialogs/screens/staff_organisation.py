@@ -29,8 +29,8 @@ class StaffOrganisation(BackofficeScreen):
         if action is None or org is None:
             raise Redirect(ScreenName.STAFF_MENU)
         rows = [(spec.display_label, spec.format(org.get(spec.key))) for spec in ORGANISATION_FIELDS]
-        kb.row(kb.button(blabel("back_to_action", reference=action.reference or ""), "back"),
-               kb.button(blabel("menu"), "menu"))
+        kb.row(kb.button(blabel("back_to_action", reference=action.reference or ""), "go", "view"),
+               kb.button(blabel("menu"), "go", "menu"))
         body = render("staff_organisation.j2", organisation=org, rows=rows, notice=st.notice, error=st.error)
         return [Reply(body, kb.rows)]
 
@@ -47,10 +47,7 @@ class StaffOrganisation(BackofficeScreen):
             st.notice = btext("organisation_reference_set", reference=done.reference_carif,
                               name=done.nom_organisme or done.raison_sociale)
 
-    @button("back")
-    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.STAFF_VIEW
-
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.STAFF_MENU
+    @button("go")
+    async def go(self, ctx: Context, st: DialogState, arg: str) -> None:
+        """Back to the action's view (``view``) or to the staff menu (``menu``)."""
+        st.screen = ScreenName.STAFF_MENU if arg == "menu" else ScreenName.STAFF_VIEW

@@ -12,25 +12,12 @@ from sqlalchemy import select
 
 from bot.cli import main
 from domain.ports import Membership, Role
-from storage.database import create_engine, upgrade
+from storage.database import upgrade
 from storage.tables import audit, outbox
-from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+from storage.uow import SqlUnitOfWork
+from tests.integration.test_operations_cli import Database
 
 MEMBER = 7001
-
-
-def _run(url: str, work: Any) -> Any:
-    async def go() -> Any:
-        engine = create_engine(url)
-        try:
-            async with SqlUnitOfWorkFactory(engine)() as uow:
-                result = await work(uow)
-                await uow.commit()
-                return result
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
 
 
 @pytest.fixture
@@ -53,7 +40,7 @@ def test_org_set_gives_the_reference_refuses_a_taken_one(url: str, capsys: pytes
     async def link(uow: SqlUnitOfWork) -> None:
         await uow.members.add(Membership(user_id=MEMBER, role=Role.MEMBER, organisation_id=first), chat_id=MEMBER)
 
-    _run(url, link)
+    Database(url).run(link)
 
     assert main(["org", "set", str(first), "--reference-carif", "7320143"]) == 0
     assert capsys.readouterr().out.strip() == (
@@ -78,7 +65,7 @@ def test_org_set_gives_the_reference_refuses_a_taken_one(url: str, capsys: pytes
         )).scalars().all()
         return orgs, rows, told
 
-    orgs, rows, told = _run(url, look)
+    orgs, rows, told = Database(url).run(look)
     assert [o.reference_carif for o in orgs] == ["7320143", None]
     assert [(r.organisation_id, r.action_id, r.details["reference_carif"]) for r in rows] == [
         (first, None, "7320143")

@@ -15,12 +15,12 @@ from collections.abc import Sequence
 
 from alembic import op
 
+INDEX = "ix_organisations_reference_carif"  # the name 0001 gave it (storage.tables' convention)
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-INDEX = "ix_organisations_reference_carif"
 
 
 def upgrade() -> None:
