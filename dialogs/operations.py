@@ -12,10 +12,12 @@ from dialogs.render import macro_text, render
 from domain.errors import DomainError
 from domain.services.actors import UnknownAction
 from domain.services.backoffice import (
+    OrganisationReferenceTaken,
     ReferenceInvalid,
     ReferenceTaken,
     StaffOnly,
     TextTooLong,
+    UnknownOrganisation,
     VoteEmpty,
     VoteLine,
     VoteOutcome,
@@ -44,6 +46,11 @@ def describe(exc: DomainError) -> str:
             return message("reference_taken", reference=exc.reference, other=exc.other)
         case VoteEmpty():
             return message("vote_empty")
+        case UnknownOrganisation():
+            return message("unknown_organisation", organisation=exc.organisation_id)
+        case OrganisationReferenceTaken():
+            return message("organisation_reference_taken", reference=exc.reference,
+                           other=exc.other_id, name=exc.other_name)
     return exc.message
 
 

@@ -37,6 +37,7 @@ class ScreenName(StrEnum):
     SESSIONS = "sessions"
     STAFF_LIST = "staff_list"
     STAFF_MENU = "staff_menu"
+    STAFF_ORGANISATION = "staff_organisation"
     STAFF_PUBLISH = "staff_publish"
     STAFF_RETURN = "staff_return"
     STAFF_VIEW = "staff_view"

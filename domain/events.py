@@ -34,6 +34,7 @@ class EventKind(StrEnum):
     OFAA_REFERENCE = "ofaa_reference"
     REMINDER = "reminder"
     EXPORT_LEFT_OUT = "export_left_out"
+    ORGANISATION_REFERENCE = "organisation_reference"
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,10 +262,33 @@ class ExportLeftOut(Event):
         return self.day.isoformat()
 
 
+@dataclass(frozen=True, slots=True)
+class OrganisationReferenceSet(Event):
+    """The Carif-Oref gave the organisation its Carif-Oref reference (or changed it); about no
+    action. ``version``: the fiche's stored version after the change, one notice per change."""
+
+    kind: ClassVar[EventKind] = EventKind.ORGANISATION_REFERENCE
+
+    reference_carif: str
+    version: int
+    previous: str | None = None
+
+    @property
+    def payload(self) -> dict[str, str]:
+        payload = {"reference_carif": self.reference_carif, "discriminator": self.discriminator(None)}
+        if self.previous:
+            payload["previous"] = self.previous
+        return payload
+
+    def discriminator(self, version: int | None) -> str:
+        return f"o{self.organisation_id}v{self.version}"
+
+
 EVENT_CLASSES: dict[EventKind, type[Event]] = {
     cls.kind: cls
     for cls in (Confirmed, Approved, Refused, Returned, Published, Archived, SessionDatesChanged,
-                JustificationReceived, OfaaReferenceReceived, ReminderDue, ExportLeftOut)
+                JustificationReceived, OfaaReferenceReceived, ReminderDue, ExportLeftOut,
+                OrganisationReferenceSet)
 }
 
 
@@ -322,6 +346,12 @@ def event_from_payload(
                     organisation=p.get("organisation") or None,
                     missing=tuple(line for line in p.get("missing", "").splitlines() if line),
                     issues=tuple(line for line in p.get("issues", "").splitlines() if line),
+                )
+            case EventKind.ORGANISATION_REFERENCE:
+                return OrganisationReferenceSet(
+                    *ids, reference_carif=p["reference_carif"],
+                    version=int(p["discriminator"].rpartition("v")[2]),
+                    previous=p.get("previous") or None,
                 )
     except KeyError as missing:
         raise ValueError(f"{kind} event without {missing}") from None

@@ -82,7 +82,9 @@ class OrganisationRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     siret: Mapped[str | None] = mapped_column(String(14), index=True)
-    reference_carif: Mapped[str | None] = mapped_column(String(50), index=True)
+    # Given by the Carif-Oref staff (« formabot org set ORG --reference-carif X », the staff chat):
+    # one organisation per reference.
+    reference_carif: Mapped[str | None] = mapped_column(String(50), index=True, unique=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     # Compare-and-swap on every save of the fiche (``SqlOrganisationRepository.save``).
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")

@@ -102,6 +102,10 @@ class _Organisations:
         o = self.uow.data.organisations.get(organisation_id)
         return copy.deepcopy(o)
 
+    async def by_reference_carif(self, reference: str) -> Organisation | None:
+        found = [o for o in self.uow.data.organisations.values() if o.reference_carif == reference]
+        return copy.deepcopy(min(found, key=lambda o: o.id or 0)) if found else None
+
     async def add(self, organisation: Organisation) -> Organisation:
         o = organisation.model_copy(deep=True)
         o.id = self.uow.data.next_id

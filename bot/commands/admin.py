@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from bot.commands import say
+from bot.commands import organisation, say
 from bot.config import Settings
 from bot.wiring import open_services
 from domain.catalogue import organisation_field
@@ -20,7 +20,7 @@ FUNDERS_WITH_CODE = Funder.with_validator_code()
 
 
 def register(sub: Any) -> None:
-    org = sub.add_parser("org", help="organisations: add one, issue a link code")
+    org = sub.add_parser("org", help="organisations: add one, issue a link code, set its Carif-Oref reference")
     org_sub = org.add_subparsers(dest="org_command", metavar="COMMAND", required=True)
     add = org_sub.add_parser("add", help="create an organisation and print a link code for it")
     add.add_argument("--name", required=True, help="raison sociale")
@@ -30,6 +30,7 @@ def register(sub: Any) -> None:
     code = org_sub.add_parser("link-code", help="issue a new one-time link code for an organisation")
     code.add_argument("org", type=int, help="organisation id")
     code.set_defaults(handler=_org_link_code)
+    organisation.register_set(org_sub)
 
     funder = sub.add_parser("funder-code", help="issue the confidential code of a funder's validator")
     funder.add_argument("funder", choices=sorted(FUNDERS_WITH_CODE))

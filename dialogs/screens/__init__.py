@@ -10,5 +10,6 @@ from dialogs.screens import (  # noqa: F401
     merge,
     recap,
     staff,
+    staff_organisation,
     validator,
 )

@@ -335,7 +335,7 @@ class ViewAction(Screen):
         if (action := await self._action(ctx, st, Operation.VIEW)) is not None:
             org = await ctx.organisation()
             problems = validate_action(action, ctx.clock.today()) if action.status is Status.DRAFT else []
-            for part in recap_messages(action, problems, organisation_name=org.nom_organisme):
+            for part in recap_messages(action, problems, organisation=org):
                 ctx.say(part)
 
     @button("back")

@@ -20,11 +20,6 @@ from domain.rules import validate_action
 from domain.services import member
 
 
-async def _org_name(ctx: Context) -> str | None:
-    org = await ctx.organisation()
-    return org.nom_organisme or org.raison_sociale
-
-
 @screen
 class Recap(Screen):
     name = ScreenName.RECAP
@@ -37,7 +32,7 @@ class Recap(Screen):
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = form_of(st).action()
         problems = validate_action(action, ctx.clock.today())
-        parts = recap_messages(action, problems, organisation_name=await _org_name(ctx))
+        parts = recap_messages(action, problems, organisation=await ctx.organisation())
         for i, group in enumerate(general_groups(action)):
             kb.add(label("edit_group", group=group.title), "group", i)
         for i, s in enumerate(action.sessions):
@@ -73,7 +68,8 @@ class Recap(Screen):
     async def print(self, ctx: Context, st: DialogState, arg: str) -> None:
         action = form_of(st).action()
         problems = validate_action(action, ctx.clock.today())
-        pending = recap_pdf(action, problems, organisation_name=await _org_name(ctx))
+        pending = recap_pdf(action, problems, organisation=await ctx.organisation(),
+                            printed_on=ctx.clock.today())
         # Made after the commit, in a worker; sent with this text once ready (dialogs.printing).
         ctx.out.append(Reply(text("print_ready"), pending=pending, alert=text("print_preparing")))
 

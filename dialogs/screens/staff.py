@@ -162,7 +162,7 @@ class StaffView(BackofficeScreen):
 
     name = ScreenName.STAFF_VIEW
     targets = (ScreenName.STAFF_PUBLISH, ScreenName.STAFF_RETURN, ScreenName.REFUSE_REASON, ScreenName.STAFF_LIST,
-               ScreenName.STAFF_MENU)
+               ScreenName.STAFF_MENU, ScreenName.STAFF_ORGANISATION)
     shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -175,6 +175,7 @@ class StaffView(BackofficeScreen):
                 kb.add(blabel(name), verb)
         if action.justificatif is not None:
             kb.add(blabel("download"), "document")
+        kb.add(blabel("organisation"), "org")
         back = "back" if st.list_status else "menu"
         kb.row(kb.button(blabel("back"), back), kb.button(blabel("menu"), "menu"))
         return await action_view(ctx, st, action, kb)
@@ -242,6 +243,11 @@ class StaffView(BackofficeScreen):
             else:
                 ctx.say(btext("document_info", reference=action.reference, name=doc.file_name,
                               mime=doc.mime_type, size=doc.size))
+
+    @button("org")
+    async def organisation(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if await self._action(ctx, st, None) is not None:
+            st.screen = ScreenName.STAFF_ORGANISATION
 
     @button("back")
     async def back(self, ctx: Context, st: DialogState, arg: str) -> None:

@@ -7,7 +7,7 @@ calls the lifecycle transition, saves the action (optimistic version: ``StaleVer
 and publishes the events, so that the audit trail and the outbox are written when the caller
 commits. The lifecycle's refusals are ``OperationRefused`` with their French message; the refusals
 of this module are typed (``StaffOnly``, ``TextTooLong``, ``ReferenceInvalid``, ``ReferenceTaken``,
-``VoteEmpty``, ``UnknownAction``) and the outer layer renders them (``dialogs/operations.py``).
+``VoteEmpty``, ``UnknownAction``, ``UnknownOrganisation``, ``OrganisationReferenceTaken``) and the outer layer renders them (``dialogs/operations.py``).
 
     async with factory() as uow:
         action = await backoffice.approve(uow, Actor.staff(), "FB-000042")
@@ -24,9 +24,9 @@ from enum import StrEnum
 
 from domain import lifecycle
 from domain.errors import OperationRefused
-from domain.events import Event
+from domain.events import Event, OrganisationReferenceSet
 from domain.funders import Circuit
-from domain.models import Action, Status
+from domain.models import Action, Organisation, Status
 from domain.ports import UnitOfWork
 from domain.services.actors import ActionRef, Actor, UnknownAction, find, scope
 
@@ -42,6 +42,7 @@ class Verb(StrEnum):
     RETURN = "return"
     JUSTIFICATION = "justification"
     VOTE = "vote"
+    ORGANISATION_REFERENCE = "organisation_reference"
 
 
 class StaffOnly(OperationRefused):
@@ -232,3 +233,49 @@ async def record_region_vote(uow: UnitOfWork, actor: Actor, references: Iterable
             saved = await _store(uow, actor, action, events)
             lines.append(VoteLine(reference, VoteOutcome.APPROVED, saved))
     return VoteReport(tuple(lines))
+
+
+# The organisation's Carif-Oref reference ---------------------------------------------------------
+
+
+class UnknownOrganisation(OperationRefused):
+    def __init__(self, organisation_id: int) -> None:
+        super().__init__(f"unknown organisation: {organisation_id}")
+        self.organisation_id = organisation_id
+
+
+class OrganisationReferenceTaken(OperationRefused):
+    def __init__(self, reference: str, other: Organisation) -> None:
+        super().__init__(f"Carif-Oref reference {reference!r} already given to organisation {other.id}")
+        self.reference = reference
+        self.other_id = other.id
+        self.other_name = other.nom_organisme or other.raison_sociale
+
+
+async def set_organisation_reference(
+    uow: UnitOfWork, actor: Actor, organisation_id: int, reference: str
+) -> Organisation:
+    """The Carif-Oref gives an organisation its Carif-Oref reference (the one « visible sur votre
+    fiche organisme »), or changes it; only the staff may (the fiche's own questions never ask it).
+
+    The reference is checked like an action's and must not be another organisation's. The fiche is
+    saved with its compare-and-swap version (``StaleVersion`` propagates) and the change is
+    published (``OrganisationReferenceSet``: the audit trail, and a notice to the organisation).
+    The same reference again changes nothing and publishes nothing.
+    """
+    _staff_only(actor, Verb.ORGANISATION_REFERENCE)
+    organisation = await uow.organisations.get(organisation_id)
+    if organisation is None:
+        raise UnknownOrganisation(organisation_id)
+    cleaned = check_reference_carif(reference)
+    if organisation.reference_carif == cleaned:
+        return organisation
+    other = await uow.organisations.by_reference_carif(cleaned)
+    if other is not None and other.id != organisation.id:
+        raise OrganisationReferenceTaken(cleaned, other)
+    previous = organisation.reference_carif
+    organisation.reference_carif = cleaned
+    saved = await uow.organisations.save(organisation)
+    uow.publish(OrganisationReferenceSet(None, organisation_id, reference_carif=cleaned,
+                                         version=saved.version, previous=previous))
+    return saved

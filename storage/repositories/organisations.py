@@ -32,6 +32,16 @@ class SqlOrganisationRepository(Repository):
         ).mappings().first()
         return None if row is None else mapping.load_organisation(row)
 
+    async def by_reference_carif(self, reference: str) -> Organisation | None:
+        row = (
+            await self._conn.execute(
+                select(organisations)
+                .where(organisations.c.reference_carif == reference)
+                .order_by(organisations.c.id)
+            )
+        ).mappings().first()
+        return None if row is None else mapping.load_organisation(row)
+
     async def add(self, organisation: Organisation) -> Organisation:
         """Insert; assigns ``id`` (in place) and returns the organisation."""
         now = self._now()

@@ -37,7 +37,11 @@ EVENT_PAYLOADS: dict[EventKind, dict[str, str]] = {
     EventKind.EXPORT_LEFT_OUT: {"discriminator": "2027-01-04", "day": "2027-01-04", "organisation": "Forma Nord",
                                 "missing": "Numéro de déclaration d'activité\nCourriel",
                                 "issues": "élément intitule-formation : 300 caractères, 255 au plus."},
+    EventKind.ORGANISATION_REFERENCE: {"reference_carif": "7320144", "discriminator": "o7v4",
+                                       "previous": "7320143"},
 }
+# About the organisation, no action: its message names no action.
+ABOUT_NO_ACTION = frozenset({EventKind.ORGANISATION_REFERENCE})
 
 # What each message must say besides the action's reference.
 EXPECTED: dict[EventKind, list[str]] = {
@@ -56,6 +60,8 @@ EXPECTED: dict[EventKind, list[str]] = {
                                 "Organisme : Forma Nord",
                                 "• Numéro de déclaration d'activité", "• Courriel",
                                 "• élément intitule-formation : 300 caractères, 255 au plus."],
+    EventKind.ORGANISATION_REFERENCE: ["Votre référence Carif-Oref", "(auparavant 7320143) : 7320144",
+                                       "fiche organisme"],
 }
 
 FRENCH = re.compile(r"\b(votre|action|le|la|les|est|de|du)\b", re.IGNORECASE)
@@ -86,14 +92,16 @@ def test_every_kind_has_its_own_message() -> None:
         reply = render_notification(kind.value, _payload(kind))
         plain = html_to_text(reply.text)
         assert plain.strip(), kind
-        assert "FB-000042" in plain, kind
         assert FRENCH.search(plain), kind
         for expected in EXPECTED[kind]:
             assert expected in plain, (kind, expected, plain)
+        texts.add(plain)
+        if kind in ABOUT_NO_ACTION:
+            continue
+        assert "FB-000042" in plain, kind
         # The action's title is escaped: typed text cannot inject markup.
         assert "Soudage TIG &lt;niveau 1&gt; &amp; MIG" in reply.text, kind
         assert "<niveau" not in reply.text
-        texts.add(plain)
     assert len(texts) == len(EventKind)
 
 
@@ -166,8 +174,12 @@ async def test_payloads_written_by_storage_render(
         await uow.commit()
     assert action.id is not None and action.reference
     staff_configured = SqlUnitOfWorkFactory(uow_factory.engine, uow_factory.clock, staff_ids=[301])
+    # An event about no action is the organisation's own: its key names the organisation.
+    stored = {kind: {**EVENT_PAYLOADS[kind], "discriminator": f"o{org}v4"} if kind in ABOUT_NO_ACTION
+              else EVENT_PAYLOADS[kind] for kind in EventKind}
     async with staff_configured() as uow:
-        uow.publish(*(event_from_payload(kind, action.id, org, EVENT_PAYLOADS[kind]) for kind in EventKind))
+        uow.publish(*(event_from_payload(kind, None if kind in ABOUT_NO_ACTION else action.id, org, stored[kind])
+                      for kind in EventKind))
         await uow.commit()
         rows = (await uow.connection.execute(select(outbox.c.kind, outbox.c.chat_id,
                                                     outbox.c.payload,
@@ -178,10 +190,13 @@ async def test_payloads_written_by_storage_render(
     # events wrote for the same events (no notification sent twice across the upgrade).
     for row in rows:
         kind = EventKind(row.kind)
-        assert row.payload["event"] == EVENT_PAYLOADS[kind]
-        assert row.idempotency_key == old_key(kind, action.id, EVENT_PAYLOADS[kind],
-                                              row.payload["version"], row.chat_id)
+        assert row.payload["event"] == stored[kind]
+        assert row.idempotency_key == old_key(kind, row.payload["action_id"], stored[kind],
+                                              row.payload.get("version"), row.chat_id)
     for row in rows:
+        if EventKind(row.kind) in ABOUT_NO_ACTION:
+            assert "7320144" in html_to_text(render_notification(row.kind, row.payload).text)
+            continue
         reply = render_notification(row.kind, row.payload)
         plain = html_to_text(reply.text)
         assert action.reference in plain, row.kind

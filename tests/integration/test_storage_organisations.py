@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from domain.errors import StaleVersion
 from domain.models import Organisation
@@ -80,5 +81,28 @@ async def test_migration_0003_gives_existing_organisations_version_0(db_url: str
         async with factory() as uow:
             again = await uow.organisations.by_siret("73282932000074")
         assert again is not None and again.version == 1 and again.telephone == "05 61 00 00 00"
+    finally:
+        await engine.dispose()
+
+
+async def test_migration_0004_makes_the_carif_oref_reference_name_one_organisation(db_url: str) -> None:
+    await upgrade(db_url, "0003")
+    engine = create_engine(db_url)
+    insert = text("INSERT INTO organisations (siret, reference_carif, data, created_at, updated_at)"
+                  " VALUES (:s, :r, '{}', :c, :c)")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    try:
+        async with engine.begin() as conn:  # rows as 0003 left them
+            for siret, reference in (("1", "7320143"), ("2", None), ("3", None)):
+                await conn.execute(insert, {"s": siret, "r": reference, "c": now})
+        await upgrade(engine)
+        async with engine.begin() as conn:  # NULL (« pas encore attribuée ») stays allowed on many
+            await conn.execute(insert, {"s": "4", "r": None, "c": now})
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as conn:
+                await conn.execute(insert, {"s": "5", "r": "7320143", "c": now})
+        async with SqlUnitOfWorkFactory(engine)() as uow:
+            found = await uow.organisations.by_reference_carif("7320143")
+        assert found is not None and found.siret == "1"
     finally:
         await engine.dispose()

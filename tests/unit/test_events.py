@@ -19,6 +19,7 @@ from domain.events import (
     ExportLeftOut,
     JustificationReceived,
     OfaaReferenceReceived,
+    OrganisationReferenceSet,
     Published,
     Refused,
     ReminderDue,
@@ -90,6 +91,11 @@ CASES: list[tuple[Event, dict[str, str]]] = [
      {"discriminator": "2027-01-04", "day": "2027-01-04", "reference": "FB-000003",
       "organisation": "Forma Nord", "missing": "Courriel\nTéléphone",
       "issues": "élément intitule : trop long"}),
+    # About an organisation, no action: one notice per stored version of its fiche.
+    (OrganisationReferenceSet(None, 7, reference_carif="7320143", version=3),
+     {"reference_carif": "7320143", "discriminator": "o7v3"}),
+    (OrganisationReferenceSet(None, 7, reference_carif="7320144", version=4, previous="7320143"),
+     {"reference_carif": "7320144", "discriminator": "o7v4", "previous": "7320143"}),
 ]
 IDS = [f"{event.kind.value}-{i}" for i, (event, _) in enumerate(CASES)]
 
