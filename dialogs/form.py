@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from dialogs.render import macro_text, text
-from dialogs.state import FormState
+from dialogs.state import FormState, ScreenName
 from domain.catalogue import (
     ORGANISATION_FIELDS,
     SESSION_FIELDS,
@@ -71,6 +71,22 @@ def enter(form: FormState, key: str) -> None:
     spec = spec_of(form)
     if spec.kind is Kind.MULTI_CHOICE:
         form.partial["ticks"] = list(current_value(form, spec) or ())
+
+
+def open_field(form: FormState, part: str, index: int, key: str, return_to: ScreenName) -> bool:
+    """Put the cursor on field ``key`` of a part of the recap (session ``index`` when ``part`` is
+    "session", else the general data), to come back to ``return_to`` after one answer; False
+    (nothing changed but the section) when the part has no such field."""
+    if part == "session":
+        form.section = Section.SESSION
+        form.session_index = index
+    else:
+        form.section = Section.GENERAL
+    if key not in [f.key for f in fields(form)]:
+        return False
+    enter(form, key)
+    form.return_to = return_to
+    return True
 
 
 def next_key(form: FormState) -> str | None:

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from dialogs.render import macro_text, render
 from domain.errors import DomainError
+from domain.services import codification
 from domain.services.actors import UnknownAction
 from domain.services.backoffice import (
     OrganisationReferenceTaken,
@@ -51,7 +52,27 @@ def describe(exc: DomainError) -> str:
         case OrganisationReferenceTaken():
             return message("organisation_reference_taken", reference=exc.reference,
                            other=exc.other_id, name=exc.other_name)
-    return exc.message
+    return describe_codification(exc) or exc.message
+
+
+def describe_codification(exc: DomainError) -> str | None:
+    """The refusals of ``domain/services/codification.py`` (``codification.j2``), or None."""
+    words = "codification.j2"
+    match exc:
+        case codification.NotCorrectable():
+            return macro_text(words, "not_correctable", status=exc.status.label)
+        case codification.FieldNotCorrectable():
+            return macro_text(words, "field_not_correctable", keys=", ".join(exc.keys))
+        case codification.UnknownField():
+            return macro_text(words, "unknown_field", key=exc.key, session=exc.session)
+        case codification.NothingToCorrect():
+            return macro_text(words, "nothing_to_correct")
+        case codification.NotAnOrderSource():
+            return macro_text(words, "not_an_order_source", funder=exc.funder.label, status=exc.status.label,
+                              region=exc.funder.purchase_order)
+        case codification.OrderNumberTaken():
+            return macro_text(words, "order_number_taken", number=exc.number, other=exc.other)
+    return None
 
 
 def line_message(line: VoteLine) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from dialogs.io import PendingDocument
-from dialogs.render import render, split_message
+from dialogs.render import render, split_message, text
 from domain.catalogue import SESSION_FIELDS, action_fields_for, organisation_field
 from domain.errors import Problem
 from domain.models import Action, Organisation
@@ -72,6 +72,17 @@ def session_rows(action: Action) -> list[tuple[Row, ...]]:
         tuple(Row(spec.display_label, spec.format(s.get(spec.key)), spec.key) for spec in SESSION_FIELDS)
         for s in action.sessions
     ]
+
+
+def part_rows(action: Action, kind: str, index: int) -> tuple[str, tuple[Row, ...]]:
+    """The title and the rows of one part of the recap: session ``index`` (0-based) when ``kind``
+    is "session" and it exists, else the general data's group ``index``."""
+    if kind == "session" and index < len(action.sessions):
+        return str(text("session_title", number=index + 1)), session_rows(action)[index]
+    groups = general_groups(action)
+    group = groups[min(index, len(groups) - 1)]
+    return group.title, group.rows
+
 
 
 def _context(action: Action, problems: list[Problem], organisation: Organisation | None) -> dict[str, object]:

@@ -16,6 +16,7 @@ that emits it (``uow.publish(...)``); the outbox writer (``storage.uow``) reads 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -35,6 +36,8 @@ class EventKind(StrEnum):
     REMINDER = "reminder"
     EXPORT_LEFT_OUT = "export_left_out"
     ORGANISATION_REFERENCE = "organisation_reference"
+    CORRECTED = "corrected"
+    NEXT_ORDER = "next_order"
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,11 +287,44 @@ class OrganisationReferenceSet(Event):
         return f"o{self.organisation_id}v{self.version}"
 
 
+@dataclass(frozen=True, slots=True)
+class Corrected(Event):
+    """The Carif-Oref corrected or coded fields of the action before publication; ``changes`` are
+    (label, before, after, session number or "") as the recap showed them."""
+
+    kind: ClassVar[EventKind] = EventKind.CORRECTED
+
+    changes: tuple[tuple[str, str, str, str], ...] = ()
+
+    @property
+    def payload(self) -> dict[str, str]:
+        return {"changes": json.dumps([list(c) for c in self.changes], ensure_ascii=False)}
+
+
+@dataclass(frozen=True, slots=True)
+class NextOrderPublished(Event):
+    """The Carif-Oref created and published the action of a later purchase order (``number``) of
+    the organisation's action ``source``."""
+
+    kind: ClassVar[EventKind] = EventKind.NEXT_ORDER
+
+    number: int
+    source: str
+    reference_carif: str
+    semestre: str = ""
+    sessions: int = 0
+
+    @property
+    def payload(self) -> dict[str, str]:
+        return {"number": str(self.number), "source": self.source, "reference_carif": self.reference_carif,
+                "semestre": self.semestre, "sessions": str(self.sessions)}
+
+
 EVENT_CLASSES: dict[EventKind, type[Event]] = {
     cls.kind: cls
     for cls in (Confirmed, Approved, Refused, Returned, Published, Archived, SessionDatesChanged,
                 JustificationReceived, OfaaReferenceReceived, ReminderDue, ExportLeftOut,
-                OrganisationReferenceSet)
+                OrganisationReferenceSet, Corrected, NextOrderPublished)
 }
 
 
@@ -352,6 +388,15 @@ def event_from_payload(
                     *ids, reference_carif=p["reference_carif"],
                     version=int(p["discriminator"].rpartition("v")[2]),
                     previous=p.get("previous") or None,
+                )
+            case EventKind.CORRECTED:
+                return Corrected(*ids, changes=tuple(
+                    (str(c[0]), str(c[1]), str(c[2]), str(c[3])) for c in json.loads(p["changes"])
+                ))
+            case EventKind.NEXT_ORDER:
+                return NextOrderPublished(
+                    *ids, number=int(p["number"]), source=p["source"], reference_carif=p["reference_carif"],
+                    semestre=p.get("semestre", ""), sessions=int(p.get("sessions") or 0),
                 )
     except KeyError as missing:
         raise ValueError(f"{kind} event without {missing}") from None

@@ -7,6 +7,7 @@
 - ``formabot action approve REF``
 - ``formabot action refuse REF --reason TEXT``
 - ``formabot action justification REF``
+- ``formabot action show|correct|next-order|vote REF …`` (``bot/commands/codification.py``)
 
 REF is the formabot reference (« FB-000042 ») or the Carif-Oref reference. Output is French, for
 people: one line per action; a refusal goes to stderr with exit code 1.
@@ -20,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bot.commands.codification import add_operations
 from bot.config import Settings
 from dialogs import operations
 from domain.errors import DomainError
@@ -163,3 +165,5 @@ def register(sub: Any) -> None:
     )
     justification.add_argument("reference", help=ref_help)
     justification.set_defaults(handler=_justification)
+
+    add_operations(ops, ref_help, _in_transaction)  # show, correct, next-order, vote

@@ -10,6 +10,7 @@ from dialogs.screens import (  # noqa: F401
     merge,
     recap,
     staff,
+    staff_edit,
     staff_organisation,
     validator,
 )

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dialogs.context import Context
-from dialogs.form import enter, fields, session_period
+from dialogs.form import open_field, session_period
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
-from dialogs.recap import general_groups, recap_messages, recap_pdf, session_rows
+from dialogs.recap import general_groups, part_rows, recap_messages, recap_pdf
 from dialogs.render import label, plain, render, text
 from dialogs.router import Screen, button, screen
 from dialogs.screens.common import form_of, save_and_leave, save_working_copy
 from dialogs.screens.fiche import complete_fiche_first
 from dialogs.screens.form import ask_quit, start_session
 from dialogs.state import DialogState, ScreenName
-from domain.catalogue import Section
 from domain.errors import ActionInvalid, DomainError
 from domain.models import Action
 from domain.rules import validate_action
@@ -102,13 +101,7 @@ class PickField(Screen):
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = form_of(st).action()
         kind, i = st.pick_kind, st.pick_index
-        if kind == "session" and i < len(action.sessions):
-            rows = session_rows(action)[i]
-            title = text("session_title", number=i + 1)
-        else:
-            groups = general_groups(action)
-            group = groups[min(i, len(groups) - 1)]
-            rows, title = group.rows, group.title
+        title, rows = part_rows(action, kind, i)
         for row in rows:
             kb.add(label("field", label=row.label, value=row.value), "f", row.key)
         if kind == "session" and len(action.sessions) > 1:
@@ -118,17 +111,9 @@ class PickField(Screen):
 
     @button("f")
     async def field(self, ctx: Context, st: DialogState, arg: str) -> None:
-        form = form_of(st)
-        if st.pick_kind == "session":
-            form.section = Section.SESSION
-            form.session_index = st.pick_index
-        else:
-            form.section = Section.GENERAL
-        if arg not in [f.key for f in fields(form)]:
+        if not open_field(form_of(st), st.pick_kind, st.pick_index, arg, ScreenName.RECAP):
             ctx.say(text("unexpected_button"))
             return
-        enter(form, arg)
-        form.return_to = ScreenName.RECAP
         st.screen = ScreenName.QUESTION
 
     @button("rm")

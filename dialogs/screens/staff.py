@@ -12,6 +12,7 @@ from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import plain, render, text
 from dialogs.router import Redirect, button, screen
+from dialogs.screens import staff_edit
 from dialogs.screens.backoffice import (
     BackofficeScreen,
     action_view,
@@ -162,7 +163,8 @@ class StaffView(BackofficeScreen):
 
     name = ScreenName.STAFF_VIEW
     targets = (ScreenName.STAFF_PUBLISH, ScreenName.STAFF_RETURN, ScreenName.REFUSE_REASON, ScreenName.STAFF_LIST,
-               ScreenName.STAFF_MENU, ScreenName.STAFF_ORGANISATION)
+               ScreenName.STAFF_MENU, ScreenName.STAFF_ORGANISATION, ScreenName.STAFF_EDIT,
+               ScreenName.STAFF_ORDER)
     shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -173,6 +175,7 @@ class StaffView(BackofficeScreen):
         for op, name, verb in _OPERATION_BUTTONS:
             if op in allowed:
                 kb.add(blabel(name), verb)
+        staff_edit.add_buttons(action, kb)
         if action.justificatif is not None:
             kb.add(blabel("download"), "document")
         kb.add(blabel("organisation"), "org")
@@ -233,6 +236,16 @@ class StaffView(BackofficeScreen):
         if await self._action(ctx, st, Operation.REFUSE) is not None:
             st.refusal_reason = None
             st.screen = ScreenName.REFUSE_REASON
+
+    @button("correct")
+    async def correct(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (action := await self._action(ctx, st, None)) is not None and action.id is not None:
+            await staff_edit.start_correction(ctx, st, action.id)
+
+    @button("order")
+    async def next_order(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (action := await self._action(ctx, st, None)) is not None and action.id is not None:
+            await staff_edit.start_order(ctx, st, action.id)
 
     @button("document")
     async def document(self, ctx: Context, st: DialogState, arg: str) -> None:

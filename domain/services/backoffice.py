@@ -43,6 +43,8 @@ class Verb(StrEnum):
     JUSTIFICATION = "justification"
     VOTE = "vote"
     ORGANISATION_REFERENCE = "organisation_reference"
+    CORRECT = "correct"  # domain/services/codification.py
+    NEXT_ORDER = "next_order"
 
 
 class StaffOnly(OperationRefused):
@@ -78,6 +80,9 @@ class VoteEmpty(OperationRefused):
 def _staff_only(actor: Actor, verb: Verb) -> None:
     if not actor.is_staff:
         raise StaffOnly(verb)
+
+
+staff_only = _staff_only  # the staff's operations of other modules (codification.py) check alike
 
 
 def _bounded(value: str) -> str:
@@ -131,6 +136,16 @@ def proposed_reference(action: Action, day: date) -> str:
     return f"CO-{day.year}-{action.id or 0:06d}"
 
 
+async def free_reference(uow: UnitOfWork, action: Action, reference_carif: str | None, day: date) -> str:
+    """The Carif-Oref reference ``action`` is to be published under: ``reference_carif`` checked,
+    or ``proposed_reference``; ``ReferenceTaken`` if another action has it."""
+    reference = check_reference_carif((reference_carif or "").strip() or proposed_reference(action, day))
+    other = await uow.all_actions().by_reference(reference)
+    if other is not None and other.id != action.id:
+        raise ReferenceTaken(reference, other.reference or other.id)
+    return reference
+
+
 async def publish(
     uow: UnitOfWork, actor: Actor, ref: ActionRef, *, now: datetime, reference_carif: str | None = None,
     today: date | None = None,
@@ -140,10 +155,7 @@ async def publish(
     _staff_only(actor, Verb.PUBLISH)
     action = await find(uow, actor, ref)
     lifecycle.ensure_allowed(action, lifecycle.Operation.PUBLISH)
-    reference = check_reference_carif((reference_carif or "").strip() or proposed_reference(action, today or now))
-    other = await uow.all_actions().by_reference(reference)
-    if other is not None and other.id != action.id:
-        raise ReferenceTaken(reference, other.reference or other.id)
+    reference = await free_reference(uow, action, reference_carif, today or now)
     events = lifecycle.publish(action, reference, now)
     return await _store(uow, actor, action, events)
 

@@ -14,10 +14,12 @@ from domain.events import (
     Approved,
     Archived,
     Confirmed,
+    Corrected,
     Event,
     EventKind,
     ExportLeftOut,
     JustificationReceived,
+    NextOrderPublished,
     OfaaReferenceReceived,
     OrganisationReferenceSet,
     Published,
@@ -96,6 +98,13 @@ CASES: list[tuple[Event, dict[str, str]]] = [
      {"reference_carif": "7320143", "discriminator": "o7v3"}),
     (OrganisationReferenceSet(None, 7, reference_carif="7320144", version=4, previous="7320143"),
      {"reference_carif": "7320144", "discriminator": "o7v4", "previous": "7320143"}),
+    # New kinds (no older code emitted them): their payload is the reference from now on.
+    (Corrected(1, 7, changes=(("Code(s) Formacode", "42752", "31795", ""), ("Nombre de places", "12", "10", "2"))),
+     {"changes": '[["Code(s) Formacode", "42752", "31795", ""], ["Nombre de places", "12", "10", "2"]]'}),
+    (NextOrderPublished(9, 7, number=2, source="FB-000001", reference_carif="CO-2027-000009",
+                        semestre="S1 2028", sessions=2),
+     {"number": "2", "source": "FB-000001", "reference_carif": "CO-2027-000009", "semestre": "S1 2028",
+      "sessions": "2"}),
 ]
 IDS = [f"{event.kind.value}-{i}" for i, (event, _) in enumerate(CASES)]
 
