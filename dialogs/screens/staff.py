@@ -290,7 +290,7 @@ class StaffPublish(BackofficeScreen):
         )
         kb.add(blabel("publish_yes", reference=reference), "yes")
         kb.add(blabel("cancel"), "no")
-        body = render("staff_publish.j2", action=action, reference=reference, error=st.error)
+        body = render("staff_publish.j2", action=action, reference=reference, error=st.error, notice=st.notice)
         return [Reply(body, kb.rows)]
 
     @button("no")
