@@ -39,6 +39,9 @@ EVENT_PAYLOADS: dict[EventKind, dict[str, str]] = {
                                 "issues": "élément intitule-formation : 300 caractères, 255 au plus."},
     EventKind.ORGANISATION_REFERENCE: {"reference_carif": "7320144", "discriminator": "o7v4",
                                        "previous": "7320143"},
+    EventKind.CORRECTED: {"changes": '[["Code(s) Formacode", "42752", "31795", ""], ["Nombre de places", "12", "10", "2"]]'},
+    EventKind.NEXT_ORDER: {"number": "2", "source": "FB-000041", "reference_carif": "24_P_000123",
+                           "semestre": "S1 2028", "sessions": "2"},
 }
 # About the organisation, no action: its message names no action.
 ABOUT_NO_ACTION = frozenset({EventKind.ORGANISATION_REFERENCE})
@@ -62,6 +65,10 @@ EXPECTED: dict[EventKind, list[str]] = {
                                 "• élément intitule-formation : 300 caractères, 255 au plus."],
     EventKind.ORGANISATION_REFERENCE: ["Votre référence Carif-Oref", "(auparavant 7320143) : 7320144",
                                        "fiche organisme"],
+    EventKind.CORRECTED: ["corrigé ou codé votre action", "• Code(s) Formacode : 42752 → 31795",
+                          "• Session n° 2 · Nombre de places : 12 → 10"],
+    EventKind.NEXT_ORDER: ["Bon de commande n° 2 publié", "bon de commande n° 2 de votre action FB-000041",
+                           "semestre de début : S1 2028, 2 session(s)", "Référence Carif-Oref : 24_P_000123"],
 }
 
 FRENCH = re.compile(r"\b(votre|action|le|la|les|est|de|du)\b", re.IGNORECASE)
