@@ -19,20 +19,21 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from dialogs import operations
 from dialogs.context import Context
 from dialogs.form import enter, open_field, session_period
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.recap import general_groups, part_rows
-from dialogs.render import macro_html, macro_text, render
+from dialogs.render import macro_html, macro_text, plain, render
 from dialogs.router import Redirect, button, screen
-from dialogs.screens.backoffice import BackofficeScreen, actor, attempt
+from dialogs.screens.backoffice import BackofficeScreen, actor, attempt, btext
 from dialogs.screens.common import form_of
 from dialogs.screens.form import Question
 from dialogs.state import DialogState, FormState, ScreenName
 from domain import codification as rules
 from domain.catalogue import Section
-from domain.errors import Problem
+from domain.errors import DomainError, Problem, StaleVersion
 from domain.lifecycle import Operation, refusal
 from domain.models import Action, Document
 from domain.rules import session_limit
@@ -110,10 +111,10 @@ class StaffEdit(BackofficeScreen):
     """The corrections so far (before → after), the parts to correct, then store or publish."""
 
     name = ScreenName.STAFF_EDIT
-    targets = (ScreenName.STAFF_PICK, ScreenName.STAFF_VIEW, ScreenName.STAFF_PUBLISH, ScreenName.STAFF_MENU)
-    help_topic = "staff_edit"
-    shows_error = True
     needs_form = True
+    help_topic = "staff_edit"
+    targets = (ScreenName.STAFF_PICK, ScreenName.STAFF_VIEW, ScreenName.STAFF_PUBLISH, ScreenName.STAFF_MENU)
+    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         actor(ctx, st)
@@ -123,9 +124,9 @@ class StaffEdit(BackofficeScreen):
         problems = rules.new_problems(base, action, ctx.clock.today())
         for i, group in enumerate(general_groups(action)):
             if any(row.key in rules.CORRECTABLE_KEYS for row in group.rows):
-                kb.add(clabel("edit_group", group=group.title), "g", i)
+                kb.add(clabel("edit_group", group=group.title), "p", f"g{i}")
         for i, session in enumerate(action.sessions):
-            kb.add(clabel("edit_session", number=i + 1, period=session_period(session)), "s", i)
+            kb.add(clabel("edit_session", number=i + 1, period=session_period(session)), "p", f"s{i}")
         if changes:
             kb.add(clabel("save", count=len(changes)), "save")
             if refusal(base, Operation.PUBLISH) is None:
@@ -135,25 +136,28 @@ class StaffEdit(BackofficeScreen):
                       notice=st.notice, error=st.error)
         return [Reply(body, kb.rows)]
 
-    @button("g")
-    async def group(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.pick_kind, st.pick_index = "group", int(arg)
-        st.screen = ScreenName.STAFF_PICK
-
-    @button("s")
-    async def session(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if int(arg) >= len(staff_form(st).action_view().sessions):
-            raise IndexError(arg)
-        st.pick_kind, st.pick_index = "session", int(arg)
+    @button("p")
+    async def part(self, ctx: Context, st: DialogState, arg: str) -> None:
+        """A part of the action: « g2 », the general data's third group; « s0 », session n° 1."""
+        index = int(arg[1:])
+        sessions = len(staff_form(st).action_view().sessions)
+        st.pick_kind = "session" if arg[:1] == "s" and index < sessions else "group"
+        st.pick_index = index
         st.screen = ScreenName.STAFF_PICK
 
     async def _store(self, ctx: Context, st: DialogState) -> Action | None:
         proposed = staff_form(st).action()
         assert proposed.id is not None
-        done = await attempt(ctx, st, codification.correct(
-            ctx.uow, actor(ctx, st), proposed.id, proposed, today=ctx.clock.today()
-        ))
-        if done is None:
+        try:
+            done = await codification.correct(ctx.uow, actor(ctx, st), proposed.id, proposed,
+                                              today=ctx.clock.today())
+        except StaleVersion:  # corrected (or published…) meanwhile: its view, as stored now
+            ctx.say(btext("stale"))
+            st.form = None
+            st.screen = ScreenName.STAFF_VIEW
+            return None
+        except DomainError as exc:
+            st.error = plain(operations.describe(exc))
             return None
         st.form = None
         st.action_id = done.action.id
@@ -256,10 +260,10 @@ class StaffOrder(BackofficeScreen):
     """The next purchase order's action: its number, semester and sessions, then « Publier »."""
 
     name = ScreenName.STAFF_ORDER
-    targets = (ScreenName.STAFF_QUESTION, ScreenName.STAFF_VIEW, ScreenName.STAFF_MENU)
-    help_topic = "staff_order"
-    shows_error = True
     needs_form = True
+    help_topic = "staff_order"
+    targets = (ScreenName.STAFF_QUESTION, ScreenName.STAFF_VIEW, ScreenName.STAFF_MENU)
+    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         staff = actor(ctx, st)

@@ -5,16 +5,23 @@ from __future__ import annotations
 
 from datetime import date
 
+from dialogs.testing import DialogClient
 from domain.funders import Funder
 from domain.models import Status
 from tests.dialogs.backoffice_support import add, events, outbox_rows, staff
 from tests.dialogs.support import ORG_A_USER, World
 
 
-async def _open(world: World, reference: str):  # type: ignore[no-untyped-def]
+async def _open(world: World, reference: str) -> DialogClient:
     client = await staff(world)
     await client.send(reference)
     return client
+
+
+async def play(client: DialogClient, *steps: str) -> None:
+    """Each step in turn: « [label] » presses that button, anything else is typed."""
+    for step in steps:
+        await (client.press(step[1:-1]) if step.startswith("[") else client.send(step))
 
 
 async def test_staff_correct_and_code_fields_see_the_changes_then_publish(world: World) -> None:
@@ -85,22 +92,15 @@ async def test_staff_publish_the_next_purchase_order_split_into_two_sessions(wor
     await client.press("📦 Bon de commande suivant")
     assert "Bon de commande n° 2" in client.text and "Semestre de début prévu au bon de commande : à indiquer" in client.text
     assert not any(label.startswith("📢") for label in client.labels)
-    await client.press("✏ Semestre de début prévu au bon de commande")
-    await client.send("S1 2028")
-    await client.press("➕ Ajouter la session n° 1")
+    await play(client, "[✏ Semestre de début prévu au bon de commande]", "S1 2028", "[➕ Ajouter la session n° 1]")
     assert "Date de début" in client.text
     await client.send("06/03/2028")
     assert "Date de fin" in client.text
-    await client.send("30/04/2028")
-    await client.press("➕ Ajouter la session n° 2")
-    await client.send("15/09/2029")
-    await client.send("30/10/2029")  # more than 18 months after the first day: the Région rule
-    await client.press("📢 Publier le bon de commande n° 2")
+    # The second session more than 18 months after the first day: the Région rule.
+    await play(client, "30/04/2028", "[➕ Ajouter la session n° 2]", "15/09/2029", "30/10/2029",
+               "[📢 Publier le bon de commande n° 2]")
     assert "18 mois" in client.text
-    await client.press("✏ Session n° 2")
-    await client.send("04/05/2028")
-    await client.send("30/06/2028")
-    await client.press("📢 Publier le bon de commande n° 2")
+    await play(client, "[✏ Session n° 2]", "04/05/2028", "30/06/2028", "[📢 Publier le bon de commande n° 2]")
     assert "du bon de commande n° 2 publiée" in client.text
 
     actions = await world.actions()
@@ -131,3 +131,19 @@ async def test_no_later_order_from_a_submitted_or_non_region_action(world: World
     for action in (submitted, agefiph):
         client = await _open(world, action.reference)
         assert "📦 Bon de commande suivant" not in client.labels
+
+
+async def test_a_correction_over_a_newer_version_is_not_stored(world: World) -> None:
+    action = await add(world, Funder.POLE_EMPLOI, Status.SUBMITTED)
+    client = await _open(world, action.reference)
+    await play(client, "[✏ Corriger / coder]", "[✏ Présentation générale]", "[Code(s) ROME]", "H2913")
+    async with world.uow_factory() as uow:  # a colleague corrects another field meanwhile
+        other = await uow.all_actions().get(action.id)
+        other.places_financees = 8
+        await uow.all_actions().save(other)
+        await uow.commit()
+    await client.press("💾 Enregistrer les corrections (1)")
+    assert "modifiée entre-temps" in client.text and "✏ Corriger / coder" in client.labels
+    stored = await world.get_action(action.id)
+    assert stored.codes_rome == ("G1602",) and stored.places_financees == 8
+    assert [kind for kind, _ in await events(world, action.id)] == []
