@@ -215,7 +215,9 @@ class StaffQuestion(Question):
     « Sauvegarder » or « Quitter » (nothing is stored before the staff's screen says so)."""
 
     name = ScreenName.STAFF_QUESTION
-    targets = (ScreenName.STAFF_QUESTION, ScreenName.STAFF_EDIT, ScreenName.STAFF_ORDER, ScreenName.STAFF_MENU)
+    # (Question's targets are inferred as a tuple of its own length.)
+    targets = (ScreenName.STAFF_QUESTION, ScreenName.STAFF_EDIT, ScreenName.STAFF_ORDER,  # type: ignore[assignment]
+               ScreenName.STAFF_MENU)
     help_topic = "staff_edit"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
