@@ -23,8 +23,8 @@ from typing import Any
 
 from bot.config import Settings
 from dialogs import operations
-from dialogs.recap import general_groups, session_rows
-from dialogs.render import html_to_text, macro_text, render
+from dialogs.render import html_to_text, macro_text
+from dialogs.screens.backoffice import action_view_body
 from domain.catalogue import session_field
 from domain.errors import DomainError
 from domain.models import Session
@@ -67,10 +67,7 @@ def add_operations(ops: Any, ref_help: str, run: Runner) -> None:
             except DomainError as exc:
                 return _refused(args.reference, exc)
             org = await uow.organisations.get(action.organisation_id)
-            body = render("backoffice_action.j2", action=action, groups=general_groups(action),
-                          sessions=session_rows(action), notice=None, error=None,
-                          organisation_name=(org.nom_organisme or org.raison_sociale) if org else None)
-            print(html_to_text(body))
+            print(html_to_text(action_view_body(action, org)))
             return 0
 
         return await run(settings, work)

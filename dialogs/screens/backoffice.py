@@ -20,7 +20,7 @@ from dialogs.router import Redirect, Screen, button, screen
 from dialogs.state import DialogState, ScreenName
 from domain.errors import DomainError, StaleVersion
 from domain.funders import Funder
-from domain.models import Action, Document
+from domain.models import Action, Document, Organisation
 from domain.services import backoffice
 from domain.services.actors import Actor, UnknownAction, find
 
@@ -108,18 +108,24 @@ async def attempt(ctx: Context, st: DialogState, operation: Awaitable[T]) -> T |
     return None
 
 
-async def action_view(ctx: Context, st: DialogState, action: Action, kb: Keyboard) -> list[Reply]:
-    """The full view of an action (read-only recap), the buttons under its last message."""
-    org = await ctx.uow.organisations.get(action.organisation_id)
-    body = render(
+def action_view_body(action: Action, org: Organisation | None, *, notice: str | None = None,
+                     error: str | None = None) -> str:
+    """The text of the staff's full view of an action (HTML), also printed by ``formabot action show``."""
+    return render(
         "backoffice_action.j2",
         action=action,
         groups=general_groups(action),
         sessions=session_rows(action),
         organisation_name=(org.nom_organisme or org.raison_sociale) if org else None,
-        notice=st.notice,
-        error=st.error,
+        notice=notice,
+        error=error,
     )
+
+
+async def action_view(ctx: Context, st: DialogState, action: Action, kb: Keyboard) -> list[Reply]:
+    """The full view of an action (read-only recap), the buttons under its last message."""
+    org = await ctx.uow.organisations.get(action.organisation_id)
+    body = action_view_body(action, org, notice=st.notice, error=st.error)
     replies = [Reply(part) for part in split_message(body)]
     replies[-1].buttons = kb.rows
     return replies
