@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from dialogs.render import macro_text, text
-from dialogs.state import FormState, ScreenName
+from dialogs.state import DialogState, FormState, ScreenName
 from domain.catalogue import (
     ORGANISATION_FIELDS,
     SESSION_FIELDS,
@@ -44,6 +44,50 @@ def fields(form: FormState) -> tuple[FieldSpec, ...]:
     if form.section == Section.ORGANISME:
         return ORGANISATION_FIELDS
     return form.action_fields()
+
+
+# Where a saved draft was left (``Action.resume_at``): a screen of the form, or a question.
+AT_RECAP = "recap"
+AT_SESSIONS = "sessions"
+_RECAP_SCREENS = frozenset({ScreenName.RECAP, ScreenName.PICK_FIELD, ScreenName.CONFIRM_ASK})
+_SESSION_QUESTION = re.compile(r"sessions\[(\d+)\]\.(\w+)")
+
+
+def form_position(st: DialogState) -> str | None:
+    """Where the user is in the action form (``Action.resume_at``): « recap », « sessions », the
+    general field's key or « sessions[i].key »; the question is kept from any other screen."""
+    form = st.form
+    screen = st.quit_from if st.screen == ScreenName.QUIT_ASK else st.screen
+    if form is None or screen in _RECAP_SCREENS:
+        return AT_RECAP
+    if screen == ScreenName.SESSIONS:
+        return AT_SESSIONS
+    if form.key is None:
+        return None
+    if form.section == Section.SESSION:
+        return f"sessions[{form.session_index}].{form.key}"
+    return form.key
+
+
+def reopen_at(form: FormState, resume_at: str | None) -> ScreenName:
+    """Put ``form`` back where its draft was saved (``form_position``) and return the screen to
+    show: the question, the sessions screen, or the récapitulatif (also when the position is
+    unknown or no longer applies: a session removed, a field no longer asked)."""
+    if resume_at == AT_SESSIONS:
+        return ScreenName.SESSIONS
+    if resume_at is None or resume_at == AT_RECAP:
+        return ScreenName.RECAP
+    section, index, key = Section.GENERAL, 0, resume_at
+    if (match := _SESSION_QUESTION.fullmatch(resume_at)) is not None:
+        section, index, key = Section.SESSION, int(match[1]), match[2]
+        if index >= len(form.action_view().sessions):
+            return ScreenName.RECAP
+    probe = FormState(kind="action", draft=form.draft, section=section)
+    if key not in [f.key for f in fields(probe)]:
+        return ScreenName.RECAP
+    form.section, form.session_index = section, index
+    enter(form, key)
+    return ScreenName.QUESTION
 
 
 def spec_of(form: FormState) -> FieldSpec:

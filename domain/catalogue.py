@@ -82,6 +82,9 @@ class FieldSpec:
     # … Attendu : une lettre de A à N puis 4 chiffres, par exemple M1607 »).
     code_name: str = "Code"
     code_shape: str = ""
+    # Changes with each purchase order (« bon de commande »): a copy of the action leaves it empty,
+    # to be asked again for the new order (the guide's « données recopiées » are the rest).
+    per_order: bool = False
 
     @property
     def display_label(self) -> str:
@@ -297,10 +300,11 @@ ACTION_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("numero_bon_commande", "Numéro du bon de commande", Section.GENERAL, Kind.INTEGER,
               "Créez l'action pour le bon de commande n° 1 uniquement : le Carif-Oref publie les suivants.",
               "extras/numero-bon-commande", group="Financement", required=True,
-              min_value=1, max_value=99, funders=_REGION),
+              min_value=1, max_value=99, funders=_REGION, per_order=True),
     FieldSpec("semestre_debut", "Semestre de début prévu au bon de commande", Section.GENERAL,
               Kind.SEMESTER, "S1 (janvier à juin) ou S2 (juillet à décembre) et l'année, par exemple S1 2027.",
-              "extras/semestre-debut", group="Financement", required=True, funders=_REGION),
+              "extras/semestre-debut", group="Financement", required=True, funders=_REGION,
+              per_order=True),
     FieldSpec("reference_convention", "Référence de la convention ou de l'accord de subvention",
               Section.GENERAL, Kind.TEXT, "La référence portée sur la convention.",
               "extras/reference-convention", group="Financement", required=True,

@@ -124,13 +124,13 @@ def refusal(action: Action, operation: Operation, today: date | None = None) -> 
     if operation is Operation.DELETE:
         return _in_status(action, operation, Status.DRAFT)
     if operation is Operation.COPY:
-        if status is Status.REFUSED:
-            return None
-        if status in (Status.PUBLISHED, Status.ARCHIVED):
-            if not action.funder.copyable:
-                return "Seules les actions financées par la Région peuvent être copiées."
-            return refusal(action, Operation.VIEW, today)
-        return _in_status(action, operation, Status.PUBLISHED, Status.ARCHIVED, Status.REFUSED)
+        # The guide: « si le financeur est la Région et si l'action existe en publication ou en
+        # archivage » (the funders' table says which funders' actions can be copied).
+        if (reason := _in_status(action, operation, Status.PUBLISHED, Status.ARCHIVED)) is not None:
+            return reason
+        if not action.funder.copyable:
+            return "Seules les actions financées par la Région peuvent être copiées."
+        return refusal(action, Operation.VIEW, today)
     if operation is Operation.UPDATE_DATES:
         return _in_status(action, operation, Status.PUBLISHED)
     if operation is Operation.APPROVE:
@@ -232,12 +232,15 @@ def ensure_can_delete(action: Action) -> None:
 
 
 def copy_action(source: Action, today: date) -> Action:
-    """A new draft with every general-data field of ``source``; no sessions, references or history.
+    """A new draft with the general data of ``source`` but what changes with each purchase order
+    (``FieldSpec.per_order``: its number and start semester, asked again); no sessions, references
+    or history.
 
-    Allowed for a published or archived Région action (still visible) and for a refused action.
+    Allowed for a published or archived action (still visible) of a funder whose actions can be
+    copied (the Région).
     """
     ensure_allowed(source, Operation.COPY, today)
-    values = {spec.key: source.get(spec.key) for spec in ACTION_FIELDS}
+    values = {spec.key: source.get(spec.key) for spec in ACTION_FIELDS if not spec.per_order}
     return Action(
         organisation_id=source.organisation_id,
         funder=source.funder,
@@ -379,6 +382,8 @@ LIFECYCLE_KEYS: tuple[str, ...] = (
     "staff_comment", "refusal_reason", "justificatif_recu", "copied_from",
 )
 IDENTITY_KEYS: tuple[str, ...] = ("organisation_id", "funder")
+# Where the form was left (« Sauvegarder »): the organisation's, while it may modify the action.
+FORM_KEYS: tuple[str, ...] = ("resume_at",)
 # ``id``, ``version``, ``reference``, ``created_at`` and ``updated_at`` belong to the storage.
 _CONFIRM_KEYS = frozenset({"status", "confirmed_at", "staff_comment"})
 
@@ -387,7 +392,7 @@ def changes(stored: Action, proposed: Action) -> tuple[str, ...]:
     """What ``proposed`` changes in ``stored``: field keys, ``sessions`` when sessions are added,
     removed or reordered, and ``sessions[i].key`` for a field of the i-th (0-based) session."""
     changed = [
-        key for key in (*IDENTITY_KEYS, *LIFECYCLE_KEYS, *CONTENT_KEYS)
+        key for key in (*IDENTITY_KEYS, *LIFECYCLE_KEYS, *CONTENT_KEYS, *FORM_KEYS)
         if stored.get(key) != proposed.get(key)
     ]
     before, after = stored.sessions, proposed.sessions

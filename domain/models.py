@@ -121,6 +121,9 @@ class Action(_Record):
     staff_comment: str | None = None  # why it was returned for correction
     refusal_reason: str | None = None
     justificatif_recu: bool = False
+    # Where the organisation stopped in the form when it last saved it: « recap », « sessions »,
+    # a general field's key or « sessions[i].key » (0-based i). « Modifier » reopens it there.
+    resume_at: str | None = None
 
     # Données générales.
     intitule: str | None = None

@@ -152,6 +152,18 @@ def general_blocks_sessions(action: Action) -> list[Problem]:
     return validate_general(action)
 
 
+def session_addition_problems(action: Action) -> list[Problem]:
+    """Why no session may be added to the action now (empty: one may), for every path that adds
+    one (the sessions screen, the récapitulatif…): the errors in the general data first (the
+    guide: « vous devez les corriger avant de pouvoir ajouter la première session »), else the
+    cap of ``MAX_SESSIONS``."""
+    problems = general_blocks_sessions(action)
+    if problems:
+        return problems
+    too_many = session_limit(action)
+    return [too_many] if too_many is not None else []
+
+
 def _session_prefix(index: int) -> str:
     return f"Session n° {index + 1} : "
 

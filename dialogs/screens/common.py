@@ -15,7 +15,7 @@ import copy
 from markupsafe import Markup
 
 from dialogs.context import Context
-from dialogs.form import enter, fields
+from dialogs.form import enter, fields, form_position
 from dialogs.render import macro_html, plain, text
 from dialogs.state import DialogState, FormState, ScreenName
 from domain.catalogue import Section
@@ -93,6 +93,7 @@ async def _reconcile(ctx: Context, st: DialogState, mine: Action, after: ScreenN
         return None
     base = Action.model_validate(form.base) if form.base else None
     result = merge(base, mine, fresh)
+    result.action.resume_at = mine.resume_at  # where this user stopped: not a field to merge
     who = await _who_changed(ctx, base, result.theirs_changed)
     form.draft = result.action.model_dump(mode="json")
     form.base = fresh.model_dump(mode="json")
@@ -129,6 +130,7 @@ async def save_working_copy(ctx: Context, st: DialogState, *, after: ScreenName 
     screen) or may no longer be modified (the user is then on its view)."""
     form = form_of(st)
     action = form.action()
+    action.resume_at = form_position(st)  # « Modifier » reopens the draft there
     repo = ctx.actions()
     try:
         saved = await (repo.add(action) if action.id is None else repo.save(action))
@@ -155,13 +157,13 @@ def saved_notice(action: Action) -> Markup:
     return text("saved", place=place)
 
 
-async def save_and_leave(ctx: Context, st: DialogState) -> None:
-    """« 💾 Sauvegarder »: the draft is stored and the user is back at the menu (unless it changed
-    meanwhile: merged, with the user's choices asked first when both sides changed a field)."""
+async def save_and_stay(ctx: Context, st: DialogState) -> None:
+    """« 💾 Sauvegarder »: the draft is stored with where the user is, and the user stays there,
+    told it is saved (the guide: « enregistrer en cours de saisie autant de fois que vous le
+    souhaitez »). If it changed meanwhile: merged, with the user's choices asked first when both
+    sides changed a field; if it may no longer be modified, its view."""
     saved = await save_working_copy(ctx, st)
     if saved is not None:
-        st.form = None
-        st.screen = ScreenName.MENU
         st.notice = saved_notice(saved)
 
 

@@ -26,7 +26,7 @@ from dialogs.io import Reply
 from dialogs.keyboards import Keyboard, page_slice, pages
 from dialogs.render import label, plain, render, text
 from dialogs.router import Screen, button, screen
-from dialogs.screens.common import form_of, save_and_leave
+from dialogs.screens.common import form_of, save_and_stay
 from dialogs.screens.fiche import leave_fiche_completion, save_fiche_answer, unpark
 from dialogs.state import DialogState, FormState, ScreenName
 from domain.catalogue import FieldSpec, Kind, Section
@@ -34,7 +34,7 @@ from domain.errors import FieldError, Problem
 from domain.models import Document, Session
 from domain.rules import (
     general_blocks_sessions,
-    session_limit,
+    session_addition_problems,
     validate_region_dates,
     validate_session,
 )
@@ -208,7 +208,7 @@ class Question(Screen):
 
     @button("save")
     async def save(self, ctx: Context, st: DialogState, arg: str) -> None:
-        await save_and_leave(ctx, st)
+        await save_and_stay(ctx, st)
 
     @button("quit")
     async def quit(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -365,12 +365,29 @@ def _general_keys(form: FormState) -> tuple[FieldSpec, ...]:
     return fields(probe)
 
 
+def add_session(st: DialogState) -> None:
+    """« ➕ Ajouter la session n° k », from the sessions screen or the récapitulatif: the domain's
+    rule (``session_addition_problems``) says whether one may be added. Errors in the general data
+    take the user to the first of them (said above the question); beyond the cap, the user stays
+    where they are, told why."""
+    form = form_of(st)
+    action = form.action_view()
+    problems = session_addition_problems(action)
+    if not problems:
+        start_session(st, len(action.sessions))
+        return
+    st.error = _problems_text(problems)
+    if problems[0].section == Section.GENERAL:
+        form.section = Section.GENERAL
+        _goto_problem(form, problems[0])
+        st.screen = ScreenName.QUESTION
+
+
 def start_session(st: DialogState, index: int) -> None:
+    """Open session ``index`` (0-based) at its first question; one past the last is a new session
+    (``add_session`` checks first that one may be added)."""
     form = form_of(st)
     action = form.action()
-    if index >= len(action.sessions) and (too_many := session_limit(action)) is not None:
-        st.error = plain(too_many.message)  # every path adding a session comes here
-        return
     form.section = Section.SESSION
     form.session_index = index
     if index >= len(action.sessions):
@@ -413,16 +430,7 @@ class Sessions(Screen):
 
     @button("add")
     async def add(self, ctx: Context, st: DialogState, arg: str) -> None:
-        form = form_of(st)
-        action = form.action()
-        problems = general_blocks_sessions(action)
-        if problems:
-            st.error = _problems_text(problems)
-            form.section = Section.GENERAL
-            _goto_problem(form, problems[0])
-            st.screen = ScreenName.QUESTION
-            return
-        start_session(st, len(action.sessions))
+        add_session(st)
 
     @button("edit")
     async def edit(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -447,7 +455,7 @@ class Sessions(Screen):
 
     @button("save")
     async def save(self, ctx: Context, st: DialogState, arg: str) -> None:
-        await save_and_leave(ctx, st)
+        await save_and_stay(ctx, st)
 
     @button("quit")
     async def quit(self, ctx: Context, st: DialogState, arg: str) -> None:

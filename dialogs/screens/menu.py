@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dialogs.context import Context
+from dialogs.form import reopen_at
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.recap import recap_messages
@@ -18,6 +19,7 @@ from dialogs.screens.common import (
 from dialogs.screens.paged import PagedList
 from dialogs.state import DialogState, ScreenName
 from domain.archiving import archive_date, visible_to_organisation
+from domain.catalogue import action_fields_for
 from domain.errors import DomainError
 from domain.funders import FUNDERS, Funder
 from domain.lifecycle import Operation, allowed_operations
@@ -189,6 +191,20 @@ class Create(Screen):
         st.screen = ScreenName.MENU
 
 
+async def open_copy(ctx: Context, st: DialogState, source: Action) -> None:
+    """« 📋 Copier » (from the list to copy or the action's view): the new draft opens at the first
+    question of the general data, « Saisir ou vérifier les données recopiées » as in the guide;
+    what changes with each purchase order is empty, so it is asked on the way."""
+    try:
+        copy = await member.copy(ctx.uow, ctx.member(), source, ctx.clock.today())
+    except DomainError as exc:
+        ctx.say(plain(exc.message))
+        return
+    if await open_form(ctx, st, copy) is not None:
+        emptied = [spec.label for spec in action_fields_for(copy) if spec.per_order]
+        st.notice = text("copied", reference=source.reference, title=source.intitule, emptied=emptied)
+
+
 async def _copyable(ctx: Context) -> list[Action]:
     today = ctx.clock.today()
     found: list[Action] = []
@@ -202,7 +218,7 @@ async def _copyable(ctx: Context) -> list[Action]:
 @screen
 class CopyPick(PagedList):
     name = ScreenName.COPY_PICK
-    targets = (ScreenName.SESSIONS, ScreenName.CREATE, ScreenName.MERGE)
+    targets = (ScreenName.QUESTION, ScreenName.CREATE, ScreenName.MERGE)
     pick_verb = "pick"
 
     async def items(self, ctx: Context, st: DialogState) -> list[Action]:
@@ -217,15 +233,8 @@ class CopyPick(PagedList):
     @button("pick")
     async def pick(self, ctx: Context, st: DialogState, arg: str) -> None:
         source = await load_action(ctx, int(arg))
-        if source is None:
-            return
-        try:
-            copy = await member.copy(ctx.uow, ctx.member(), source, ctx.clock.today())
-        except DomainError as exc:
-            ctx.say(plain(exc.message))
-            return
-        if await open_form(ctx, st, copy, screen=ScreenName.SESSIONS) is not None:
-            st.notice = text("copied", reference=source.reference, title=source.intitule)
+        if source is not None:
+            await open_copy(ctx, st, source)
 
     @button("back")
     async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -278,8 +287,8 @@ class ViewAction(Screen):
     """One action: its summary and the operations its status allows."""
 
     name = ScreenName.VIEW
-    targets = (ScreenName.RECAP, ScreenName.SESSIONS, ScreenName.DATES_PICK_SESSION, ScreenName.DELETE_ASK,
-               ScreenName.LIST, ScreenName.MENU, ScreenName.MERGE)
+    targets = (ScreenName.RECAP, ScreenName.SESSIONS, ScreenName.QUESTION, ScreenName.DATES_PICK_SESSION,
+               ScreenName.DELETE_ASK, ScreenName.LIST, ScreenName.MENU, ScreenName.MERGE)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await ctx.actions().get(st.action_id or 0)
@@ -308,8 +317,16 @@ class ViewAction(Screen):
             return None
         return action
 
-    @button("modify", "confirm")
+    @button("modify")
     async def modify(self, ctx: Context, st: DialogState, arg: str) -> None:
+        """Reopen the form where it was saved (``Action.resume_at``; the récapitulatif if unknown)."""
+        if (action := await self._action(ctx, st, Operation.MODIFY)) is not None:
+            form = await open_form(ctx, st, action, screen=ScreenName.RECAP)
+            if form is not None:
+                st.screen = reopen_at(form, action.resume_at)
+
+    @button("confirm")
+    async def confirm(self, ctx: Context, st: DialogState, arg: str) -> None:
         if (action := await self._action(ctx, st, Operation.MODIFY)) is not None:
             await open_form(ctx, st, action, screen=ScreenName.RECAP)
 
@@ -321,9 +338,7 @@ class ViewAction(Screen):
     @button("copy")
     async def copy(self, ctx: Context, st: DialogState, arg: str) -> None:
         if (action := await self._action(ctx, st, Operation.COPY)) is not None:
-            copied = await member.copy(ctx.uow, ctx.member(), action, ctx.clock.today())
-            if await open_form(ctx, st, copied, screen=ScreenName.SESSIONS) is not None:
-                st.notice = text("copied", reference=action.reference, title=action.intitule)
+            await open_copy(ctx, st, action)
 
     @button("delete")
     async def delete(self, ctx: Context, st: DialogState, arg: str) -> None:

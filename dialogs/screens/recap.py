@@ -9,9 +9,9 @@ from dialogs.keyboards import Keyboard
 from dialogs.recap import general_groups, part_rows, recap_messages, recap_pdf
 from dialogs.render import label, plain, render, text
 from dialogs.router import Screen, button, screen
-from dialogs.screens.common import form_of, save_and_leave, save_working_copy
+from dialogs.screens.common import form_of, save_and_stay, save_working_copy
 from dialogs.screens.fiche import complete_fiche_first
-from dialogs.screens.form import ask_quit, start_session
+from dialogs.screens.form import add_session, ask_quit
 from dialogs.state import DialogState, ScreenName
 from domain.errors import ActionInvalid, DomainError
 from domain.models import Action
@@ -61,7 +61,7 @@ class Recap(Screen):
 
     @button("add")
     async def add(self, ctx: Context, st: DialogState, arg: str) -> None:
-        start_session(st, len(form_of(st).action().sessions))
+        add_session(st)
 
     @button("print")
     async def print(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -82,7 +82,7 @@ class Recap(Screen):
 
     @button("save")
     async def save(self, ctx: Context, st: DialogState, arg: str) -> None:
-        await save_and_leave(ctx, st)
+        await save_and_stay(ctx, st)
 
     @button("quit")
     async def quit(self, ctx: Context, st: DialogState, arg: str) -> None:

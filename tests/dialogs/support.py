@@ -116,3 +116,19 @@ async def answer_general(client: DialogClient, label: str, value: str) -> None:
     await client.press("✏ Présentation générale")
     await client.press(label)
     await client.send(value)
+
+
+async def keep_recopied(client: DialogClient, *, limit: int = 60) -> list[str]:
+    """Through the general data of a copy: « ✔ Garder » each recopied answer, answer (with the
+    sample) the questions that have none; the keys answered, once the form leaves the questions."""
+    answered: list[str] = []
+    for _ in range(limit):
+        spec = current_field(client)
+        if spec is None:
+            return answered
+        if any(label.startswith("✔ Garder") for label in client.labels):
+            await client.press("✔ Garder")
+        else:
+            answered.append(spec.key)
+            await answer(client, spec)
+    raise AssertionError("the general data never ended")

@@ -7,7 +7,7 @@ from datetime import date
 from dialogs.render import TELEGRAM_LIMIT
 from domain.funders import Funder
 from domain.models import Status
-from tests.dialogs.support import World, current_field, fill
+from tests.dialogs.support import World, current_field, fill, keep_recopied
 from tests.factories import make_session, make_valid_action
 
 
@@ -18,12 +18,19 @@ async def published_region(world: World, **overrides: object):
 
 
 async def test_copy_of_a_published_region_action_gives_a_draft_without_sessions(world: World) -> None:
-    source = await published_region(world, intitule="Soudeur TIG")
+    """Issue 15 item 4: the copy opens at the first question (« Saisir ou vérifier les données
+    recopiées »), not at the sessions; the purchase order's number and semester are asked again."""
+    source = await published_region(world, intitule="Soudeur TIG", semestre_debut="S2 2026")
     client = world.client()
     await client.command("nouvelle")
     await client.press("📋 Copier")
     await client.press(f"{source.reference}")
-    assert "Copie de" in client.text and "Ajouter la session n° 1" in client.labels[0]
+    assert "Saisissez ou vérifiez les données recopiées" in client.text
+    assert "question 1/" in client.text and "Intitulé de la formation" in client.text
+    assert "« Numéro du bon de commande » et « Semestre de début prévu au bon de commande »" in client.text
+    assert client.labels[0] == "✔ Garder : Soudeur TIG"
+    assert await keep_recopied(client) == ["numero_bon_commande", "semestre_debut"]
+    assert client.labels[0] == "➕ Ajouter la session n° 1"
     await client.press("➕ Ajouter la session n° 1")
     await fill(client)
     await client.press("Terminer votre saisie")
@@ -32,7 +39,44 @@ async def test_copy_of_a_published_region_action_gives_a_draft_without_sessions(
     copy = next(a for a in await world.actions() if a.id != source.id)
     assert copy.copied_from == source.id and copy.intitule == "Soudeur TIG"
     assert copy.status is Status.SUBMITTED and len(copy.sessions) == 1
-    assert copy.reference_carif is None
+    assert copy.reference_carif is None and copy.semestre_debut == "S1 2027"
+
+
+async def test_copy_from_the_action_view_opens_the_same_way(world: World) -> None:
+    source = await published_region(world, intitule="Soudeur TIG")
+    client = world.client()
+    await client.command("menu")
+    await client.press("Publiées (1)")
+    await client.press(f"{source.reference}")
+    await client.press("📋 Copier")
+    assert "Saisissez ou vérifiez les données recopiées" in client.text and "question 1/" in client.text
+    await client.press("💾 Sauvegarder")
+    copy = next(a for a in await world.actions() if a.id != source.id)
+    assert copy.status is Status.DRAFT and copy.sessions == []
+    assert copy.numero_bon_commande is None and copy.semestre_debut is None
+    assert copy.numero_marche == source.numero_marche and copy.intitule == "Soudeur TIG"
+
+
+async def test_only_region_actions_published_or_archived_offer_a_copy(world: World) -> None:
+    """Issue 15 item 4: a refused action (of any funder) or a published action of another funder
+    offers no « 📋 Copier » and is not in the list to copy."""
+    refused = await world.add_action(make_valid_action(
+        Funder.REGION, organisation_id=world.org_a, status=Status.REFUSED, refusal_reason="Hors marché"))
+    other = await world.add_action(make_valid_action(
+        Funder.POLE_EMPLOI, organisation_id=world.org_a, status=Status.PUBLISHED, reference_carif="CO-9"))
+    client = world.client()
+    await client.command("menu")
+    await client.press("Refusées (1)")
+    await client.press(f"{refused.reference}")
+    assert "📋 Copier" not in client.labels
+    await client.command("menu")
+    await client.press("Publiées (1)")
+    await client.press(f"{other.reference}")
+    assert "📋 Copier" not in client.labels
+    await client.command("nouvelle")
+    await client.press("📋 Copier")
+    assert "aucune action Région publiée ou archivée" in client.text
+    assert len(await world.actions()) == 2
 
 
 async def test_date_update_of_a_published_action_refused_then_accepted(world: World) -> None:

@@ -35,7 +35,8 @@ async def test_every_transition_taken_is_declared_for_the_graph(world: World) ->
     await client.press("⬅ Retour au récapitulatif")
     await client.press("✖ Quitter")
     await client.press("Non, continuer la saisie")
-    await client.press("💾 Sauvegarder")
+    await client.press("💾 Sauvegarder")  # saved, still on the récapitulatif (issue 15 item 5)
+    await client.command("menu")
     await client.press("📅 Mettre à jour des dates de session")
     assert "dates" in client.text.lower()
 

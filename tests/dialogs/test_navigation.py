@@ -36,17 +36,19 @@ async def test_save_keeps_the_draft_and_quit_restores_the_last_save(world: World
     client = await start_action(world)
     await client.send("Version sauvegardée")
     await client.press("💾 Sauvegarder")
-    assert "sauvegardée" in client.text and "En cours de création (1)" in client.labels
+    # Saved, and the same question again with a short confirmation (issue 15 item 5).
+    assert "sauvegardée" in client.text and current_field(client).key == "objectif"
     [saved] = await world.actions()
     assert saved.status is Status.DRAFT and saved.intitule == "Version sauvegardée"
-    # Modify, then quit: the change is dropped, the saved draft stays.
+    await client.command("menu")
+    # Modify (it reopens where it was saved), then quit: the change is dropped, the saved draft stays.
     await client.press("En cours de création (1)")
     await client.press(f"{saved.reference}")
     await client.press("✏ Modifier")
-    await client.press("✏ Présentation générale")
-    await client.press("Intitulé de la formation *")
+    assert current_field(client).key == "objectif"
+    await client.press("⬅ Retour")
     await client.send("Version non sauvegardée")
-    assert "Récapitulatif" in client.text and "Version non sauvegardée" in client.text
+    assert current_field(client).key == "objectif"
     await client.press("✖ Quitter")
     assert "modifications faites depuis la dernière sauvegarde" in client.text
     await client.press("Oui, quitter sans sauvegarder")

@@ -1,4 +1,4 @@
-"""Copying an action: a new draft with the general data of its source, and nothing else."""
+"""Copying an action: a new draft with the general data of its source but its purchase order, and nothing else."""
 
 from __future__ import annotations
 
@@ -70,13 +70,10 @@ def _values(spec: FieldSpec) -> st.SearchStrategy[Any]:
 
 @st.composite
 def sources(draw: st.DrawFn) -> Action:
-    funder = draw(st.sampled_from(list(Funder)))
-    statuses = [Status.REFUSED]
-    if funder is Funder.REGION:
-        statuses += [Status.PUBLISHED, Status.ARCHIVED]
-    status = draw(st.sampled_from(statuses))
+    # Issue 15 item 4: only the Région's published or archived actions are copied.
+    status = draw(st.sampled_from([Status.PUBLISHED, Status.ARCHIVED]))
     action = make_valid_action(
-        funder, status=status, archived_on=date(2026, 12, 1) if status is Status.ARCHIVED else None,
+        Funder.REGION, status=status, archived_on=date(2026, 12, 1) if status is Status.ARCHIVED else None,
         **LIFECYCLE,
     )
     for spec in draw(st.lists(st.sampled_from(ACTION_FIELDS), max_size=8, unique_by=lambda s: s.key)):
@@ -87,10 +84,17 @@ def sources(draw: st.DrawFn) -> Action:
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(sources())
 def test_copy_validates_as_its_source(source: Action) -> None:
+    """Every general field recopied but those of the purchase order (emptied: asked again), so the
+    copy's problems are its source's, but for those two fields."""
     copy = copy_action(source, FACTORY_TODAY)
-    assert validate_general(copy) == validate_general(source)
+    per_order = {spec.key for spec in ACTION_FIELDS if spec.per_order}
+    assert per_order == {"numero_bon_commande", "semestre_debut"}
+    assert [p for p in validate_general(copy) if p.key not in per_order] == [
+        p for p in validate_general(source) if p.key not in per_order
+    ]
+    assert {p.key for p in validate_general(copy)} >= per_order
     for spec in ACTION_FIELDS:
-        assert copy.get(spec.key) == source.get(spec.key)
+        assert copy.get(spec.key) == (None if spec.per_order else source.get(spec.key))
     assert copy.funder is source.funder and copy.organisation_id == source.organisation_id
     assert copy.copied_from == 55
     assert copy.sessions == []
@@ -101,10 +105,12 @@ def test_copy_validates_as_its_source(source: Action) -> None:
     assert copy.archived_on is None
 
 
-def test_copy_of_valid_region_action_is_a_valid_draft_without_sessions() -> None:
+def test_copy_of_valid_region_action_is_a_draft_without_sessions_nor_purchase_order() -> None:
     source = make_valid_action(Funder.REGION, status=Status.PUBLISHED, id=9, reference_carif="0009")
     copy = copy_action(source, FACTORY_TODAY)
-    assert validate_general(copy) == []
+    # Issue 15 item 4: the new order's number and semester are asked (« ce champ est obligatoire »).
+    assert {p.key for p in validate_general(copy)} == {"numero_bon_commande", "semestre_debut"}
+    assert copy.numero_marche == source.numero_marche
     assert copy.copied_from == 9 and copy.reference_carif is None and copy.id is None
     assert copy.prix_total == Decimal("4500.00")
     # The copy is independent of its source.
@@ -124,3 +130,11 @@ def test_only_region_published_or_archived_may_be_copied(funder: Funder, status:
 def test_unfinished_actions_cannot_be_copied(status: Status) -> None:
     with pytest.raises(OperationRefused):
         copy_action(make_valid_action(Funder.REGION, status=status), FACTORY_TODAY)
+
+
+@pytest.mark.parametrize("funder", list(Funder))
+def test_refused_actions_cannot_be_copied(funder: Funder) -> None:
+    """Issue 15 item 4 (the guide: « si le financeur est la Région et si l'action existe en
+    publication ou en archivage »): a refused action, of any funder, is not copied."""
+    with pytest.raises(OperationRefused, match="Refusée par le financeur"):
+        copy_action(make_valid_action(funder, status=Status.REFUSED), FACTORY_TODAY)

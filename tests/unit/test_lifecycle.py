@@ -58,7 +58,7 @@ COMMON = {
     Status.DRAFT: {Op.VIEW, Op.MODIFY, Op.CONFIRM, Op.DELETE},
     Status.SUBMITTED: {Op.VIEW},
     Status.APPROVED: {Op.VIEW},
-    Status.REFUSED: {Op.VIEW, Op.COPY},
+    Status.REFUSED: {Op.VIEW},  # issue 15 item 4: only Région published or archived are copied
     Status.RETURNED: {Op.VIEW, Op.MODIFY, Op.CONFIRM},
     Status.PUBLISHED: {Op.VIEW, Op.UPDATE_DATES},
     Status.ARCHIVED: {Op.VIEW},
@@ -116,7 +116,7 @@ def allowed_statuses(funder: Funder, op: Operation) -> set[Status]:
         Op.MODIFY: {Status.DRAFT, Status.RETURNED},
         Op.CONFIRM: {Status.DRAFT, Status.RETURNED},
         Op.DELETE: {Status.DRAFT},
-        Op.COPY: {Status.REFUSED} | ({Status.PUBLISHED, Status.ARCHIVED} if region else set()),
+        Op.COPY: {Status.PUBLISHED, Status.ARCHIVED} if region else set(),
         Op.UPDATE_DATES: {Status.DRAFT, Status.RETURNED, Status.PUBLISHED},
         Op.APPROVE: set() if region else {Status.SUBMITTED},
         Op.REFUSE: {Status.SUBMITTED},

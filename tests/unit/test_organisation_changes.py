@@ -190,3 +190,14 @@ def test_a_write_is_allowed_exactly_when_the_status_allows_what_it_changes(
     # Whatever is refused names a content key it would have changed.
     if refused:
         assert any(c.split("].")[-1] in (*CONTENT_KEYS, *session) for c in changes(before, after))
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_where_the_form_was_saved_is_the_organisations_while_it_may_modify(status: Status) -> None:
+    """``resume_at`` (issue 15 item 5) is a change like a field's: written on a draft or a returned
+    action, refused on an action the organisation may no longer modify."""
+    before = stored(status)
+    after = edited(before, resume_at="sessions[0].fin")
+    assert changes(before, after) == ("resume_at",)
+    refused = organisation_change_refusal(before, after, FACTORY_TODAY) is not None
+    assert refused == (not organisation_may_modify(before))

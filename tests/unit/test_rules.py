@@ -486,3 +486,21 @@ def test_sessions_are_capped_at_max_sessions() -> None:
     assert session_limit(action, adding=0) is None  # at the cap: valid, but no more may be added
     action.sessions.append(action.sessions[0])  # beyond it (an action stored before the cap)
     assert any(f"au plus {MAX_SESSIONS} sessions" in p.message for p in validate_action(action, FACTORY_TODAY))
+
+
+def test_one_rule_says_whether_a_session_may_be_added() -> None:
+    """Issue 15 item 3: the sessions screen and the récapitulatif both ask
+    ``session_addition_problems``: general errors first, then the cap."""
+    from domain.rules import MAX_SESSIONS, session_addition_problems
+
+    action = make_valid_action(Funder.REGION)
+    assert session_addition_problems(action) == []
+    action.numero_bon_commande = 2
+    assert [p.key for p in session_addition_problems(action)] == ["numero_bon_commande"]
+    action.sessions = []
+    assert [p.key for p in session_addition_problems(action)] == ["numero_bon_commande"]
+    action.numero_bon_commande = 1
+    assert session_addition_problems(action) == []
+    action.sessions = [make_valid_action(Funder.REGION).sessions[0]] * MAX_SESSIONS
+    [too_many] = session_addition_problems(action)
+    assert f"au plus {MAX_SESSIONS} sessions" in too_many.message
