@@ -21,6 +21,7 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -306,3 +307,36 @@ def check_clean(
     assert logs.lines() == []
     if callbacks:
         assert not api.unanswered_callbacks()
+
+
+@dataclass
+class OneMember:
+    """What ``one_member`` yields: the member, the actions stored for their organisation, the
+    database's URL (to read what the bot stored)."""
+
+    person: Person
+    actions: list[Action]
+    database_url: str
+
+
+@asynccontextmanager
+async def one_member(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    actions: Callable[[int], list[Action]] = lambda organisation_id: [],
+) -> AsyncIterator[OneMember]:
+    """The bot running on the fake API and a fresh database, with « Claire » linked to a new
+    organisation that has ``actions(organisation_id)`` stored; once the block ends, the run is
+    checked clean (``check_clean``)."""
+    from tests.e2e.support import new_link_code, running_bot, settings_for
+
+    tracker = UpdateTracker().install(monkeypatch)
+    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
+        settings = settings_for(api, tmp_path / "bot.db")
+        organisation_id, code = await new_link_code(settings)
+        stored = await store(settings.database_url, actions(organisation_id))
+        async with running_bot(settings):
+            claire = Person(api.user(1001, "Claire"), tracker)
+            await claire.command("start", code)
+            yield OneMember(claire, stored, settings.database_url)
+            check_clean(tracker, api, logs)
