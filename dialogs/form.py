@@ -58,6 +58,8 @@ def form_position(st: DialogState) -> str | None:
     general field's key or « sessions[i].key »; the question is kept from any other screen."""
     form = st.form
     screen = st.quit_from if st.screen == ScreenName.QUIT_ASK else st.screen
+    if screen == ScreenName.MERGE and form is not None:
+        screen = form.save_from  # saved once the choices are made: where « Sauvegarder » was pressed
     if form is None or screen in _RECAP_SCREENS:
         return AT_RECAP
     if screen == ScreenName.SESSIONS:

@@ -91,6 +91,8 @@ class FormState(BaseModel):
     # go once chosen: "menu" (« Sauvegarder ») or "recap" (« Confirmer »: check, confirm again).
     conflicts: list[dict[str, Any]] = Field(default_factory=list)
     after_merge: ScreenName = ScreenName.MENU
+    # « Sauvegarder » pressed on this screen met choices to make: once saved, back there.
+    save_from: ScreenName | None = None
 
     # The working copy as an Action, validated once per draft (each answer replaces the draft).
     _view: tuple[dict[str, Any], Action] | None = PrivateAttr(default=None)

@@ -43,6 +43,7 @@ def _stored(form: FormState, saved: Action) -> None:
     form.base = copy.deepcopy(form.draft)
     form.dirty = False
     form.conflicts = []
+    form.save_from = None
 
 
 def leave_for_view(ctx: Context, st: DialogState, stored: Action | None) -> None:
@@ -161,7 +162,8 @@ async def save_and_stay(ctx: Context, st: DialogState) -> None:
     """« 💾 Sauvegarder »: the draft is stored with where the user is, and the user stays there,
     told it is saved (the guide: « enregistrer en cours de saisie autant de fois que vous le
     souhaitez »). If it changed meanwhile: merged, with the user's choices asked first when both
-    sides changed a field; if it may no longer be modified, its view."""
+    sides changed a field (then back here, ``Merge``); if it may no longer be modified, its view."""
+    form_of(st).save_from = st.screen
     saved = await save_working_copy(ctx, st)
     if saved is not None:
         st.notice = saved_notice(saved)

@@ -2,8 +2,9 @@
 opened; both values are shown (formatted as the catalogue formats them) and the user keeps one.
 
 The working copy already holds the merged action (the user's value where in conflict) and the
-form's base is the stored action; once every choice is made the action is saved (« Sauvegarder »)
-or the user goes back to the récapitulatif to confirm again (« Confirmer »)."""
+form's base is the stored action; once every choice is made the action is saved (« Sauvegarder »:
+the user is back where they pressed it) or the user goes back to the récapitulatif to confirm
+again (« Confirmer »)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def _stored(form: FormState) -> Action:
 @screen
 class Merge(Screen):
     name = ScreenName.MERGE
-    targets = (ScreenName.MENU, ScreenName.RECAP, ScreenName.VIEW, ScreenName.MERGE)
+    targets = (ScreenName.MENU, ScreenName.RECAP, ScreenName.VIEW, ScreenName.MERGE, ScreenName.QUESTION,
+               ScreenName.SESSIONS)
     needs_form = True
     help_topic = "recap"
 
@@ -92,8 +94,13 @@ class Merge(Screen):
             st.notice = reload_text("merge_done")
             st.screen = ScreenName.RECAP
             return
+        back = form.save_from
         saved = await save_working_copy(ctx, st)
-        if saved is not None:
-            st.form = None
-            st.screen = ScreenName.MENU
-            st.notice = saved_notice(saved)
+        if saved is None:
+            return
+        st.notice = saved_notice(saved)
+        if back is not None:  # « Sauvegarder » keeps the user where they pressed it
+            st.screen = back
+            return
+        st.form = None
+        st.screen = ScreenName.MENU

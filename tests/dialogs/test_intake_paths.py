@@ -140,3 +140,21 @@ async def test_the_words_say_what_saving_and_quitting_do(world: World) -> None:
         words = template.read_text(encoding="utf-8")
         assert "au fur et à mesure" not in words, template
         assert "enregistrée tout de suite" not in words, template
+
+
+async def test_save_that_meets_a_colleagues_change_comes_back_once_chosen(world: World) -> None:
+    """« Sauvegarder » on a question finds the same field changed by a colleague: once the user
+    chose, the draft is saved and the user is back on that question (not at the menu)."""
+    draft = await _draft(world, resume_at="objectif")
+    member, colleague = await _modify(world, draft), await _modify(world, draft, user=7002)
+    await colleague.send("Objectif du collègue.")
+    await colleague.press(SAVE)
+    await member.send("Objectif du membre.")
+    assert current_field(member).key == "resultats_attendus"
+    await member.press(SAVE)
+    assert "Objectif du collègue." in member.text and "Objectif du membre." in member.text
+    await member.press("✍ Garder ma réponse")
+    assert "💾 Votre saisie est sauvegardée" in member.text
+    assert current_field(member).key == "resultats_attendus"
+    stored = await world.get_action(draft.id)
+    assert stored.objectif == "Objectif du membre." and stored.resume_at == "resultats_attendus"

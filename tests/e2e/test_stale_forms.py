@@ -173,7 +173,7 @@ async def test_a_colleagues_save_of_another_field_is_merged(
             await claire.press(SAVE)
             assert CHANGED_MEANWHILE in claire.text and "un autre membre" in claire.text, claire.text
             assert "rien n'est perdu" in claire.text
-            assert IN_DRAFTS in claire.text  # saved, back at the menu
+            assert IN_DRAFTS in claire.text  # saved (she stays on her screen: issue 15 item 5)
             _clean(tracker, api, logs)
         stored = (await stored_actions(settings.database_url))[draft.id or -1]
         assert stored.intitule == "Titre de Claire"
