@@ -102,6 +102,13 @@ async def fill(
     return asked
 
 
+async def view_action(client: DialogClient, list_label: str, action: Action) -> None:
+    """From the menu: the list ``list_label`` (« Publiées », « Refusées »…), then the action's view."""
+    await client.command("menu")
+    await client.press(list_label)
+    await client.press(f"{action.reference}")
+
+
 async def open_draft(client: DialogClient, action: Action) -> None:
     """« ✏ Modifier » on a draft from the menu's list: its récapitulatif."""
     await client.command("menu")

@@ -7,7 +7,7 @@ from datetime import date
 from dialogs.render import TELEGRAM_LIMIT
 from domain.funders import Funder
 from domain.models import Status
-from tests.dialogs.support import World, current_field, fill, keep_recopied
+from tests.dialogs.support import World, current_field, fill, keep_recopied, view_action
 from tests.factories import make_session, make_valid_action
 
 
@@ -45,9 +45,7 @@ async def test_copy_of_a_published_region_action_gives_a_draft_without_sessions(
 async def test_copy_from_the_action_view_opens_the_same_way(world: World) -> None:
     source = await published_region(world, intitule="Soudeur TIG")
     client = world.client()
-    await client.command("menu")
-    await client.press("Publiées (1)")
-    await client.press(f"{source.reference}")
+    await view_action(client, "Publiées (1)", source)
     await client.press("📋 Copier")
     assert "Saisissez ou vérifiez les données recopiées" in client.text and "question 1/" in client.text
     await client.press("💾 Sauvegarder")
@@ -60,19 +58,12 @@ async def test_copy_from_the_action_view_opens_the_same_way(world: World) -> Non
 async def test_only_region_actions_published_or_archived_offer_a_copy(world: World) -> None:
     """Issue 15 item 4: a refused action (of any funder) or a published action of another funder
     offers no « 📋 Copier » and is not in the list to copy."""
-    refused = await world.add_action(make_valid_action(
-        Funder.REGION, organisation_id=world.org_a, status=Status.REFUSED, refusal_reason="Hors marché"))
-    other = await world.add_action(make_valid_action(
-        Funder.POLE_EMPLOI, organisation_id=world.org_a, status=Status.PUBLISHED, reference_carif="CO-9"))
     client = world.client()
-    await client.command("menu")
-    await client.press("Refusées (1)")
-    await client.press(f"{refused.reference}")
-    assert "📋 Copier" not in client.labels
-    await client.command("menu")
-    await client.press("Publiées (1)")
-    await client.press(f"{other.reference}")
-    assert "📋 Copier" not in client.labels
+    for funder, status, listed in ((Funder.REGION, Status.REFUSED, "Refusées (1)"),
+                                   (Funder.POLE_EMPLOI, Status.PUBLISHED, "Publiées (1)")):
+        shown = await world.add_action(make_valid_action(funder, organisation_id=world.org_a, status=status))
+        await view_action(client, listed, shown)
+        assert status.label in client.text and "📋 Copier" not in client.labels
     await client.command("nouvelle")
     await client.press("📋 Copier")
     assert "aucune action Région publiée ou archivée" in client.text
