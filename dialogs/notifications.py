@@ -37,7 +37,7 @@ KNOWN_KINDS = frozenset(kind.value for kind in EVENT_CLASSES)
 
 
 def dates_button_payload(action_id: int) -> str:
-    """The global button (valid whatever the screen) that opens the date update of an action."""
+    """The global button (valid whatever the screen) that opens the session update of an action."""
     return f"g:dates:{action_id}"
 
 
@@ -141,8 +141,12 @@ def stored_event(kind: str, payload: dict[str, Any]) -> Event | None:
         return None
 
 
+# The notifications with a button to update the action's sessions.
+_UPDATE_BUTTON = frozenset({EventKind.REMINDER.value, EventKind.SESSION_ADDED.value})
+
+
 def _buttons(kind: str, context: dict[str, Any]) -> list[list[Button]]:
-    if kind == EventKind.REMINDER.value and context["action_id"] is not None:
+    if kind in _UPDATE_BUTTON and context["action_id"] is not None:
         return [[Button(_label("update_dates"), dates_button_payload(context["action_id"]))]]
     return []
 

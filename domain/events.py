@@ -31,6 +31,7 @@ class EventKind(StrEnum):
     PUBLISHED = "published"
     ARCHIVED = "archived"
     SESSION_DATES_CHANGED = "session_dates_changed"
+    SESSION_ADDED = "session_added"
     JUSTIFICATION_RECEIVED = "justification_received"
     OFAA_REFERENCE = "ofaa_reference"
     REMINDER = "reminder"
@@ -174,6 +175,22 @@ class SessionDatesChanged(Event):
 
     def discriminator(self, version: int | None) -> str:
         return f"{Event.discriminator(self, version)}s{self.session}"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionAdded(Event):
+    """The Carif-Oref added a session (1-based ``session``) to a published action (a forgotten
+    one, RULES.md); told to the organisation once (each addition is a new version)."""
+
+    kind: ClassVar[EventKind] = EventKind.SESSION_ADDED
+
+    session: int
+    debut: date
+    fin: date
+
+    @property
+    def payload(self) -> dict[str, str]:
+        return {"session": str(self.session), "debut": _fr(self.debut), "fin": _fr(self.fin)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +340,7 @@ class NextOrderPublished(Event):
 EVENT_CLASSES: dict[EventKind, type[Event]] = {
     cls.kind: cls
     for cls in (Confirmed, Approved, Refused, Returned, Published, Archived, SessionDatesChanged,
-                JustificationReceived, OfaaReferenceReceived, ReminderDue, ExportLeftOut,
+                SessionAdded, JustificationReceived, OfaaReferenceReceived, ReminderDue, ExportLeftOut,
                 OrganisationReferenceSet, Corrected, NextOrderPublished)
 }
 
@@ -364,6 +381,9 @@ def event_from_payload(
                     old_debut=_day(p["old_debut"]) if "old_debut" in p else None,
                     old_fin=_day(p["old_fin"]) if "old_fin" in p else None,
                 )
+            case EventKind.SESSION_ADDED:
+                return SessionAdded(*ids, session=int(p["session"]), debut=_day(p["debut"]),
+                                    fin=_day(p["fin"]))
             case EventKind.JUSTIFICATION_RECEIVED:
                 return JustificationReceived(*ids, file_name=p.get("file_name"),
                                              file_id=p.get("file_id"))

@@ -17,8 +17,9 @@ Choices where the guide is silent (see ``RULES.md``):
   must be approved first (justification received / vote recorded).
 - Archiving (the daily sweep) applies to published actions that are no longer public
   (``domain.archiving``); ``archived_on`` is the sweep's day.
-- Session dates may be updated on a published action (``UPDATE_DATES``) and, as part of
-  modifying, on a draft or returned one; only published actions emit ``SESSION_DATES_CHANGED``.
+- A published action's sessions may be updated (``UPDATE_DATES``: dates, recruitment, places,
+  registration; ``domain.sessions``) and, as part of modifying, a draft's or returned one's; only
+  published actions emit ``SESSION_DATES_CHANGED``.
 - What a write of the organisation may change (``organisation_change_refusal``, enforced by the
   organisation-scoped repository): a draft or returned action, any field of its working copy (and
   its status only by ``confirm``); a published one, only what RULES.md « Sessions after
@@ -44,11 +45,10 @@ from domain.events import (
     Published,
     Refused,
     Returned,
-    SessionDatesChanged,
 )
 from domain.funders import Circuit, Funder
-from domain.models import Action, Document, Session, Status
-from domain.rules import validate_action, validate_region_dates, validate_session
+from domain.models import Action, Document, Status
+from domain.rules import validate_action
 
 
 class Operation(StrEnum):
@@ -76,7 +76,6 @@ ORGANISATION_OPERATIONS = frozenset({
 STAFF_OPERATIONS = frozenset(Operation) - ORGANISATION_OPERATIONS
 
 _EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
-_DATE_KEYS = frozenset({"debut", "fin"})
 
 _VERBS = {
     Operation.VIEW: "consulter cette action",
@@ -84,7 +83,7 @@ _VERBS = {
     Operation.CONFIRM: "confirmer cette action",
     Operation.DELETE: "supprimer cette action",
     Operation.COPY: "copier cette action",
-    Operation.UPDATE_DATES: "mettre à jour les dates de session",
+    Operation.UPDATE_DATES: "mettre à jour les sessions de cette action",
     Operation.APPROVE: "valider cette action",
     Operation.REFUSE: "refuser cette action",
     Operation.RETURN: "renvoyer cette action pour correction",
@@ -247,42 +246,6 @@ def copy_action(source: Action, today: date) -> Action:
         copied_from=source.id,
         **values,
     )
-
-
-def update_session_dates(
-    action: Action, index: int, debut: date, fin: date, today: date
-) -> list[Event]:
-    """Move session ``index`` (0-based) to ``debut``–``fin``, under the session and Région rules.
-
-    The date rules (end not before start, Région rules) are checked on the changed action before
-    anything is changed (``ActionInvalid``); other problems of the session do not block the move.
-    """
-    if action.status is Status.PUBLISHED:
-        ensure_allowed(action, Operation.UPDATE_DATES, today)
-    else:
-        ensure_allowed(action, Operation.MODIFY, today)
-    if not 0 <= index < len(action.sessions):
-        raise OperationRefused(f"La session n° {index + 1} n'existe pas.")
-    changed = action.model_copy(deep=True)
-    session: Session = changed.sessions[index]
-    session.debut = debut
-    session.fin = fin
-    # Only date problems count: an incomplete draft session may still have its dates moved.
-    problems = [
-        p for p in validate_session(changed, index) + validate_region_dates(changed)
-        if p.key in _DATE_KEYS
-    ]
-    if problems:
-        raise ActionInvalid(list(dict.fromkeys(problems)))
-
-    target = action.sessions[index]
-    old_debut, old_fin = target.debut, target.fin
-    target.debut = debut
-    target.fin = fin
-    if action.status is not Status.PUBLISHED:
-        return []
-    return [SessionDatesChanged(action.id, action.organisation_id, session=index + 1, debut=debut,
-                                fin=fin, old_debut=old_debut, old_fin=old_fin)]
 
 
 # Funders' validators and Carif-Oref staff --------------------------------------------------------

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from domain import lifecycle
+from domain import lifecycle, sessions
 from domain.errors import OperationRefused
 from domain.events import Event, OrganisationReferenceSet
 from domain.funders import Circuit
-from domain.models import Action, Organisation, Status
+from domain.models import Action, Organisation, Session, Status
 from domain.ports import UnitOfWork
 from domain.services.actors import ActionRef, Actor, UnknownAction, find, scope
 
@@ -45,6 +45,7 @@ class Verb(StrEnum):
     ORGANISATION_REFERENCE = "organisation_reference"
     CORRECT = "correct"  # domain/services/codification.py
     NEXT_ORDER = "next_order"
+    ADD_SESSION = "add_session"
 
 
 class StaffOnly(OperationRefused):
@@ -165,6 +166,15 @@ async def mark_justification(uow: UnitOfWork, actor: Actor, ref: ActionRef) -> A
     _staff_only(actor, Verb.JUSTIFICATION)
     action = await find(uow, actor, ref)
     events = lifecycle.mark_justification(action)
+    return await _store(uow, actor, action, events)
+
+
+async def add_session(uow: UnitOfWork, actor: Actor, ref: ActionRef, session: Session) -> Action:
+    """The Carif-Oref adds a forgotten session to a published action (``domain.sessions``: the
+    intake's rules, the Région's date rules included); the organisation is told."""
+    _staff_only(actor, Verb.ADD_SESSION)
+    action = await find(uow, actor, ref)
+    events = sessions.add_session(action, session)
     return await _store(uow, actor, action, events)
 
 

@@ -1,5 +1,5 @@
-"""The organisation's members' operations on their actions: confirm, delete, copy, move a
-session's dates, send the État justification. Each takes the unit of work, the member (whose
+"""The organisation's members' operations on their actions: confirm, delete, copy, update a
+published action's sessions (dates, recruitment, places, registration), send the État justification. Each takes the unit of work, the member (whose
 organisation scopes every read and write) and the action the screen loaded, runs the lifecycle,
 stores through the organisation's repository (which enforces the lifecycle again) and publishes the
 events through the unit of work. Refusals are domain errors (``OperationRefused``,
@@ -7,11 +7,12 @@ events through the unit of work. Refusals are domain errors (``OperationRefused`
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
-from domain import lifecycle
+from domain import lifecycle, sessions
 from domain.events import Event
 from domain.models import Action, Document
 from domain.ports import ActionRepository, UnitOfWork
@@ -75,14 +76,22 @@ async def copy(uow: UnitOfWork, member: Member, source: Action, today: date) -> 
     return lifecycle.copy_action(source, today)
 
 
+async def update_session(
+    uow: UnitOfWork, member: Member, action: Action, index: int, values: Mapping[str, Any], today: date,
+) -> Action:
+    """Update session ``index`` (0-based) of a published action (``domain.sessions``: its dates,
+    recruitment, places, registration); a published action's new dates are told."""
+    events = sessions.update_session(action, index, values, today)
+    saved = await scope(uow, member).save(action)
+    uow.publish(*events)
+    return saved
+
+
 async def update_session_dates(
     uow: UnitOfWork, member: Member, action: Action, index: int, debut: date, fin: date, today: date,
 ) -> Action:
     """Move session ``index`` (0-based) to ``debut``–``fin``; a published action's change is told."""
-    events = lifecycle.update_session_dates(action, index, debut, fin, today)
-    saved = await scope(uow, member).save(action)
-    uow.publish(*events)
-    return saved
+    return await update_session(uow, member, action, index, {"debut": debut, "fin": fin}, today)
 
 
 async def attach_justification(uow: UnitOfWork, member: Member, action: Action, document: Document) -> Action:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from domain import lifecycle
+from domain import lifecycle, sessions
 from domain.errors import ChangeNotAllowed, StaleVersion
 from domain.funders import Funder
 from domain.models import Action, Document, Session, Status
@@ -90,7 +90,7 @@ async def test_a_published_actions_sessions_may_be_updated_and_each_change_is_au
         repo = uow.actions_for_organisation(org)
         action = await repo.get(seeded.id)
         assert action is not None
-        uow.publish(*lifecycle.update_session_dates(
+        uow.publish(*sessions.update_session_dates(
             action, 1, date(2027, 9, 20), date(2027, 12, 17), FACTORY_TODAY))
         await repo.save(action)
         await uow.commit()

@@ -26,6 +26,7 @@ from domain.events import (
     Refused,
     ReminderDue,
     Returned,
+    SessionAdded,
     SessionDatesChanged,
     event_from_payload,
 )
@@ -78,6 +79,8 @@ CASES: list[tuple[Event, dict[str, str]]] = [
       "old_debut": "13/09/2027", "old_fin": "17/12/2027"}),
     (SessionDatesChanged(1, 7, session=1, debut=D(2027, 10, 4), fin=D(2028, 1, 28)),
      {"session": "1", "debut": "04/10/2027", "fin": "28/01/2028"}),
+    (SessionAdded(1, 7, session=3, debut=D(2027, 10, 4), fin=D(2028, 1, 28)),
+     {"session": "3", "debut": "04/10/2027", "fin": "28/01/2028"}),
     (JustificationReceived(1, 7), {}),
     (JustificationReceived(1, 7, file_name="convention.pdf", file_id="F-1"),
      {"file_name": "convention.pdf", "file_id": "F-1"}),

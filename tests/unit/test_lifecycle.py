@@ -26,9 +26,9 @@ from domain.lifecycle import (
     refuse,
     return_for_correction,
     staff_operations,
-    update_session_dates,
 )
 from domain.models import Action, Status
+from domain.sessions import update_session_dates
 from tests.factories import FACTORY_TODAY, make_session, make_valid_action
 
 D = date

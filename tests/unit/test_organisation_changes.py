@@ -19,9 +19,9 @@ from domain.lifecycle import (
     ensure_organisation_may_store,
     organisation_change_refusal,
     organisation_may_modify,
-    update_session_dates,
 )
 from domain.models import Action, Document, Session, Status
+from domain.sessions import update_session_dates
 from tests.factories import FACTORY_TODAY, make_valid_action
 
 NOW = datetime(2027, 1, 4, 10, 30, tzinfo=UTC)
