@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from dialogs.context import DEFAULT_SUPPORT_CONTACT
+
 
 class ConfigError(Exception):
     """A bad configuration value: the message is one line naming the variable."""
@@ -54,6 +56,9 @@ class Settings(BaseSettings):
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"  # behind a reverse proxy (README: « Webhook behind nginx »)
     webhook_port: int = 8443
+    # Where the texts send people (the guide's « contactez-nous »): /aide, unknown users, refused
+    # link codes, a forgotten session, splitting a purchase order.
+    support_contact: str = Field(default=DEFAULT_SUPPORT_CONTACT, min_length=3, max_length=200)
     # The speed-ups that reach into libraries' internals (storage/sqlite_driver.py,
     # storage/hot_statements.py, bot/http_client.py); off: the libraries' stock paths, same behaviour.
     fast_paths: bool = True

@@ -11,6 +11,9 @@ from domain.models import Organisation
 from domain.ports import ActionRepository, Clock, Membership, Role, UnitOfWork
 from domain.services.member import Member
 
+# The guide's support address (« contactez-nous »): ``FORMABOT_SUPPORT_CONTACT`` by default.
+DEFAULT_SUPPORT_CONTACT = "support@cariforef-mp.asso.fr"
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
@@ -43,6 +46,7 @@ class Context:
     principal: Principal
     clock: Clock
     reminder_days: Sequence[int] = (30, 7, 1)
+    support_contact: str = DEFAULT_SUPPORT_CONTACT  # where the texts send people (the guide's « contactez-nous »)
     out: list[Reply] = field(default_factory=list)  # messages shown before the next screen
     organisation_id: int | None = None
     _organisation: Organisation | None = None

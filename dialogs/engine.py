@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import dialogs.screens  # noqa: F401  (registers the screens)
-from dialogs.context import Context, Principal
+from dialogs.context import DEFAULT_SUPPORT_CONTACT, Context, Principal
 from dialogs.io import Incoming, Reply
 from dialogs.keyboards import parse_payload
 from dialogs.linking import link
@@ -61,11 +61,13 @@ class DialogEngine:
         staff_ids: Sequence[int] = (),
         reminder_days: Sequence[int] = (30, 7, 1),
         printer: Printer | None = None,
+        support_contact: str = DEFAULT_SUPPORT_CONTACT,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
         self.staff_ids = frozenset(staff_ids)
         self.reminder_days = tuple(reminder_days)
+        self.support_contact = support_contact
         # Heavy documents (the recap's PDF): admitted here after the commit, made by the channel.
         self.printer = printer if printer is not None else Printer()
         # Called after a commit that queued notifications (the bot wakes its outbox delivery).
@@ -95,9 +97,11 @@ class DialogEngine:
                 principal=await self._principal(uow, inc.user_id, inc.chat_id),
                 clock=self.clock,
                 reminder_days=self.reminder_days,
+                support_contact=self.support_contact,
             )
             if inc.command == "start" and inc.args.strip():
-                outcome = await link(uow, inc.user_id, inc.chat_id, inc.args.strip())
+                outcome = await link(uow, inc.user_id, inc.chat_id, inc.args.strip(),
+                                     support=ctx.support_contact)
                 if outcome.membership is None:
                     await uow.commit()  # the failed attempt counts
                     return [outcome.reply]
@@ -194,7 +198,8 @@ class DialogEngine:
     async def _step(self, ctx: Context, st: DialogState, inc: Incoming) -> list[Reply]:
         home = self._home(ctx.principal)
         if home is None:
-            return [*ctx.out, Reply(render("unknown_user.j2", principal=ctx.principal))]
+            return [*ctx.out, Reply(render("unknown_user.j2", principal=ctx.principal,
+                                                     support=ctx.support_contact))]
         if st.home != home:
             st.home, st.screen = home, home
         if home != ScreenName.MENU:

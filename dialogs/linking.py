@@ -21,14 +21,14 @@ class LinkOutcome:
     organisation: Organisation | None = None
 
 
-async def link(uow: BotUnitOfWork, user_id: int, chat_id: int, code: str) -> LinkOutcome:
-    """Redeem ``code`` for the user."""
+async def link(uow: BotUnitOfWork, user_id: int, chat_id: int, code: str, *, support: str) -> LinkOutcome:
+    """Redeem ``code`` for the user; a refusal says whom to ask (``support``: the support contact)."""
     if await uow.link_codes.attempts_in_last_hour(user_id) >= MAX_FAILED_PER_HOUR:
-        return LinkOutcome(Reply(render("link_locked.j2")))
+        return LinkOutcome(Reply(render("link_locked.j2", support=support)))
     membership = await uow.link_codes.redeem(code, user_id)
     if membership is None:
         left = max(0, MAX_FAILED_PER_HOUR - await uow.link_codes.attempts_in_last_hour(user_id))
-        return LinkOutcome(Reply(render("link_failed.j2", left=left)))
+        return LinkOutcome(Reply(render("link_failed.j2", left=left, support=support)))
     await uow.members.add(membership, chat_id=chat_id)
     organisation = None
     if membership.role is Role.MEMBER and membership.organisation_id is not None:

@@ -19,7 +19,7 @@ from dialogs.context import Context
 from dialogs.form import checked_justification
 from dialogs.io import Incoming, Reply
 from dialogs.keyboards import Keyboard, is_number, parse_payload
-from dialogs.render import plain, render, text
+from dialogs.render import macro_html, plain, render, text
 from dialogs.state import DialogState, ScreenName
 from domain.errors import FieldError
 from domain.models import Document
@@ -225,7 +225,8 @@ async def dispatch(ctx: Context, st: DialogState, inc: Incoming) -> list[Reply]:
 async def _command(ctx: Context, st: DialogState, command: str) -> list[Reply]:
     current = SCREENS.get(st.screen) or SCREENS[st.home]
     if command == "aide":
-        ctx.say(render(f"help/{current.help_topic}.j2", state=st))
+        helped = render(f"help/{current.help_topic}.j2", state=st)
+        ctx.say(f"{helped}\n\n{macro_html('support.j2', 'help', contact=ctx.support_contact)}")
         return await show(ctx, st)
     left_fiche = _leave_fiche_detour(st)
     if command == "annuler":

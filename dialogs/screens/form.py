@@ -82,6 +82,7 @@ class Question(Screen):
             substep=steps[form.substep] if steps else None,
             partial=form.partial,
             title=(action.intitule if action else None),
+            support=ctx.support_contact,
         )
         self._widget(ctx, form, spec, value, kb)
         if value is not None and form.substep == 0:

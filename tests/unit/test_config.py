@@ -99,3 +99,9 @@ def test_fast_paths_are_on_unless_switched_off(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("FORMABOT_FAST_PATHS", "maybe")
     with pytest.raises(ConfigError, match="FORMABOT_FAST_PATHS"):
         load_settings()
+
+
+def test_support_contact_defaults_to_the_guides_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().support_contact == "support@cariforef-mp.asso.fr"
+    monkeypatch.setenv("FORMABOT_SUPPORT_CONTACT", "aide@carif.example")
+    assert load_settings().support_contact == "aide@carif.example"
