@@ -40,7 +40,7 @@ COMMANDS = (
     ("start", "Commencer, ou se rattacher avec un code"),
     ("menu", "Vos actions de formation"),
     ("nouvelle", "Créer une action de formation"),
-    ("dates", "Mettre à jour des dates de session"),
+    ("dates", "Mettre à jour des sessions"),
     ("aide", "Où suis-je, que puis-je faire ?"),
     ("annuler", "Abandonner l'opération en cours"),
 )

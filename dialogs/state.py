@@ -34,6 +34,7 @@ class ScreenName(StrEnum):
     RECAP = "recap"
     REFUSE_ASK = "refuse_ask"
     REFUSE_REASON = "refuse_reason"
+    SESSION_FIELD = "session_field"
     SESSIONS = "sessions"
     STAFF_EDIT = "staff_edit"
     STAFF_LIST = "staff_list"
@@ -149,7 +150,8 @@ class DialogState(BaseModel):
     parked_form: FormState | None = None  # the action form in progress during a fiche edit
     pick_kind: Literal["group", "session"] = "group"  # the part of the recap being corrected
     pick_index: int = 0
-    new_debut: str | None = None  # the new start typed alone (« 12/01/2027 »), the end still to come
+    new_debut: str | None = None  # a period's start typed alone (« 12/01/2027 »), the end still to come
+    session_key: str | None = None  # the session field being updated (« places », « inscription »…)
     # The buttons of the screen shown ("verb" or "verb:arg"): a pressed payload must be one of them
     # (``dialogs.router``); None for a state written before they were kept: any button is stale.
     buttons: list[str] | None = None

@@ -9,6 +9,7 @@ from dialogs.screens import (  # noqa: F401
     menu,
     merge,
     recap,
+    session_update,
     staff,
     staff_edit,
     staff_organisation,

@@ -1,8 +1,9 @@
-"""« Mettre à jour des dates de session »: pick the action, the session, type the new dates."""
+"""« Mettre à jour des sessions » (RULES.md « Sessions after publication »): pick the published
+action (an action with a single session has its « Fermer le recrutement » right there: two taps
+from the menu), the session, then type its new dates or choose what else changes (état du
+recrutement, nombre de places, période and modalités d'inscription: ``session_update``)."""
 
 from __future__ import annotations
-
-import re
 
 from dialogs.context import Context
 from dialogs.form import session_period
@@ -12,16 +13,21 @@ from dialogs.render import label, plain, render, text
 from dialogs.router import Redirect, Screen, button, screen
 from dialogs.screens.common import load_action
 from dialogs.screens.paged import PagedList
+from dialogs.screens.session_update import (
+    CLOSED,
+    FIELDS,
+    RECRUITMENT,
+    parse_period,
+    recruitment,
+    set_recruitment,
+    slabel,
+    update,
+)
 from dialogs.state import DialogState, ScreenName
 from domain.archiving import archive_date
-from domain.catalogue import session_field
-from domain.errors import ActionInvalid, DomainError, FieldError, StaleVersion
+from domain.errors import FieldError
 from domain.lifecycle import Operation, allowed_operations
 from domain.models import Action, Status
-from domain.services import member
-
-# « du 12/01/2027 au 30/06/2027 », « 12/01/2027 - 30/06/2027 », « 12/01/2027 → 30/06/2027 »
-_RANGE = re.compile(r"^\s*(?:du\s+)?(?P<a>.+?)\s*(?:\s+au\s+|\s+-\s+|→|\s+à\s+)\s*(?P<b>.+?)\s*$", re.I)
 
 
 async def _updatable(ctx: Context) -> list[Action]:
@@ -43,16 +49,43 @@ class DatesPickAction(PagedList):
     def item_label(self, action: Action) -> str:
         return label("action_item", reference=action.reference or "", title=action.intitule or "")
 
+    def item_extra(self, kb: Keyboard, action: Action) -> None:
+        """An action with a single session: its recruitment closed (or reopened) in one tap."""
+        if len(action.sessions) != 1:
+            return
+        reference = action.reference or ""
+        if recruitment(action.sessions[0].etat_recrutement) == CLOSED:
+            kb.add(slabel("quick_reopen", reference=reference), "reopen", action.id)
+        else:
+            kb.add(slabel("quick_close", reference=reference), "close", action.id)
+
     def footer(self, kb: Keyboard, st: DialogState) -> None:
         kb.add(label("menu"), "menu")
 
     async def body(self, ctx: Context, st: DialogState, actions: list[Action]) -> str:
-        return render("dates_pick_action.j2", count=len(actions))
+        return render("dates_pick_action.j2", count=len(actions), notice=st.notice)
 
     @button("pick")
     async def pick(self, ctx: Context, st: DialogState, arg: str) -> None:
         st.action_id = int(arg)
         st.screen = ScreenName.DATES_PICK_SESSION
+
+    @button("close", "reopen")
+    async def recruit(self, ctx: Context, st: DialogState, arg: str) -> None:
+        action = await load_action(ctx, int(arg))
+        if action is None:
+            return
+        if len(action.sessions) != 1:  # a session added meanwhile: the user chooses it
+            ctx.say(text("operation_not_allowed"))
+            st.action_id = action.id
+            st.screen = ScreenName.DATES_PICK_SESSION
+            return
+        st.action_id, st.session_index = action.id, 0
+        closing = recruitment(action.sessions[0].etat_recrutement) != CLOSED
+        await set_recruitment(ctx, st, CLOSED if closing else "1")
+        if st.error is not None:  # refused: said here, the list stays
+            ctx.say(st.error)
+            st.error = None
 
     @button("menu")
     async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -73,7 +106,8 @@ class DatesPickSession(Screen):
         for i, s in enumerate(action.sessions):
             kb.add(label("session_item", number=i + 1, period=session_period(s)), "session", i)
         kb.row(kb.button(label("back"), "back"), kb.button(label("menu"), "menu"))
-        return [Reply(render("dates_pick_session.j2", action=action), kb.rows)]
+        body = render("dates_pick_session.j2", action=action, support=ctx.support_contact)
+        return [Reply(body, kb.rows)]
 
     @button("session")
     async def session(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -92,10 +126,11 @@ class DatesPickSession(Screen):
 
 @screen
 class DatesInput(Screen):
-    """Type « du 12/01/2027 au 30/06/2027 », or the start then the end."""
+    """The session: type « du 12/01/2027 au 30/06/2027 » (or the start then the end), or choose
+    the état du recrutement, the nombre de places, the période or modalités d'inscription."""
 
     name = ScreenName.DATES_INPUT
-    targets = (ScreenName.VIEW, ScreenName.DATES_PICK_SESSION, ScreenName.MENU)
+    targets = (ScreenName.VIEW, ScreenName.DATES_PICK_SESSION, ScreenName.SESSION_FIELD, ScreenName.MENU)
     help_topic = "dates"
     shows_error = True
 
@@ -105,63 +140,55 @@ class DatesInput(Screen):
         if action is None or index >= len(action.sessions):
             ctx.say(text("action_not_found"))
             raise Redirect(ScreenName.MENU, show=False)
+        session = action.sessions[index]
+        now = recruitment(session.etat_recrutement)
+        kb.row(*(kb.button(slabel("recruit", code=code), "recruit", code) for code in RECRUITMENT if code != now))
+        for key in FIELDS:
+            kb.add(slabel("field", key=key), "field", key)
         kb.row(kb.button(label("back"), "back"), kb.button(label("menu"), "menu"))
         body = render(
-            "dates_input.j2",
-            action=action,
-            number=index + 1,
-            session=action.sessions[index],
-            new_debut=st.new_debut,
-            error=st.error,
+            "dates_input.j2", action=action, number=index + 1, session=session,
+            new_debut=st.new_debut, error=st.error, notice=st.notice,
         )
         return [Reply(body, kb.rows)]
 
+    @button("recruit")
+    async def recruit(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.new_debut = None
+        await set_recruitment(ctx, st, arg)
+
+    @button("field")
+    async def field(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if arg not in FIELDS:
+            ctx.say(text("unexpected_button"))
+            return
+        st.new_debut = None
+        st.session_key = arg
+        st.screen = ScreenName.SESSION_FIELD
+
     @button("back")
     async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.new_debut = None
         st.screen = ScreenName.DATES_PICK_SESSION
 
     @button("menu")
     async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.new_debut = None
         st.screen = ScreenName.MENU
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
-        debut_spec, fin_spec = session_field("debut"), session_field("fin")
         try:
-            match = _RANGE.match(value)
-            if match:
-                debut = debut_spec.parse(match["a"])
-                fin = fin_spec.parse(match["b"])
-            elif st.new_debut is not None:
-                debut = debut_spec.parse(st.new_debut)
-                fin = fin_spec.parse(value)
-            else:
-                debut = debut_spec.parse(value)
-                st.new_debut = debut.strftime("%d/%m/%Y")
-                return
+            period = parse_period(st, value, "debut", "fin")
         except FieldError as exc:
             st.error = plain(exc.message)
             return
-        action = await load_action(ctx, st.action_id)
-        if action is None:
-            st.screen = ScreenName.MENU
+        if period is None:
             return
         index = st.session_index or 0
-        try:
-            saved = await member.update_session_dates(
-                ctx.uow, ctx.member(), action, index, debut, fin, ctx.clock.today()
-            )
-        except ActionInvalid as exc:
-            st.new_debut = None
-            st.error = text("problems", problems=[p.message for p in exc.problems])
-            return
-        except StaleVersion:
-            # Read and written in this one transaction: someone committed in between. The engine
-            # replays the whole input on fresh data (the user's dates are not lost).
-            raise
-        except DomainError as exc:
-            st.error = plain(exc.message)
-            return
+        saved = await update(ctx, st, {"debut": period[0], "fin": period[1]})
         st.new_debut = None
+        if saved is None:
+            return
         st.notice = render(
             "dates_saved.j2", action=saved, number=index + 1, session=saved.sessions[index],
             archive_on=archive_date(saved),

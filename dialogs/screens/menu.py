@@ -303,7 +303,8 @@ class ViewAction(Screen):
         if Operation.VIEW in allowed:
             kb.add(label("op_view"), "full")
         kb.row(kb.button(label("back"), "back"), kb.button(label("menu"), "menu"))
-        body = render("view.j2", action=action, archive_on=archive_date(action), notice=st.notice)
+        body = render("view.j2", action=action, archive_on=archive_date(action), notice=st.notice,
+                      support=ctx.support_contact)
         return [Reply(body, kb.rows)]
 
     async def _action(self, ctx: Context, st: DialogState, operation: Operation | None) -> Action | None:

@@ -24,6 +24,9 @@ class PagedList(Screen):
     def item_label(self, action: Action) -> str:
         return label("action_item", reference=action.reference or "", title=action.intitule or text("untitled"))
 
+    def item_extra(self, kb: Keyboard, action: Action) -> None:
+        """Buttons of an action's own under its button (none by default)."""
+
     def footer(self, kb: Keyboard, st: DialogState) -> None:
         """The buttons under the pager (« Menu », « Retour »…)."""
 
@@ -34,6 +37,7 @@ class PagedList(Screen):
         actions = await self.items(ctx, st)
         for i in page_slice(actions, st.list_page, LIST_PAGE):
             kb.add(self.item_label(actions[i]), self.pick_verb, actions[i].id)
+            self.item_extra(kb, actions[i])
         kb.pager(st.list_page, pages(actions, LIST_PAGE))
         self.footer(kb, st)
         return [Reply(await self.body(ctx, st, actions), kb.rows)]

@@ -37,7 +37,7 @@ async def test_every_transition_taken_is_declared_for_the_graph(world: World) ->
     await client.press("Non, continuer la saisie")
     await client.press("💾 Sauvegarder")  # saved, still on the récapitulatif (issue 15 item 5)
     await client.command("menu")
-    await client.press("📅 Mettre à jour des dates de session")
+    await client.press("📅 Mettre à jour des sessions")
     assert "dates" in client.text.lower()
 
 
@@ -152,7 +152,7 @@ async def test_every_button_shown_fits_telegram_64_bytes(world: World) -> None:
     seen = []
     await client.command("menu")
     seen += client.labels
-    for shown in ("Publiées (1)", big.reference, "📅 Mettre à jour les dates", "Session n° 1"):
+    for shown in ("Publiées (1)", big.reference, "📅 Mettre à jour les sessions", "Session n° 1"):
         await client.press(shown)
     await client.command("nouvelle")
     await client.press("Région")

@@ -145,7 +145,7 @@ async def test_life_of_an_action_after_confirmation(tmp_path: Path, monkeypatch,
 
             # The reminder's button opens the date update; a new date keeps the action public.
             claire.user.skip_replies()
-            await claire.user.press("📅 Mettre à jour les dates", reminder)
+            await claire.user.press("📅 Mettre à jour les sessions", reminder)
             await claire._settle(len(claire.user.messages) - 1)
             await claire.press("Session n° 1")
             await claire.say("du 15/02/2027 au 30/04/2027")

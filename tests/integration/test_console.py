@@ -35,7 +35,7 @@ def test_buttons_by_number_and_demo_is_idempotent(tmp_path: Path) -> None:
     again = formabot(tmp_path, "demo")
     assert "existe déjà" in again.stdout
     out = formabot(tmp_path, "shell", stdin="6\n1\n/quitter\n")
-    assert "Publiées" in out.stdout and "Mettre à jour les dates" in out.stdout
+    assert "Publiées" in out.stdout and "Mettre à jour les sessions" in out.stdout
 
 
 def test_dialogs_graph_is_mermaid_from_the_code(tmp_path: Path) -> None:

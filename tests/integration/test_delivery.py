@@ -102,7 +102,7 @@ async def test_every_notification_is_delivered_once_to_every_member(
         }
     reminder = api.user(201).bot_messages[-1]
     assert "sera archivée" in reminder.text
-    assert reminder.buttons == [[("📅 Mettre à jour les dates", f"g:dates:{actions_b[0]}")]]
+    assert reminder.buttons == [[("📅 Mettre à jour les sessions", f"g:dates:{actions_b[0]}")]]
     # HTML was parsed by Telegram (bold title), not shown as tags.
     assert reminder.parse_mode == "HTML" and "<b>" not in reminder.text
     rows = await _rows(uow_factory)

@@ -31,6 +31,7 @@ EVENT_PAYLOADS: dict[EventKind, dict[str, str]] = {
         "session": "2", "debut": "01/03/2027", "fin": "30/04/2027",
         "old_debut": "01/02/2027", "old_fin": "31/03/2027",
     },
+    EventKind.SESSION_ADDED: {"session": "3", "debut": "04/10/2027", "fin": "28/01/2028"},
     EventKind.JUSTIFICATION_RECEIVED: {},
     EventKind.OFAA_REFERENCE: {"reference_ofaa": "OF-778899"},
     EventKind.REMINDER: {"days": "7", "level": "7", "archive_on": "2027-01-11"},
@@ -56,6 +57,8 @@ EXPECTED: dict[EventKind, list[str]] = {
     EventKind.ARCHIVED: ["archivée depuis le 04/01/2027"],
     EventKind.SESSION_DATES_CHANGED: ["session n° 2", "du 01/03/2027 au 30/04/2027",
                                       "du 01/02/2027 au 31/03/2027"],
+    EventKind.SESSION_ADDED: ["Session ajoutée par le Carif-Oref", "session n° 3",
+                              "du 04/10/2027 au 28/01/2028", "prochains exports"],
     EventKind.JUSTIFICATION_RECEIVED: ["Justificatif de financement reçu"],
     EventKind.OFAA_REFERENCE: ["France Travail", "OF-778899"],
     EventKind.REMINDER: ["sera archivée dans 7 jours, le 11/01/2027"],
@@ -115,7 +118,7 @@ def test_every_kind_has_its_own_message() -> None:
 def test_reminder_button_opens_the_date_update() -> None:
     reply = render_notification("reminder", _payload(EventKind.REMINDER))
     assert [[(b.label, b.payload) for b in row] for row in reply.buttons] == [
-        [("📅 Mettre à jour les dates", "g:dates:42")]
+        [("📅 Mettre à jour les sessions", "g:dates:42")]
     ]
     assert len(reply.buttons[0][0].payload.encode()) <= 64
     tomorrow = render_notification(
@@ -126,8 +129,13 @@ def test_reminder_button_opens_the_date_update() -> None:
         "reminder", _payload(EventKind.REMINDER, event={"days": "30", "archive_on": "2027-02-03"})
     )
     assert "dans 30 jours, le 03/02/2027" in html_to_text(thirty.text)
+    # A session added by the Carif-Oref: the same button, to check or update it.
+    added = render_notification("session_added", _payload(EventKind.SESSION_ADDED))
+    assert [[(b.label, b.payload) for b in row] for row in added.buttons] == [
+        [("📅 Mettre à jour les sessions", "g:dates:42")]
+    ]
     for kind in EventKind:
-        if kind is not EventKind.REMINDER:
+        if kind not in (EventKind.REMINDER, EventKind.SESSION_ADDED):
             assert render_notification(kind.value, _payload(kind)).buttons == [], kind
 
 
