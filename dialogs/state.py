@@ -45,6 +45,7 @@ class ScreenName(StrEnum):
     STAFF_PUBLISH = "staff_publish"
     STAFF_QUESTION = "staff_question"
     STAFF_RETURN = "staff_return"
+    STAFF_SESSION = "staff_session"
     STAFF_VIEW = "staff_view"
     STAFF_VOTE = "staff_vote"
     VALIDATOR_LIST = "validator_list"
@@ -151,7 +152,8 @@ class DialogState(BaseModel):
     pick_kind: Literal["group", "session"] = "group"  # the part of the recap being corrected
     pick_index: int = 0
     new_debut: str | None = None  # a period's start typed alone (« 12/01/2027 »), the end still to come
-    session_key: str | None = None  # the session field being updated (« places », « inscription »…)
+    session_key: str | None = None  # the session field being updated or asked (« places »…)
+    staff_session: dict[str, Any] | None = None  # the session staff are adding (JSON), its answers so far
     # The buttons of the screen shown ("verb" or "verb:arg"): a pressed payload must be one of them
     # (``dialogs.router``); None for a state written before they were kept: any button is stale.
     buttons: list[str] | None = None

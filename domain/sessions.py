@@ -13,7 +13,7 @@ the fields concerned), mutates the action and returns the events; the caller sav
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
@@ -94,6 +94,14 @@ def update_session_dates(
     return update_session(action, index, {"debut": debut, "fin": fin}, today)
 
 
+def new_session_problems(action: Action, session: Session, keys: Collection[str] | None = None) -> list[Problem]:
+    """The problems ``session`` would have as the action's next session (of ``keys`` only, e.g.
+    the fields answered so far; all of them when None), the Région's date rules included."""
+    changed = action.model_copy(deep=True)
+    changed.sessions.append(session.model_copy(update={"id": None}))
+    return _problems(changed, len(changed.sessions) - 1, None if keys is None else frozenset(keys))
+
+
 def add_session(action: Action, session: Session) -> list[Event]:
     """The Carif-Oref adds ``session`` to a published action: every field checked as at intake
     (required fields, periods, the Région's date rules on the action with it), within
@@ -106,14 +114,12 @@ def add_session(action: Action, session: Session) -> list[Event]:
     too_many = session_limit(action)
     if too_many is not None:
         raise OperationRefused(too_many.message)
-    changed = action.model_copy(deep=True)
-    changed.sessions.append(session.model_copy(update={"id": None}))
-    index = len(changed.sessions) - 1
-    problems = _problems(changed, index, None)
+    problems = new_session_problems(action, session)
     if problems:
         raise ActionInvalid(problems)
-    added = changed.sessions[index]
+    added = session.model_copy(deep=True, update={"id": None})
     action.sessions.append(added)
+    index = len(action.sessions) - 1
     assert added.debut is not None and added.fin is not None  # required: checked above
     return [
         SessionAdded(

@@ -13,5 +13,6 @@ from dialogs.screens import (  # noqa: F401
     staff,
     staff_edit,
     staff_organisation,
+    staff_sessions,
     validator,
 )

@@ -12,7 +12,7 @@ from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import plain, render, text
 from dialogs.router import Redirect, button, screen
-from dialogs.screens import staff_edit
+from dialogs.screens import staff_edit, staff_sessions
 from dialogs.screens.backoffice import (
     BackofficeScreen,
     action_view,
@@ -164,7 +164,7 @@ class StaffView(BackofficeScreen):
     name = ScreenName.STAFF_VIEW
     targets = (ScreenName.STAFF_PUBLISH, ScreenName.STAFF_RETURN, ScreenName.REFUSE_REASON, ScreenName.STAFF_LIST,
                ScreenName.STAFF_MENU, ScreenName.STAFF_ORGANISATION, ScreenName.STAFF_EDIT,
-               ScreenName.STAFF_ORDER)
+               ScreenName.STAFF_ORDER, ScreenName.STAFF_SESSION)
     shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -176,6 +176,7 @@ class StaffView(BackofficeScreen):
             if op in allowed:
                 kb.add(blabel(name), verb)
         staff_edit.add_buttons(action, kb)
+        staff_sessions.offer(kb, action)
         if action.justificatif is not None:
             kb.add(blabel("download"), "document")
         kb.add(blabel("organisation"), "org")
@@ -246,6 +247,11 @@ class StaffView(BackofficeScreen):
     async def next_order(self, ctx: Context, st: DialogState, arg: str) -> None:
         if (action := await self._action(ctx, st, None)) is not None and action.id is not None:
             await staff_edit.start_order(ctx, st, action.id)
+
+    @button("add_session")
+    async def add_session(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if (action := await self._action(ctx, st, None)) is not None and action.status is Status.PUBLISHED:
+            staff_sessions.start(st)
 
     @button("document")
     async def document(self, ctx: Context, st: DialogState, arg: str) -> None:
