@@ -8,6 +8,8 @@
 - ``formabot action refuse REF --reason TEXT``
 - ``formabot action justification REF``
 - ``formabot action show|correct|next-order|vote REF …`` (``bot/commands/codification.py``)
+- ``formabot action add-session REF --debut D --fin F --adresse-inscription A [...]``
+  (``bot/commands/staff_sessions.py``)
 
 REF is the formabot reference (« FB-000042 ») or the Carif-Oref reference. Output is French, for
 people: one line per action; a refusal goes to stderr with exit code 1.
@@ -21,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bot.commands import staff_sessions
 from bot.commands.codification import add_operations
 from bot.config import Settings
 from dialogs import operations
@@ -167,3 +170,4 @@ def register(sub: Any) -> None:
     justification.set_defaults(handler=_justification)
 
     add_operations(ops, ref_help, _in_transaction)  # show, correct, next-order, vote
+    staff_sessions.register_action(ops, ref_help, _run_one)
