@@ -17,6 +17,7 @@ from dialogs.screens.session_update import (
     CLOSED,
     FIELDS,
     RECRUITMENT,
+    SessionScreen,
     parse_period,
     recruitment,
     set_recruitment,
@@ -125,21 +126,16 @@ class DatesPickSession(Screen):
 
 
 @screen
-class DatesInput(Screen):
+class DatesInput(SessionScreen):
     """The session: type « du 12/01/2027 au 30/06/2027 » (or the start then the end), or choose
     the état du recrutement, the nombre de places, the période or modalités d'inscription."""
 
     name = ScreenName.DATES_INPUT
     targets = (ScreenName.VIEW, ScreenName.DATES_PICK_SESSION, ScreenName.SESSION_FIELD, ScreenName.MENU)
-    help_topic = "dates"
-    shows_error = True
+    back_to = ScreenName.DATES_PICK_SESSION
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        action = await ctx.actions().get(st.action_id or 0)
-        index = st.session_index or 0
-        if action is None or index >= len(action.sessions):
-            ctx.say(text("action_not_found"))
-            raise Redirect(ScreenName.MENU, show=False)
+        action, index = await self.chosen(ctx, st)
         session = action.sessions[index]
         now = recruitment(session.etat_recrutement)
         kb.row(*(kb.button(slabel("recruit", code=code), "recruit", code) for code in RECRUITMENT if code != now))
@@ -159,22 +155,10 @@ class DatesInput(Screen):
 
     @button("field")
     async def field(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if arg not in FIELDS:
-            ctx.say(text("unexpected_button"))
-            return
+        """« Nombre de places », « Période… », « Modalités… »: their own screen (``session_update``)."""
         st.new_debut = None
-        st.session_key = arg
-        st.screen = ScreenName.SESSION_FIELD
-
-    @button("back")
-    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.new_debut = None
-        st.screen = ScreenName.DATES_PICK_SESSION
-
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.new_debut = None
-        st.screen = ScreenName.MENU
+        st.session_key = arg if arg in FIELDS else None
+        st.screen = ScreenName.SESSION_FIELD if arg in FIELDS else st.screen
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         try:

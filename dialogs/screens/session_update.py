@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from dialogs.context import Context
 from dialogs.io import Reply
@@ -110,25 +110,50 @@ def _what(key: str, action: Action, index: int) -> str:
     return stext("what_modalites", value=session.modalites_inscription)
 
 
+class SessionScreen(Screen):
+    """A screen of the session chosen (``st.action_id``, ``st.session_index``): « ⬅ Retour » to
+    ``back_to`` and « 🏠 Menu » forget a start typed alone."""
+
+    back_to: ClassVar[ScreenName] = ScreenName.MENU
+    help_topic = "dates"
+    shows_error = True
+
+    @staticmethod
+    async def chosen(ctx: Context, st: DialogState) -> tuple[Action, int]:
+        """The action and the index of the session chosen; else the menu, with a word."""
+        action = await ctx.actions().get(st.action_id or 0)
+        index = st.session_index or 0
+        if action is None or index >= len(action.sessions):
+            ctx.say(text("action_not_found"))
+            raise Redirect(ScreenName.MENU, show=False)
+        return action, index
+
+    @button("back")
+    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.new_debut = None
+        st.session_key = None
+        st.screen = self.back_to
+
+    @button("menu")
+    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.new_debut = None
+        st.screen = ScreenName.MENU
+
+
 @screen
-class SessionField(Screen):
+class SessionField(SessionScreen):
     """One of the session's other fields (``st.session_key``): typed, or « Effacer » (optional)."""
 
     name = ScreenName.SESSION_FIELD
     targets = (ScreenName.DATES_INPUT, ScreenName.MENU)
-    help_topic = "dates"
-    shows_error = True
+    back_to = ScreenName.DATES_INPUT
 
     @staticmethod
     def _key(st: DialogState) -> str:
         return st.session_key if st.session_key in FIELDS else "places"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        action = await ctx.actions().get(st.action_id or 0)
-        index = st.session_index or 0
-        if action is None or index >= len(action.sessions):
-            ctx.say(text("action_not_found"))
-            raise Redirect(ScreenName.MENU, show=False)
+        action, index = await self.chosen(ctx, st)
         key = self._key(st)
         specs = [session_field(k) for k in FIELDS[key]]
         session = action.sessions[index]
@@ -155,17 +180,6 @@ class SessionField(Screen):
     @button("clear")
     async def clear(self, ctx: Context, st: DialogState, arg: str) -> None:
         await self._save(ctx, st, dict.fromkeys(FIELDS[self._key(st)]))
-
-    @button("back")
-    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.new_debut = None
-        st.session_key = None
-        st.screen = ScreenName.DATES_INPUT
-
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.new_debut = None
-        st.screen = ScreenName.MENU
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         key = self._key(st)

@@ -45,6 +45,12 @@ def _session(st: DialogState) -> Session:
     return Session.model_validate(st.staff_session or {})
 
 
+def _leave(st: DialogState) -> None:
+    """Back to the action's view; the answers of the session are dropped."""
+    st.staff_session, st.session_key = None, None
+    st.screen = ScreenName.STAFF_VIEW
+
+
 def _next_key(st: DialogState, key: str) -> str:
     index = KEYS.index(key) + 1
     return KEYS[index] if index < len(KEYS) else REVIEW
@@ -150,21 +156,16 @@ class StaffSession(BackofficeScreen):
 
     @button("cancel")
     async def cancel(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.staff_session = None
-        st.session_key = None
-        st.screen = ScreenName.STAFF_VIEW
+        _leave(st)
 
     @button("add")
     async def add(self, ctx: Context, st: DialogState, arg: str) -> None:
         added = await attempt(
             ctx, st, backoffice.add_session(ctx.uow, actor(ctx, st), st.action_id or 0, _session(st))
         )
-        if added is None:
-            return
-        st.staff_session = None
-        st.session_key = None
-        st.notice = stext("session_added", reference=added.reference, number=len(added.sessions))
-        st.screen = ScreenName.STAFF_VIEW
+        if added is not None:
+            _leave(st)
+            st.notice = stext("session_added", reference=added.reference, number=len(added.sessions))
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         spec = _SPECS.get(st.session_key or "")

@@ -139,3 +139,11 @@ async def keep_recopied(client: DialogClient, *, limit: int = 60) -> list[str]:
             answered.append(spec.key)
             await answer(client, spec)
     raise AssertionError("the general data never ended")
+
+
+async def play(client: DialogClient, steps: tuple[tuple[str, str, str], ...]) -> None:
+    """Each step: a button pressed (``press``) or an answer typed (``send``), and what the next
+    screen must say."""
+    for verb, value, shown in steps:
+        await getattr(client, verb)(value)
+        assert shown in client.text, (value, client.text)

@@ -10,7 +10,7 @@ from dialogs.engine import DialogEngine
 from dialogs.testing import DialogClient
 from domain.funders import Funder
 from domain.models import Status
-from tests.dialogs.support import World, current_field, fill
+from tests.dialogs.support import World, current_field, fill, play
 from tests.factories import make_session, make_valid_action
 
 SUPPORT = "aide@carif.example"
@@ -54,27 +54,27 @@ async def test_each_session_field_is_updated_with_the_intake_rules(world: World)
     assert not any(label.startswith("🔒") for label in client.labels)
     await client.press(f"{action.reference}")
     await client.press("Session n° 2")
-    await client.press("⏸ Suspendre le recrutement")
-    assert "État du recrutement : suspendu" in client.text
-    await client.press("👥 Nombre de places")
-    await client.send("0")
-    assert "⚠" in client.text and "Nombre de places" in client.text
-    await client.send("25")
-    assert "Nombre de places : 25" in client.text
-    await client.press("🗓 Période d'inscription")
-    await client.send("01/09/2027")
-    assert "Et le dernier jour" in client.text
-    await client.send("31/08/2027")  # before its start: refused, as at intake
-    assert "ne peut pas précéder" in client.text
-    await client.send("du 01/06/2027 au 10/09/2027")
-    assert "Période d'inscription : du 01/06/2027 au 10/09/2027" in client.text
-    await client.press("📝 Modalités d'inscription")
-    await client.send("x" * 256)
-    assert "⚠" in client.text
-    await client.send("Information collective le lundi.")
-    await client.press("📝 Modalités d'inscription")
-    await client.press("🧹 Effacer")
-    assert "Modalités d'inscription : effacées" in client.text
+    # A button pressed or an answer typed, and what the next screen says: refusals (⚠) as at
+    # intake, then the saved value.
+    await play(client, (
+        ("press", "⏸ Suspendre le recrutement", "État du recrutement : suspendu"),
+        ("press", "👥 Nombre de places", "Écrivez le nombre de places"),
+        ("send", "0", "⚠"),
+        ("send", "25", "Nombre de places : 25"),
+    ))
+    await play(client, (
+        ("press", "🗓 Période d'inscription", "Écrivez la période"),
+        ("send", "01/09/2027", "Et le dernier jour"),
+        ("send", "31/08/2027", "ne peut pas précéder"),  # before its start
+        ("send", "du 01/06/2027 au 10/09/2027", "Période d'inscription : du 01/06/2027 au 10/09/2027"),
+    ))
+    await play(client, (
+        ("press", "📝 Modalités d'inscription", "255 caractères au plus"),
+        ("send", "x" * 256, "⚠"),
+        ("send", "Information collective le lundi.", "Modalités d'inscription : « Information"),
+        ("press", "📝 Modalités d'inscription", "Actuellement : Information collective"),
+        ("press", "🧹 Effacer", "Modalités d'inscription : effacées"),
+    ))
     stored = (await world.get_action(action.id)).sessions[1]
     assert (stored.etat_recrutement, stored.places) == ("3", 25)
     assert (stored.inscription_debut, stored.inscription_fin) == (date(2027, 6, 1), date(2027, 9, 10))

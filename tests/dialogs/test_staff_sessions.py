@@ -8,7 +8,7 @@ from datetime import date
 from domain.funders import Funder
 from domain.models import Status
 from tests.dialogs.backoffice_support import add, events, staff
-from tests.dialogs.support import World
+from tests.dialogs.support import World, play
 
 
 async def test_staff_add_a_session_with_the_intake_rules(world: World) -> None:
@@ -24,14 +24,14 @@ async def test_staff_add_a_session_with_the_intake_rules(world: World) -> None:
     assert "18 mois" in client.text and "question 2/8" in client.text
     await client.send("31/03/2028")
     assert "Adresse d'inscription *" in client.text
-    await client.press("Adresse de l'organisme")
-    assert "Période d'inscription : début" in client.text
-    await client.press("Passer")
-    await client.press("Passer")
-    await client.press("fermé")
-    await client.send("12")
-    await client.send("Sur dossier.")
-    assert "vérification" in client.text and "10/01/2028" in client.text
+    # The other questions: a button pressed or an answer typed, and what the next screen shows.
+    await play(client, (
+        ("press", "Adresse de l'organisme", "Période d'inscription : début"),
+        ("press", "Passer", "Période d'inscription : fin"), ("press", "Passer", "État du recrutement"),
+        ("press", "fermé", "Nombre de places"), ("send", "12", "Modalités d'inscription"),
+        ("send", "Sur dossier.", "vérification"),
+    ))
+    assert "10/01/2028" in client.text
     await client.press("✅ Ajouter la session n° 3")
     assert "Session n° 3 ajoutée" in client.text
     stored = await world.get_action(action.id)

@@ -60,16 +60,14 @@ async def test_recruitment_closed_in_two_taps_and_a_forgotten_session_added_by_s
             carif = Person(api.user(STAFF_ID, "Carif"), tracker)
             await carif.command("menu")
             await carif.say(action.reference or "")
-            await carif.press("➕ Ajouter une session")
-            for answer in ("10/01/2028", "31/03/2028"):
-                await carif.say(answer)
-            await carif.press("Adresse de l'organisme")
-            await carif.press("Passer")
-            await carif.press("Passer")
-            await carif.press("ouvert")
-            await carif.say("8")
-            await carif.press("Passer")
-            await carif.press("✅ Ajouter la session n° 2")
+            # Each question in turn: a button pressed (« press ») or an answer typed (« say »).
+            for verb, value in (
+                ("press", "➕ Ajouter une session"), ("say", "10/01/2028"), ("say", "31/03/2028"),
+                ("press", "Adresse de l'organisme"), ("press", "Passer"), ("press", "Passer"),
+                ("press", "ouvert"), ("say", "8"), ("press", "Passer"),
+                ("press", "✅ Ajouter la session n° 2"),
+            ):
+                await getattr(carif, verb)(value)
             assert "Session n° 2 ajoutée" in carif.text, carif.text[-300:]
 
             told = await claire.user.wait_for(lambda m: "Session ajoutée par le Carif-Oref" in m.text,
