@@ -20,6 +20,7 @@ from dialogs.screens.common import load_action
 from dialogs.state import DialogState, ScreenName
 from domain.catalogue import session_field
 from domain.errors import ActionInvalid, DomainError, FieldError, StaleVersion
+from domain.lifecycle import Operation, allowed_operations
 from domain.models import Action
 from domain.services import member
 
@@ -70,6 +71,9 @@ async def update(ctx: Context, st: DialogState, values: dict[str, Any]) -> Actio
     action = await load_action(ctx, st.action_id)
     if action is None:
         st.screen = ScreenName.MENU
+        return None
+    if Operation.UPDATE_DATES not in allowed_operations(action, ctx.clock.today()):
+        st.error = text("dates_not_allowed")  # a draft changes through its form, never here
         return None
     try:
         return await member.update_session(

@@ -139,3 +139,15 @@ async def test_support_contact_where_the_guide_says_contactez_nous(world: World)
     default = world.client(5556)
     await default.command("start")
     assert "support@cariforef-mp.asso.fr" in default.text
+
+
+async def test_a_forged_quick_close_changes_no_draft(world: World) -> None:
+    await published(world, sessions=1)
+    draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a,
+                                                     sessions=[make_session()]))
+    client = world.client()
+    await client.command("dates")
+    seq = client.keyboard[0][0].payload.split(":")[0]
+    await client.press_payload(f"{seq}:close:{draft.id}")  # a number, as the list's buttons carry
+    assert "ne peuvent pas être mises à jour" in client.text
+    assert (await world.get_action(draft.id)).sessions[0].etat_recrutement == "1"
