@@ -58,9 +58,11 @@ def _next_key(st: DialogState, key: str) -> str:
 
 @screen
 class StaffSession(BackofficeScreen):
+    """One question of the new session at a time (``st.session_key``), then the review."""
+
     name = ScreenName.STAFF_SESSION
+    shows_error = True  # an answer the intake's rules refuse, said above the same question
     targets = (ScreenName.STAFF_VIEW, ScreenName.STAFF_MENU)
-    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load(ctx, st, st.action_id)
