@@ -141,7 +141,7 @@ class DatesInput(SessionScreen):
         kb.row(*(kb.button(slabel("recruit", code=code), "recruit", code) for code in RECRUITMENT if code != now))
         for key in FIELDS:
             kb.add(slabel("field", key=key), "field", key)
-        kb.row(kb.button(label("back"), "back"), kb.button(label("menu"), "menu"))
+        self.leave_buttons(kb)
         body = render(
             "dates_input.j2", action=action, number=index + 1, session=session,
             new_debut=st.new_debut, error=st.error, notice=st.notice,

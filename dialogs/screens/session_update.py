@@ -132,16 +132,16 @@ class SessionScreen(Screen):
             raise Redirect(ScreenName.MENU, show=False)
         return action, index
 
-    @button("back")
-    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
+    @staticmethod
+    def leave_buttons(kb: Keyboard) -> None:
+        kb.row(kb.button(label("back"), "go", "back"), kb.button(label("menu"), "go", "menu"))
+
+    @button("go")
+    async def go(self, ctx: Context, st: DialogState, arg: str) -> None:
+        """« ⬅ Retour » (``back``: to ``back_to``) or « 🏠 Menu »: a start typed alone is forgotten."""
         st.new_debut = None
         st.session_key = None
-        st.screen = self.back_to
-
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.new_debut = None
-        st.screen = ScreenName.MENU
+        st.screen = self.back_to if arg == "back" else ScreenName.MENU
 
 
 @screen
@@ -164,7 +164,7 @@ class SessionField(SessionScreen):
         current = " → ".join(s.format(session.get(s.key)) for s in specs if session.get(s.key) is not None)
         if current:
             kb.add(slabel("clear"), "clear")
-        kb.row(kb.button(label("back"), "back"), kb.button(label("menu"), "menu"))
+        self.leave_buttons(kb)
         body = render(
             "session_field.j2", action=action, number=index + 1, key=key,
             title=stext("field_title", key=key), help=" ".join(s.help for s in specs), current=current,
