@@ -157,18 +157,18 @@ async def test_back_and_menu_leave_a_half_typed_period(world: World) -> None:
     action = await published(world)
     client = world.client()
     await client.command("dates")
-    await client.press(f"{action.reference}")
-    await client.press("Session n° 1")
-    await client.press("🗓 Période d'inscription")
-    await client.send("01/02/2027")
-    await client.press("⬅ Retour")  # to the session, the start typed alone forgotten
-    assert "Dates actuelles" in client.text and "Et le dernier jour" not in client.text
-    await client.send("20/03/2027")
-    assert "Et la nouvelle date de fin" in client.text
-    await client.press("⬅ Retour")  # to the list of sessions
-    assert "Choisissez la session" in client.text
-    await client.press("Session n° 1")
-    await client.press("🏠 Menu")
-    assert "Vos actions de formation" in client.text
+    await play(client, (
+        ("press", f"{action.reference}", "Choisissez la session"),
+        ("press", "Session n° 1", "Dates actuelles"),
+        ("press", "🗓 Période d'inscription", "Écrivez la période"),
+        ("send", "01/02/2027", "Et le dernier jour"),
+        ("press", "⬅ Retour", "Pour déplacer la session"),  # the start typed alone forgotten
+    ))
+    await play(client, (
+        ("send", "20/03/2027", "Et la nouvelle date de fin"),
+        ("press", "⬅ Retour", "Choisissez la session"),
+        ("press", "Session n° 1", "Pour déplacer la session"),
+        ("press", "🏠 Menu", "Vos actions de formation"),
+    ))
     stored = (await world.get_action(action.id)).sessions[0]
     assert (stored.debut, stored.inscription_debut) == (action.sessions[0].debut, action.sessions[0].inscription_debut)
