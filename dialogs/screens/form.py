@@ -24,6 +24,7 @@ from dialogs.form import (
 )
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard, page_slice, pages
+from dialogs.period import take_period
 from dialogs.render import label, plain, render, text
 from dialogs.router import Screen, button, screen
 from dialogs.screens.common import form_of, save_and_stay
@@ -228,8 +229,12 @@ class Question(Screen):
                 whole = _apply_substep(form, spec, value)
                 if whole is not None:
                     await _accept(ctx, st, whole)
-            else:
+            elif (period := take_period(form, spec, value)) is None:
                 await _accept(ctx, st, spec.parse(value))
+            elif period.end_error is not None:  # the start kept, the end asked with its error
+                st.error = plain(period.end_error)
+            else:
+                await _advance(ctx, st)
         except FieldError as exc:
             st.error = plain(exc.message)
 

@@ -7,7 +7,6 @@ Their words live in ``sessions_buttons.j2`` (labels) and ``sessions_texts.j2`` (
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any, ClassVar
 
@@ -22,10 +21,9 @@ from domain.catalogue import session_field
 from domain.errors import ActionInvalid, DomainError, FieldError, StaleVersion
 from domain.lifecycle import Operation, allowed_operations
 from domain.models import Action
+from domain.parsing.dates import split_period
 from domain.services import member
 
-# « du 12/01/2027 au 30/06/2027 », « 12/01/2027 - 30/06/2027 », « 12/01/2027 → 30/06/2027 »
-_RANGE = re.compile(r"^\s*(?:du\s+)?(?P<a>.+?)\s*(?:\s+au\s+|\s+-\s+|→|\s+à\s+)\s*(?P<b>.+?)\s*$", re.I)
 # The fields asked on their own screen: the key of the screen, and the session fields it sets.
 FIELDS = {
     "places": ("places",),
@@ -55,9 +53,9 @@ def parse_period(st: DialogState, value: str, start_key: str, end_key: str) -> t
     """A period typed at once (« du … au … »), or its start (kept in ``st.new_debut``: None is
     returned) then its end, read by the catalogue's date parsers; ``FieldError`` if one is wrong."""
     start, end = session_field(start_key), session_field(end_key)
-    match = _RANGE.match(value)
-    if match:
-        return start.parse(match["a"]), end.parse(match["b"])
+    period = split_period(value)  # as at the form's « Date de début »
+    if period is not None:
+        return start.parse(period[0]), end.parse(period[1])
     if st.new_debut is not None:
         return start.parse(st.new_debut), end.parse(value)
     st.new_debut = start.parse(value).strftime("%d/%m/%Y")

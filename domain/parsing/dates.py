@@ -1,5 +1,6 @@
-"""French dates (``Kind.DATE``: « 15/03/2027 », « 15 mars 2027 », « le lundi 15 mars 27 »…) and
-semesters (``Kind.SEMESTER``: « S1 2027 », « premier semestre 2027 »…)."""
+"""French dates (``Kind.DATE``: « 15/03/2027 », « 15 mars 2027 », « le lundi 15 mars 27 »…), periods
+(both dates in one answer: « du 15/03/2027 au 30/10/2027 », ``split_period``) and semesters
+(``Kind.SEMESTER``: « S1 2027 », « premier semestre 2027 »…)."""
 
 from __future__ import annotations
 
@@ -49,13 +50,21 @@ _DATE_NAMED = re.compile(r"([0-9]{1,2})\s*(?:er)?\s*([a-z]+)\.?\s*([0-9]{4}|[0-9
 
 
 def parse_date(spec: Spec, text: str) -> date:
-    folded = fold(text)
-    words = folded.split(" ")
+    return _read_date(text, spec.key)
+
+
+def _without_day_name(text: str) -> str:
+    """« le lundi 15 mars 2027 » → « 15 mars 2027 », folded."""
+    words = fold(text).split(" ")
     if words and words[0] == "le":
         words = words[1:]
     if words and words[0].rstrip(",") in _day_words():
         words = words[1:]
-    folded = " ".join(words)
+    return " ".join(words)
+
+
+def _read_date(text: str, key: str | None) -> date:
+    folded = _without_day_name(text)
     expected = f"Écrivez-la comme {DATE_EXAMPLE}"
     day = month = year = 0
     if (m := _DATE_NUMERIC.fullmatch(folded)) is not None:
@@ -69,17 +78,61 @@ def parse_date(spec: Spec, text: str) -> date:
         if found is None:
             raise FieldError(
                 f"Mois non reconnu : {quote(m.group(2))}. {expected} ou 15 mars 2027",
-                key=spec.key,
+                key=key,
             )
         day, month, year = int(m.group(1)), found, _year(m.group(3))
     else:
         raise FieldError(
-            f"Date non reconnue : {quote(text)}. {expected} ou 15 mars 2027", key=spec.key
+            f"Date non reconnue : {quote(text)}. {expected} ou 15 mars 2027", key=key
         )
     try:
         return date(year, month, day)
     except ValueError as error:
-        raise FieldError(f"Date invalide : {quote(text)}. {expected}", key=spec.key) from error
+        raise FieldError(f"Date invalide : {quote(text)}. {expected}", key=key) from error
+
+
+# What may open a period (« du 15/03/2027 au… », « entre le… et le… »), and what separates its two
+# dates: a word (« au », « à », « jusqu'au », « et ») or a dash or an arrow.
+_PERIOD_START = re.compile(
+    r"^\s*(?:p[ée]riode\s+)?(?:du|de|depuis\s+le|[àa]\s+partir\s+du|entre(?:\s+le)?)\s+", re.I
+)
+_PERIOD_WORD = re.compile(r"\s+(?:au|[àa]|jusqu['’]au|et)\s+", re.I)
+_PERIOD_SIGN = re.compile(r"\s*(?:->|=>|[-–—‑‐→>])\s*")
+
+
+def split_period(text: str) -> tuple[str, str] | None:
+    """The two dates of a period typed in one answer, as typed, or None for anything else.
+
+    « du 15/03/2027 au 30/10/2027 », « 15/03/2027 - 30/10/2027 », « 15/03/2027 au 30/10/2027 »,
+    « 15 mars 2027 → 30 octobre 2027 », « entre le 15/03/2027 et le 30/10/2027 »… Each part is then
+    read by its own field's parser (``FieldSpec.parse``), so both pass the same rules as when typed
+    alone: a part written as a date but not one (« 31/02/2027 ») is split off all the same, and a
+    start followed by something else (« du 15/03/2027 au lundi ») too: its parser says what is
+    wrong. A single date (« 15-03-2027 »,
+    « 2027-03-15 ») is not a period: a dash inside a date never splits it.
+    """
+    if not isinstance(text, str) or len(text) > INPUT_MAX:
+        return None
+    opened = _PERIOD_START.match(text)
+    body = text[opened.end():] if opened else text.strip()
+    fallback: tuple[str, str] | None = None
+    separators = sorted([*_PERIOD_WORD.finditer(body), *_PERIOD_SIGN.finditer(body)], key=lambda m: m.start())
+    for separator in separators:
+        start, end = body[: separator.start()].strip(), body[separator.end() :].strip()
+        if not start or not end or not _reads_as_date(start):
+            continue
+        if _reads_as_date(end):
+            return start, end
+        spaced = separator.group(0) != separator.group(0).strip()
+        if fallback is None and (opened is not None or spaced):
+            fallback = (start, end)
+    return fallback
+
+
+def _reads_as_date(text: str) -> bool:
+    """Whether ``text`` is written as a date (31/02/2027 is: its parser then refuses it)."""
+    folded = _without_day_name(text)
+    return any(form.fullmatch(folded) for form in (_DATE_NUMERIC, _DATE_SPACED, _DATE_ISO, _DATE_NAMED))
 
 
 def _year(digits: str) -> int:

@@ -1,0 +1,90 @@
+"""Fewer inputs, same rules (issue 16): both dates of a session in one answer at « Date de début »,
+and a session started from the previous one (« Comme la session n° 1, sauf les dates »)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialogs.testing import DialogClient
+from tests.dialogs.support import World, current_field, fill
+from tests.dialogs.test_intake import start_action
+
+
+async def first_session(world: World) -> DialogClient:
+    client = await start_action(world)
+    await fill(client)
+    await client.press("➕ Ajouter la session n° 1")
+    assert current_field(client).key == "debut"
+    assert "du 15/03/2027 au 30/10/2027" in client.text  # the question says it can be done
+    return client
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "du 15/03/2027 au 30/10/2027",
+        "15/03/2027 - 30/10/2027",
+        "15/03/2027 au 30/10/2027",
+        "Du 15 mars 2027 au 30 octobre 2027",
+        "15-03-2027 - 30-10-2027",
+        "entre le 15/03/2027 et le 30/10/27",
+        "15/03/2027 → 30/10/2027",
+    ],
+)
+async def test_both_dates_in_one_answer_fill_both(world: World, typed: str) -> None:
+    client = await first_session(world)
+    await client.send(typed)
+    assert "⚠️" not in client.text, client.text
+    assert current_field(client).key == "adresse_inscription"  # « Date de fin » is not asked
+    await fill(client)
+    assert "Session n° 1 : 15/03/2027 → 30/10/2027" in client.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "fragment"),
+    [
+        ("du 15/03/2027 au 14/03/2027", "ne peut pas précéder la date de début (15/03/2027)"),
+        ("du 15/03/2027 au 16/09/2028", "au plus tard le 15/09/2028"),  # Région: 18 months
+        ("du 15/03/2027 au 31/02/2027", "Date invalide"),
+        ("15/03/2027 - n'importe quoi", "Date non reconnue"),
+    ],
+)
+async def test_a_refused_end_keeps_the_start_and_asks_the_end(
+    world: World, typed: str, fragment: str
+) -> None:
+    client = await first_session(world)
+    await client.send(typed)
+    assert current_field(client).key == "fin"
+    assert fragment in client.text, client.text
+    assert "Réponse actuelle" not in client.text  # the refused end is not stored
+    await client.send("30/10/2027")
+    assert current_field(client).key == "adresse_inscription"
+    await client.press("⬅ Retour")
+    await client.press("⬅ Retour")
+    assert current_field(client).key == "debut"
+    assert "Réponse actuelle : 15/03/2027" in client.text  # the start was kept
+
+
+@pytest.mark.parametrize(
+    ("typed", "fragment"),
+    [
+        ("du 15/09/2027 au 15/10/2027", "semestre de début prévu au bon de commande (S1 2027"),
+        ("du 31/02/2027 au 30/10/2027", "Date invalide"),
+        ("du 15/03/1850 au 30/10/2027", "Année hors limites"),
+    ],
+)
+async def test_a_refused_start_stores_nothing(world: World, typed: str, fragment: str) -> None:
+    client = await first_session(world)
+    await client.send(typed)
+    assert current_field(client).key == "debut"
+    assert fragment in client.text, client.text
+    assert "Réponse actuelle" not in client.text
+    await client.send("du 15/03/2027 au 30/10/2027")
+    assert current_field(client).key == "adresse_inscription"
+
+
+async def test_a_single_date_is_still_a_start(world: World) -> None:
+    client = await first_session(world)
+    await client.send("15-03-2027")
+    assert current_field(client).key == "fin"
+    assert "⚠️" not in client.text
