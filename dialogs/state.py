@@ -36,6 +36,7 @@ class ScreenName(StrEnum):
     REFUSE_REASON = "refuse_reason"
     SESSION_FIELD = "session_field"
     SESSIONS = "sessions"
+    SESSION_TAKEN_OVER = "session_taken_over"
     STAFF_EDIT = "staff_edit"
     STAFF_LIST = "staff_list"
     STAFF_MENU = "staff_menu"

@@ -14,5 +14,6 @@ from dialogs.screens import (  # noqa: F401
     staff_edit,
     staff_organisation,
     staff_sessions,
+    taken_over,
     validator,
 )

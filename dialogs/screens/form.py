@@ -24,11 +24,12 @@ from dialogs.form import (
 )
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard, page_slice, pages
-from dialogs.period import take_period
+from dialogs.period import default_month, end_comes_next, month_of, semesters, take_period
 from dialogs.render import label, plain, render, text
 from dialogs.router import Screen, button, screen
 from dialogs.screens.common import form_of, save_and_stay
 from dialogs.screens.fiche import leave_fiche_completion, save_fiche_answer, unpark
+from dialogs.screens.taken_over import take_over_previous
 from dialogs.state import DialogState, FormState, ScreenName
 from domain.catalogue import FieldSpec, Kind, Section
 from domain.errors import FieldError, Problem
@@ -41,15 +42,6 @@ from domain.rules import (
 )
 
 
-def _semesters(today: date) -> list[str]:
-    first = 1 if today.month <= 6 else 2
-    out, year, half = [], today.year, first
-    for _ in range(4):
-        out.append(f"S{half} {year}")
-        half, year = (2, year) if half == 1 else (1, year + 1)
-    return out
-
-
 def _problems_text(problems: list[Problem]) -> str:
     return text("problems", problems=[p.message for p in problems])
 
@@ -58,7 +50,8 @@ def _problems_text(problems: list[Problem]) -> str:
 class Question(Screen):
     name = ScreenName.QUESTION
     targets = (ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.MENU, ScreenName.QUIT_ASK,
-               ScreenName.FICHE, ScreenName.CONFIRM_ASK, ScreenName.MERGE, ScreenName.VIEW)
+               ScreenName.FICHE, ScreenName.CONFIRM_ASK, ScreenName.MERGE, ScreenName.VIEW,
+               ScreenName.SESSION_TAKEN_OVER)
     help_topic = "question"
     shows_error = True
 
@@ -119,11 +112,11 @@ class Question(Screen):
             kb.pager(form.page, pages(spec.choices))
             kb.add(label("validate", count=len(ticks)), "ok")
         elif spec.kind is Kind.DATE:
-            month = _month_of(form.calendar) or (value if isinstance(value, date) else None)
-            month = month or _default_month(form, ctx.clock.today())
+            month = month_of(form.calendar) or (value if isinstance(value, date) else None)
+            month = month or default_month(form, ctx.clock.today())
             kb.calendar(month.replace(day=1), picked=value if isinstance(value, date) else None)
         elif spec.kind is Kind.SEMESTER:
-            kb.grid([kb.button(s, "sm", s) for s in _semesters(ctx.clock.today())], 2)
+            kb.grid([kb.button(s, "sm", s) for s in semesters(ctx.clock.today())], 2)
 
     async def on_button(self, ctx: Context, st: DialogState, verb: str, arg: str) -> None:
         spec_of(form_of(st))  # the question asked (none: LookupError, the user goes home)
@@ -254,26 +247,6 @@ class Question(Screen):
 
 
 
-def _month_of(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m").date()
-    except ValueError:
-        return None
-
-
-def _default_month(form: FormState, today: date) -> date:
-    """The calendar opens on a useful month: the session's start for its end, else today."""
-    if form.section == Section.SESSION and form.key != "debut":
-        action = form.action_view()
-        if form.session_index < len(action.sessions):
-            start = action.sessions[form.session_index].debut
-            if start is not None:
-                return start
-    return today
-
-
 async def _shortcut(ctx: Context, st: DialogState, spec: FieldSpec, index: int) -> None:
     form = form_of(st)
     sc = spec.shortcuts[index]
@@ -336,7 +309,7 @@ async def _advance(ctx: Context, st: DialogState) -> None:
     if form.kind == "organisation":
         await save_fiche_answer(ctx, st)
         return
-    if form.return_to:
+    if form.return_to and not end_comes_next(form):
         st.screen = form.return_to
         form.return_to = None
         return
@@ -410,7 +383,7 @@ class Sessions(Screen):
 
     name = ScreenName.SESSIONS
     targets = (ScreenName.QUESTION, ScreenName.RECAP, ScreenName.MENU, ScreenName.QUIT_ASK, ScreenName.MERGE,
-               ScreenName.VIEW)
+               ScreenName.VIEW, ScreenName.SESSION_TAKEN_OVER)
     help_topic = "sessions"
     shows_error = True
     needs_form = True
@@ -426,6 +399,8 @@ class Sessions(Screen):
             notice=st.notice,
         )
         kb.add(label("add_session", number=len(action.sessions) + 1), "add")
+        if action.sessions:
+            kb.add(label("like_session", number=len(action.sessions)), "like")
         for i, s in enumerate(action.sessions):
             kb.add(label("edit_session", number=i + 1, period=session_period(s)), "edit", i)
         kb.add(label("general_data"), "general")
@@ -437,6 +412,11 @@ class Sessions(Screen):
     @button("add")
     async def add(self, ctx: Context, st: DialogState, arg: str) -> None:
         add_session(st)
+
+    @button("like")
+    async def like(self, ctx: Context, st: DialogState, arg: str) -> None:
+        await self.add(ctx, st, arg)  # the same checks; then only the dates are asked
+        take_over_previous(st)
 
     @button("edit")
     async def edit(self, ctx: Context, st: DialogState, arg: str) -> None:

@@ -88,3 +88,68 @@ async def test_a_single_date_is_still_a_start(world: World) -> None:
     await client.send("15-03-2027")
     assert current_field(client).key == "fin"
     assert "⚠️" not in client.text
+
+
+async def two_sessions_like_the_first(world: World) -> DialogClient:
+    client = await first_session(world)
+    await client.send("du 15/03/2027 au 30/06/2027")
+    await fill(client, {"places": "12", "modalites_inscription": "Information collective le lundi"})
+    assert "Comme la session n° 1, sauf les dates" in " ".join(client.labels)
+    await client.press("➕ Comme la session n° 1, sauf les dates")
+    assert current_field(client).key == "debut"
+    assert "Session n° 2 · question 1/" in client.text
+    return client
+
+
+async def test_a_session_like_the_previous_one_asks_only_the_dates(world: World) -> None:
+    client = await two_sessions_like_the_first(world)
+    await client.send("du 01/09/2027 au 15/12/2027")
+    assert "Session n° 2" in client.text and "comme la session n° 1, sauf les dates" in client.text
+    assert "Nombre de places : 12 (repris)" in client.text
+    assert "Modalités d'inscription : Information collective le lundi (repris)" in client.text
+    assert (
+        "Date de début * : 01/09/2027" in client.text
+        and "Date de fin * : 15/12/2027" in client.text
+    )
+    # Each value taken over is correctable by its own question, then back here.
+    await client.press("✏ Nombre de places : 12")
+    assert current_field(client).key == "places"
+    await client.send("0")
+    assert "⚠️" in client.text and current_field(client).key == "places"  # the same rules
+    await client.send("8")
+    assert "Nombre de places : 8 (repris)" in client.text
+    await client.press("✅ Valider la session n° 2")
+    assert "Session n° 2 enregistrée" in client.text
+    assert "Session n° 1 : 15/03/2027 → 30/06/2027" in client.text
+    assert "Session n° 2 : 01/09/2027 → 15/12/2027" in client.text
+    await client.press("Terminer votre saisie")
+    await client.press("💾 Sauvegarder")
+    [action] = await world.actions()
+    first, second = action.sessions
+    assert (second.debut.isoformat(), second.fin.isoformat()) == ("2027-09-01", "2027-12-15")
+    assert second.places == 8 and first.places == 12
+    assert second.adresse_inscription == first.adresse_inscription
+    assert second.modalites_inscription == first.modalites_inscription
+    assert second.etat_recrutement == first.etat_recrutement
+
+
+async def test_a_session_like_the_previous_one_dates_one_by_one(world: World) -> None:
+    client = await two_sessions_like_the_first(world)
+    await client.send("01/09/2027")
+    assert current_field(client).key == "fin"  # the end is asked before going back
+    await client.send("15/12/2027")
+    assert "Valider la session n° 2" in " ".join(client.labels)
+
+
+async def test_a_session_like_the_previous_one_is_checked_by_the_session_rules(
+    world: World,
+) -> None:
+    client = await two_sessions_like_the_first(world)
+    await client.send("01/09/2027")
+    await client.send("15/12/2028")  # more than 18 months after the first session's start
+    await client.press("✅ Valider la session n° 2")
+    assert "18 mois" in client.text
+    assert current_field(client).key == "fin"
+    await client.send("15/12/2027")
+    await client.press("✅ Valider la session n° 2")
+    assert "Session n° 2 enregistrée" in client.text
