@@ -9,7 +9,7 @@ its own question, and « Valider la session » checks it with the session's rule
 from __future__ import annotations
 
 from dialogs.context import Context
-from dialogs.form import enter, fields
+from dialogs.form import enter, open_field
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.recap import session_rows
@@ -55,11 +55,10 @@ class SessionTakenOver(Screen):
     needs_form = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        form = form_of(st)
-        action = form.action_view()
+        action = form_of(st).action_view()
         if not action.sessions:
             raise Redirect(ScreenName.SESSIONS)
-        index = min(form.session_index, len(action.sessions) - 1)
+        index = min(form_of(st).session_index, len(action.sessions) - 1)
         rows = session_rows(action)[index]
         for row in rows:
             kb.add(label("correct_field", label=row.label, value=row.value), "f", row.key)
@@ -76,14 +75,7 @@ class SessionTakenOver(Screen):
 
     @button("f")
     async def correct(self, ctx: Context, st: DialogState, arg: str) -> None:
-        form = form_of(st)
-        form.section = Section.SESSION
-        if arg not in [f.key for f in fields(form)]:
-            ctx.say(text("unexpected_button"))
-            return
-        enter(form, arg)
-        form.return_to = ScreenName.SESSION_TAKEN_OVER
-        st.screen = ScreenName.QUESTION
+        _correct(ctx, st, arg)
 
     @button("ok")
     async def done(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -95,13 +87,20 @@ class SessionTakenOver(Screen):
         problems = validate_session(action, index) + validate_region_dates(action)
         if problems:
             st.error = text("problems", problems=[p.message for p in problems])
-            own = next((p for p in problems if p.session == index + 1 and p.key), None)
-            if own is not None and own.key is not None:
-                enter(form, own.key)
-                form.return_to = ScreenName.SESSION_TAKEN_OVER
-                st.screen = ScreenName.QUESTION
+            own = next((p.key for p in problems if p.session == index + 1 and p.key), None)
+            if own is not None:
+                _correct(ctx, st, own)
                 return
         else:
             st.notice = text("session_added", number=index + 1)
         form.return_to = None
         st.screen = ScreenName.SESSIONS
+
+
+def _correct(ctx: Context, st: DialogState, key: str) -> None:
+    """The question of ``key`` in the session taken over, then back to it."""
+    form = form_of(st)
+    if open_field(form, "session", form.session_index, key, ScreenName.SESSION_TAKEN_OVER):
+        st.screen = ScreenName.QUESTION
+    else:
+        ctx.say(text("unexpected_button"))

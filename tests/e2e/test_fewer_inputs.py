@@ -5,34 +5,44 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.config import Settings
 from storage.database import create_engine
 from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.support import Player, new_link_code, running_bot, settings_for
 from tests.fakebotapi import FakeBotApi
 
 
+async def linked(api: FakeBotApi, settings: Settings) -> Player:
+    """Claire of Forma Sud, linked by her code (the bot running)."""
+    claire = Player(api.user(1001, "Claire"))
+    await claire.command("start", (await new_link_code(settings))[1])
+    return claire
+
+
 async def test_a_second_session_like_the_first_costs_two_inputs_and_a_tap(tmp_path: Path) -> None:
     async with FakeBotApi() as api:
         settings = settings_for(api, tmp_path / "bot.db")
-        _, code = await new_link_code(settings)
         async with running_bot(settings):
-            claire = Player(api.user(1001, "Claire"))
-            await claire.command("start", code)
-            await claire.press("➕ Créer une action")
-            await claire.press("Région")
+            claire = await linked(api, settings)
+            for step in ("➕ Créer une action", "Région"):
+                await claire.press(step)
             await claire.fill()
             await claire.press("➕ Ajouter la session n° 1")
             await claire.say("du 15/03/2027 au 30/06/2027")
             assert claire.current_field().key == "adresse_inscription"
             await claire.fill({"places": "12"})
             await claire.press("➕ Comme la session n° 1, sauf les dates")
-            await claire.say("du 01/09/2027 au 15/12/2027")
-            assert "Nombre de places : 12 (repris)" in claire.text
-            await claire.press("✅ Valider la session n° 2")
-            assert "Session n° 2 : 01/09/2027 → 15/12/2027" in claire.text
-            await claire.press("Terminer votre saisie")
-            await claire.press("✅ Confirmer (valider la proposition)")
-            await claire.press("✅ Oui, je confirme")
+            shown = await claire.say("du 01/09/2027 au 15/12/2027")
+            assert "Nombre de places : 12 (repris)" in shown
+            assert "Session n° 2 : 01/09/2027 → 15/12/2027" in await claire.press(
+                "✅ Valider la session n° 2"
+            )
+            for step in (
+                "Terminer votre saisie",
+                "✅ Confirmer (valider la proposition)",
+                "✅ Oui, je confirme",
+            ):
+                await claire.press(step)
             assert "confirmée" in claire.text
             assert not api.unanswered_callbacks()
         engine = create_engine(settings.database_url)
