@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.uploads import read_local
 from dialogs.engine import DialogEngine
 from dialogs.form import spec_of
 from dialogs.io import Button, Incoming, Reply
@@ -88,9 +89,9 @@ class Console:
             path = Path(line.split(" ", 1)[1].strip())
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             size = path.stat().st_size if path.exists() else None
-            return self._incoming(
+            return read_local(self._incoming(
                 document=Document(file_id=str(path), file_name=path.name, mime_type=mime, size=size)
-            )
+            ), path)
         numbered = _SLASH_BUTTON.fullmatch(line) or (
             None if self.typed else re.fullmatch(r"(\d+)", line)
         )

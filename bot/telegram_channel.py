@@ -28,6 +28,7 @@ from bot import bot_api
 from bot.http_client import bot_request
 from bot.ordering import FlowControlledRequest, PerUserUpdateProcessor
 from bot.throttle import ChatThrottle
+from bot.uploads import with_catalogue
 from dialogs.engine import DialogEngine
 from dialogs.io import Incoming, Reply
 from dialogs.printing import PrintFailed
@@ -107,6 +108,7 @@ class TelegramChannel:
             if query is not None:
                 await self._answer(query, None)
             return
+        inc = await with_catalogue(context.bot, inc)  # a catalogue's bytes, read before the step
         replies = await self._handle_until_stored(context.bot, inc, query)
         if replies is None:
             return

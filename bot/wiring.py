@@ -69,7 +69,7 @@ class Services:
             self._dialogs = DialogEngine(
                 self.uow_factory, self.clock, staff_ids=settings.admin_ids,
                 reminder_days=settings.reminder_days, printer=printer,
-                support_contact=settings.support_contact,
+                support_contact=settings.support_contact, lheo_files=self.lheo_files,
             )
         return self._dialogs
 

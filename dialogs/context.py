@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from dialogs.io import Reply
 from domain.funders import Funder
 from domain.models import Organisation
-from domain.ports import ActionRepository, Clock, Membership, Role, UnitOfWork
+from domain.ports import ActionRepository, Clock, LheoFiles, Membership, Role, UnitOfWork
 from domain.services.member import Member
 
 # The guide's support address (« contactez-nous »): ``FORMABOT_SUPPORT_CONTACT`` by default.
@@ -49,6 +49,8 @@ class Context:
     support_contact: str = DEFAULT_SUPPORT_CONTACT  # where the texts send people (the guide's « contactez-nous »)
     out: list[Reply] = field(default_factory=list)  # messages shown before the next screen
     organisation_id: int | None = None
+    upload: bytes | None = None  # the bytes of the document of this input, when read (``Incoming.content``)
+    lheo_files: LheoFiles | None = None  # to read an LHEO catalogue sent in the chat
     _organisation: Organisation | None = None
 
     def say(self, text: str) -> None:

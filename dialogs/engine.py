@@ -21,7 +21,7 @@ from dialogs.router import SCREENS, dispatch, show
 from dialogs.state import DialogState, ScreenName
 from domain.errors import StaleVersion
 from domain.events import Event
-from domain.ports import BotUnitOfWork, Clock, Membership, Role
+from domain.ports import BotUnitOfWork, Clock, LheoFiles, Membership, Role
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ class DialogEngine:
         reminder_days: Sequence[int] = (30, 7, 1),
         printer: Printer | None = None,
         support_contact: str = DEFAULT_SUPPORT_CONTACT,
+        lheo_files: LheoFiles | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -70,6 +71,7 @@ class DialogEngine:
         self.support_contact = support_contact
         # Heavy documents (the recap's PDF): admitted here after the commit, made by the channel.
         self.printer = printer if printer is not None else Printer()
+        self.lheo_files = lheo_files  # an LHEO catalogue sent in the chat is read with them
         # Called after a commit that queued notifications (the bot wakes its outbox delivery).
         self.on_published: Callable[[], None] = lambda: None
 
@@ -98,6 +100,8 @@ class DialogEngine:
                 clock=self.clock,
                 reminder_days=self.reminder_days,
                 support_contact=self.support_contact,
+                upload=inc.content,
+                lheo_files=self.lheo_files,
             )
             if inc.command == "start" and inc.args.strip():
                 outcome = await link(uow, inc.user_id, inc.chat_id, inc.args.strip(),

@@ -16,6 +16,9 @@ class Incoming:
     text: str | None = None
     payload: str | None = None  # a button's payload, as produced by ``Button``
     document: Document | None = None
+    # The bytes of a document read before the step (an LHEO catalogue, downloaded by the channel
+    # outside any transaction, see ``bot.uploads``); None for every other input.
+    content: bytes | None = None
     command: str | None = None  # without the slash: "start", "menu", "aide"…
     args: str = ""
     update_id: int | None = None

@@ -22,6 +22,7 @@ from dialogs.keyboards import Keyboard, is_number, parse_payload
 from dialogs.render import macro_html, plain, render, text
 from dialogs.state import DialogState, ScreenName
 from domain.errors import FieldError
+from domain.lheo import is_catalogue
 from domain.models import Document
 
 H = TypeVar("H", bound=Callable[..., Awaitable[None]])
@@ -91,8 +92,12 @@ class Screen:
 
     async def on_document(self, ctx: Context, st: DialogState, document: Document) -> None:
         """A file no question expects: a member may be sending the État justification of an
-        action, so it waits in the state while they pick the action (``DOCUMENT_SCREEN``)."""
-        if st.home == ScreenName.MENU and ctx.organisation_id is not None and DOCUMENT_SCREEN in SCREENS:
+        action, so it waits in the state while they pick the action (``DOCUMENT_SCREEN``), or
+        their catalogue as an LHEO file, imported as drafts (``CATALOGUE_SCREEN``)."""
+        member = st.home == ScreenName.MENU and ctx.organisation_id is not None
+        if member and is_catalogue(document) and CATALOGUE_SCREEN in SCREENS:
+            await SCREENS[CATALOGUE_SCREEN].on_document(ctx, st, document)
+        elif member and DOCUMENT_SCREEN in SCREENS:
             try:  # the checks of the form's document question (type, size), at once
                 document = checked_justification(None, document)
             except FieldError as exc:
@@ -111,6 +116,8 @@ SCREENS: dict[ScreenName, Screen] = {}
 
 # Where a file sent outside a question that expects one goes (it waits in ``st.pending_document``).
 DOCUMENT_SCREEN = ScreenName.JUSTIF_PICK
+# Where an LHEO file sent there goes: its offers imported as drafts (``dialogs.screens.catalogue``).
+CATALOGUE_SCREEN = ScreenName.CATALOGUE
 
 # An undeclared transition is a programming error. Tests set this (tests/conftest.py): it raises
 # at once. In production it is logged as an error and the user goes on to the screen the handler
@@ -132,13 +139,14 @@ def check_transition(origin: ScreenName, st: DialogState) -> None:
 def screen(cls: type[Screen]) -> type[Screen]:
     """Register a screen class under its ``name``.
 
-    A screen that keeps the default ``on_document`` can lead to ``DOCUMENT_SCREEN``: it is
-    declared among its ``targets`` so that the drawn machine is the one that runs.
+    A screen that keeps the default ``on_document`` can lead to ``DOCUMENT_SCREEN`` and
+    ``CATALOGUE_SCREEN``: they are declared among its ``targets`` so that the drawn machine is the
+    one that runs.
     """
     if cls.name in SCREENS:
         raise ValueError(f"two screens named {cls.name}")
-    if cls.on_document is Screen.on_document and DOCUMENT_SCREEN not in cls.targets:
-        cls.targets = (*cls.targets, DOCUMENT_SCREEN)
+    if cls.on_document is Screen.on_document:
+        cls.targets = (*cls.targets, *(t for t in (DOCUMENT_SCREEN, CATALOGUE_SCREEN) if t not in cls.targets))
     SCREENS[cls.name] = cls()
     return cls
 

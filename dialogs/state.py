@@ -15,6 +15,7 @@ class ScreenName(StrEnum):
     """Every screen of the dialogs. A StrEnum: a state stored with plain strings loads as is, and
     a misspelt name is an AttributeError at once (and a mypy error), never a silent trip home."""
 
+    CATALOGUE = "catalogue"
     CHOOSE_ORG = "choose_org"
     CONFIRM_ASK = "confirm_ask"
     COPY_PICK = "copy_pick"
@@ -155,6 +156,7 @@ class DialogState(BaseModel):
     new_debut: str | None = None  # a period's start typed alone (« 12/01/2027 »), the end still to come
     session_key: str | None = None  # the session field being updated or asked (« places »…)
     staff_session: dict[str, Any] | None = None  # the session staff are adding (JSON), its answers so far
+    imported: list[int] = Field(default_factory=list)  # the drafts of the last catalogue sent (ids)
     # The buttons of the screen shown ("verb" or "verb:arg"): a pressed payload must be one of them
     # (``dialogs.router``); None for a state written before they were kept: any button is stale.
     buttons: list[str] | None = None

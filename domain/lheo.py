@@ -13,7 +13,21 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from domain.archiving import in_ofaa_export, is_public
-from domain.models import Action, Status
+from domain.models import Action, Document, Status
+
+# A catalogue sent in the chat (an LHEO 2.2/2.3 file as a document) ---------------------------------
+
+# The largest LHEO file a member may send in the chat: about a hundred offers (an offer takes 5 to
+# 30 Ko). Checked on the size Telegram announces, before the file is downloaded, then on the bytes.
+CATALOGUE_MAX_BYTES = 5 * 1024 * 1024
+_XML_TYPES = frozenset({"text/xml", "application/xml"})
+
+
+def is_catalogue(document: Document) -> bool:
+    """Whether a file sent in the chat is offered as an LHEO catalogue: XML by its type or name."""
+    mime = (document.mime_type or "").lower()
+    name = (document.file_name or "").lower()
+    return mime in _XML_TYPES or mime.endswith("+xml") or name.endswith(".xml")
 
 # Progress ------------------------------------------------------------------------------------------
 
@@ -100,6 +114,19 @@ class LheoError(Exception):
         super().__init__("\n".join([message, *details]) if details else message)
         self.message = message
         self.details = list(details)
+
+
+class CatalogueTooLarge(LheoError):
+    """An LHEO file sent in the chat over ``CATALOGUE_MAX_BYTES``: nothing was read."""
+
+    def __init__(self, size: int) -> None:
+        megabytes = f"{size / (1024 * 1024):.1f}".replace(".", ",")
+        super().__init__(
+            f"Fichier trop lourd : {megabytes} Mo, {CATALOGUE_MAX_BYTES // (1024 * 1024)} Mo au plus "
+            "pour un catalogue envoyé ici. Envoyez-le en plusieurs fichiers, ou demandez au "
+            "Carif-Oref de l'importer."
+        )
+        self.size = size
 
 
 class LheoExportError(LheoError):

@@ -364,9 +364,10 @@ class LheoFiles(Protocol):
         ...
 
     def read_drafts(
-        self, path: Path, organisation_id: int, *, today: date, progress: Progress | None = None
+        self, path: Path | bytes, organisation_id: int, *, today: date, progress: Progress | None = None
     ) -> ReadDrafts:
-        """An LHEO 2.2/2.3 file as drafts of the organisation; raises ``LheoImportError``."""
+        """An LHEO 2.2/2.3 file (its path, or its bytes: a file sent in the chat) as drafts of the
+        organisation; raises ``LheoImportError``."""
         ...
 
     def read_ofaa(self, path: Path) -> tuple[list[OfaaRow], list[str]]:

@@ -2,6 +2,7 @@
 
 from dialogs.screens import (  # noqa: F401
     backoffice,
+    catalogue,
     dates,
     fiche,
     form,

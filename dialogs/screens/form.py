@@ -324,12 +324,12 @@ async def _advance(ctx: Context, st: DialogState) -> None:
         problems = validate_session(action, form.session_index) + validate_region_dates(action)
     if problems:
         st.error = _problems_text(problems)
-        _goto_problem(form, problems[0])
+        goto_problem(form, problems[0])
         return
     st.screen = ScreenName.SESSIONS
 
 
-def _goto_problem(form: FormState, problem: Problem) -> None:
+def goto_problem(form: FormState, problem: Problem) -> None:
     if problem.session is not None:
         form.section = Section.SESSION
         form.session_index = problem.session - 1
@@ -358,7 +358,7 @@ def add_session(st: DialogState) -> None:
     st.error = _problems_text(problems)
     if problems[0].section == Section.GENERAL:
         form.section = Section.GENERAL
-        _goto_problem(form, problems[0])
+        goto_problem(form, problems[0])
         st.screen = ScreenName.QUESTION
 
 

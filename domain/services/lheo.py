@@ -10,6 +10,8 @@ transaction and publishes its events there:
 - ``report_left_out``: tell staff of the actions an export left out (``ExportLeftOut``, once per
   action and day);
 - ``import_lheo_file``: an LHEO 2.2/2.3 file as drafts of an organisation, all or nothing;
+- ``import_catalogue``: the same, for a file a member sent in the chat (its bytes, size-limited),
+  in the member's unit of work;
 - ``import_ofaa_file``: the France Travail references of a return file (``OfaaReferenceReceived``
   for each action whose reference changed).
 """
@@ -23,8 +25,10 @@ from pathlib import Path
 
 from domain.events import Event, ExportLeftOut, OfaaReferenceReceived
 from domain.lheo import (
+    CATALOGUE_MAX_BYTES,
     EXPORT_PAGE,
     EXPORT_STATUSES,
+    CatalogueTooLarge,
     ExportReport,
     LeftOut,
     LheoError,
@@ -35,7 +39,8 @@ from domain.lheo import (
     resolve_ofaa,
 )
 from domain.models import Action
-from domain.ports import BetweenPages, LheoFiles, UnitOfWork
+from domain.ports import ActionRepository, BetweenPages, LheoFiles, UnitOfWork
+from domain.services.member import Member, scope
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -111,12 +116,28 @@ async def import_lheo_file(
             raise LheoError(f"Organisation {organisation_id} introuvable : rien n'a été importé.")
         if dry_run:
             return outcome
-        repository = uow.actions_for_organisation(organisation_id)
-        for action in read.actions:
-            stored = await repository.add(action)
-            outcome.stored.append(str(stored.reference))
+        stored = await _store_drafts(uow.actions_for_organisation(organisation_id), read.actions)
+        outcome.stored.extend(str(action.reference) for action in stored)
         await uow.commit()
     return outcome
+
+
+async def import_catalogue(
+    uow: UnitOfWork, member: Member, files: LheoFiles, data: bytes, *, today: date
+) -> list[Action]:
+    """An LHEO 2.2/2.3 file a member sent in the chat, as drafts of their organisation: the
+    importer of ``import_lheo_file`` (its locked-down parser, all or nothing) on the file's bytes,
+    refused over ``CATALOGUE_MAX_BYTES`` before anything is read (``CatalogueTooLarge``; a file
+    refused by the importer is a ``LheoError``). Stored in the caller's unit of work, which commits;
+    returns the drafts stored, in the file's order."""
+    if len(data) > CATALOGUE_MAX_BYTES:
+        raise CatalogueTooLarge(len(data))
+    read = files.read_drafts(data, member.organisation_id, today=today)
+    return await _store_drafts(scope(uow, member), read.actions)
+
+
+async def _store_drafts(repository: ActionRepository, actions: list[Action]) -> list[Action]:
+    return [await repository.add(action) for action in actions]
 
 
 async def import_ofaa_file(

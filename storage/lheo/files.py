@@ -44,7 +44,7 @@ class SqlLheoFiles:
         path.unlink(missing_ok=True)
 
     def read_drafts(
-        self, path: Path, organisation_id: int, *, today: date, progress: Progress | None = None
+        self, path: Path | bytes, organisation_id: int, *, today: date, progress: Progress | None = None
     ) -> ReadDrafts:
         result = read_lheo(path, organisation_id, today=today, progress=progress)
         return ReadDrafts(actions=result.actions, lines=describe(result))

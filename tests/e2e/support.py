@@ -127,6 +127,12 @@ class Player:
         await self._settle(start, screen=screen)
         return self.text
 
+    async def send_document(self, data: bytes, file_name: str, mime_type: str) -> str:
+        start = self._mark()
+        await self.user.send_document(data, file_name, mime_type)
+        await self._settle(start)
+        return self.text
+
     async def press(self, label: str) -> str:
         assert self.screen is not None
         matches = [t for t in self.labels if t == label] or [t for t in self.labels if t.startswith(label)]
