@@ -53,8 +53,9 @@ class DialogClient:
     async def command(self, name: str, args: str = "") -> list[Reply]:
         return await self._go(command=name, args=args)
 
-    async def document(self, document: Document) -> list[Reply]:
-        return await self._go(document=document)
+    async def document(self, document: Document, content: bytes | None = None) -> list[Reply]:
+        """Send a file; ``content``: its bytes, as the channel reads them for an LHEO catalogue."""
+        return await self._go(document=document, content=content)
 
     async def press_payload(self, payload: str) -> list[Reply]:
         return await self._go(payload=payload)

@@ -12,10 +12,20 @@ from pathlib import Path
 import pytest
 
 from domain.events import ExportLeftOut, OfaaReferenceReceived
-from domain.lheo import EXPORT_PAGE, ExportReport, LeftOut, LheoError, OfaaRow, ReadDrafts
+from domain.lheo import (
+    CATALOGUE_MAX_BYTES,
+    EXPORT_PAGE,
+    CatalogueTooLarge,
+    ExportReport,
+    LeftOut,
+    LheoError,
+    OfaaRow,
+    ReadDrafts,
+)
 from domain.models import Action, Organisation, Status
 from domain.ports import BetweenPages
 from domain.services import lheo
+from domain.services.member import Member
 from tests.factories import FACTORY_TODAY, make_organisation, make_session, make_valid_action
 from tests.fakes import FakeUnitOfWork, Store
 
@@ -93,11 +103,17 @@ async def test_the_ofaa_references_are_recorded_and_told_once() -> None:
     assert again == 0 and len(store.events) == 1
 
 
-async def test_an_lheo_import_stores_its_drafts_unless_dry_run() -> None:
-    store = Store()
+async def stored_organisation(store: Store) -> Organisation:
     async with FakeUnitOfWork(store) as uow:
         organisation = await uow.organisations.add(make_organisation())
         await uow.commit()
+    assert organisation.id is not None
+    return organisation
+
+
+async def test_an_lheo_import_stores_its_drafts_unless_dry_run() -> None:
+    store = Store()
+    organisation = await stored_organisation(store)
     assert organisation.id is not None
     files = StubFiles(drafts=[make_valid_action(organisation_id=organisation.id)])
     factory = lambda: FakeUnitOfWork(store)  # noqa: E731
@@ -117,3 +133,35 @@ async def test_an_action_left_out_of_both_exports_is_told_once() -> None:
     told = await lheo.report_left_out(lambda: FakeUnitOfWork(store), [item, item], FACTORY_TODAY)
     assert told == 1 and [type(e) for e in store.events] == [ExportLeftOut]
     assert await lheo.report_left_out(lambda: FakeUnitOfWork(store), [], FACTORY_TODAY) == 0
+
+
+async def test_a_catalogue_sent_in_the_chat_is_stored_in_the_members_scope_within_its_size() -> None:
+    store = Store()
+    organisation = await stored_organisation(store)
+    assert organisation.id is not None
+    member = Member(organisation.id, user_id=7001)
+
+    class Counted(StubFiles):
+        reads = 0
+
+        def read_drafts(
+            self, path: Path | bytes, organisation_id: int, *, today: date, progress: object = None
+        ) -> ReadDrafts:
+            Counted.reads += 1
+            assert path == b"<lheo/>" and organisation_id == member.organisation_id
+            return super().read_drafts(Path("-"), organisation_id, today=today)
+
+    files = Counted(
+        drafts=[make_valid_action(organisation_id=organisation.id, intitule="Plaquiste")]
+    )
+    with pytest.raises(CatalogueTooLarge, match="5 Mo au plus"):
+        async with FakeUnitOfWork(store) as uow:
+            await lheo.import_catalogue(
+                uow, member, files, b" " * (CATALOGUE_MAX_BYTES + 1), today=FACTORY_TODAY
+            )
+    assert Counted.reads == 0 and store.actions == {}  # refused before it is read
+    async with FakeUnitOfWork(store) as uow:
+        stored = await lheo.import_catalogue(uow, member, files, b"<lheo/>", today=FACTORY_TODAY)
+        await uow.commit()
+    assert [a.intitule for a in stored] == ["Plaquiste"] and stored[0].id in store.actions
+    assert stored[0].organisation_id == organisation.id and stored[0].status is Status.DRAFT
