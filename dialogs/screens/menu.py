@@ -95,7 +95,7 @@ class Menu(Screen):
     name = ScreenName.MENU
     targets = (ScreenName.CREATE, ScreenName.LIST, ScreenName.DATES_PICK_ACTION, ScreenName.FICHE,
                ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.CHOOSE_ORG,
-               ScreenName.MERGE, ScreenName.VIEW)
+               ScreenName.MERGE, ScreenName.VIEW, ScreenName.CATALOGUE)
     shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -106,6 +106,8 @@ class Menu(Screen):
             title = st.form.action().intitule or text("untitled")
             kb.add(label("resume", title=title), "resume")
         kb.add(label("create"), "create")
+        if st.imported:  # the drafts of the catalogue sent last, to complete one by one
+            kb.add(label("catalogue_again", count=len(st.imported)), "catalogue")
         for name in LISTS:
             if name in ALWAYS_SHOWN or totals[name]:
                 kb.add(label("list_status", label=text(f"list_{name}"), count=totals[name]), "list", name)
@@ -133,6 +135,10 @@ class Menu(Screen):
     @button("create")
     async def create(self, ctx: Context, st: DialogState, arg: str) -> None:
         st.screen = ScreenName.CREATE
+
+    @button("catalogue")
+    async def catalogue(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = ScreenName.CATALOGUE
 
     @button("list")
     async def open_list(self, ctx: Context, st: DialogState, arg: str) -> None:

@@ -67,6 +67,9 @@ async def test_each_draft_opens_at_its_first_question_to_complete(world: World) 
     await client.press("💾 Sauvegarder")
     await client.command("menu")
     assert "En cours de création (2)" in " ".join(client.labels)
+    await client.press("📥 Votre catalogue importé (2)")  # the others, one by one
+    await client.press("✏ Compléter n° 2")
+    assert current_field(client) is not None and "⚠️" in client.text
 
 
 async def test_a_file_not_read_or_hostile_is_refused_and_nothing_stored(world: World) -> None:
