@@ -24,32 +24,15 @@ from domain.rules import validate_region_dates, validate_session
 NOT_TAKEN_OVER = frozenset(spec.key for spec in SESSION_FIELDS if spec.kind is Kind.DATE)
 
 
-def take_over_previous(st: DialogState) -> None:
-    """The session just added (``start_session``) takes the previous one's fields but its dates;
-    its first date is asked, and the walk comes back here once both are given."""
-    form = form_of(st)
-    index = form.session_index
-    action = form.action()
-    if st.screen != ScreenName.QUESTION or form.section != Section.SESSION or index < 1:
-        return  # not added (the general data to correct first, the sessions' limit)
-    if index != len(action.sessions) - 1:
-        return
-    previous, new = action.sessions[index - 1], action.sessions[index]
-    for spec in SESSION_FIELDS:
-        if spec.key not in NOT_TAKEN_OVER:
-            new.set(spec.key, previous.get(spec.key))
-    form.draft = action.model_dump(mode="json")
-    form.dirty = True
-    enter(form, SESSION_FIELDS[0].key)
-    form.return_to = ScreenName.SESSION_TAKEN_OVER
-
-
 @screen
 class SessionTakenOver(Screen):
     """The session taken over: its values, each correctable, and « Valider la session »."""
 
     name = ScreenName.SESSION_TAKEN_OVER
-    targets = (ScreenName.QUESTION, ScreenName.SESSIONS)
+    targets = (
+        ScreenName.QUESTION,  # a value to correct, or the question of a rule broken
+        ScreenName.SESSIONS,  # the session validated
+    )
     help_topic = "sessions"
     shows_error = True
     needs_form = True
@@ -104,3 +87,23 @@ def _correct(ctx: Context, st: DialogState, key: str) -> None:
         st.screen = ScreenName.QUESTION
     else:
         ctx.say(text("unexpected_button"))
+
+
+def take_over_previous(st: DialogState) -> None:
+    """The session just added (``start_session``) takes the previous one's fields but its dates;
+    its first date is asked, and the walk comes back here once both are given."""
+    form = form_of(st)
+    index = form.session_index
+    action = form.action()
+    if st.screen != ScreenName.QUESTION or form.section != Section.SESSION or index < 1:
+        return  # not added (the general data to correct first, the sessions' limit)
+    if index != len(action.sessions) - 1:
+        return
+    previous, new = action.sessions[index - 1], action.sessions[index]
+    for spec in SESSION_FIELDS:
+        if spec.key not in NOT_TAKEN_OVER:
+            new.set(spec.key, previous.get(spec.key))
+    form.draft = action.model_dump(mode="json")
+    form.dirty = True
+    enter(form, SESSION_FIELDS[0].key)
+    form.return_to = ScreenName.SESSION_TAKEN_OVER
