@@ -55,27 +55,29 @@ def to_incoming(update: Update) -> Incoming | None:
     chat = update.effective_chat
     if user is None or chat is None or chat.type != "private":
         return None
-    base = {"chat_id": chat.id, "user_id": user.id, "update_id": update.update_id, "user_name": user.first_name}
+    incoming = functools.partial(
+        Incoming, chat_id=chat.id, user_id=user.id, update_id=update.update_id, user_name=user.first_name
+    )
     if update.callback_query is not None:
-        return Incoming(payload=update.callback_query.data or "", **base)  # type: ignore[arg-type]
+        return incoming(payload=update.callback_query.data or "")
     message = update.message
     if message is None:
         return None
     if message.document is not None:
         d = message.document
         doc = Document(file_id=d.file_id, file_name=d.file_name, mime_type=d.mime_type, size=d.file_size)
-        return Incoming(document=doc, **base)  # type: ignore[arg-type]
+        return incoming(document=doc)
     if message.photo:
         p = message.photo[-1]
         doc = Document(file_id=p.file_id, file_name="photo.jpg", mime_type="image/jpeg", size=p.file_size)
-        return Incoming(document=doc, **base)  # type: ignore[arg-type]
+        return incoming(document=doc)
     if message.text is None:
-        return Incoming(text="", **base)  # a sticker, a voice note…: answered like unexpected text
+        return incoming(text="")  # a sticker, a voice note…: answered like unexpected text
     if message.text.startswith("/"):
         head, _, args = message.text.partition(" ")
         command = head[1:].split("@", 1)[0].lower()
-        return Incoming(command=command, args=args.strip(), **base)  # type: ignore[arg-type]
-    return Incoming(text=message.text, **base)  # type: ignore[arg-type]
+        return incoming(command=command, args=args.strip())
+    return incoming(text=message.text)
 
 
 def fold_notices(replies: Sequence[Reply]) -> Sequence[Reply]:
