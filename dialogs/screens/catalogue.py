@@ -27,8 +27,8 @@ from domain.models import Action, Document
 from domain.rules import validate_action
 from domain.services.lheo import import_catalogue
 
-# Drafts offered with a button (Telegram shows at most 100 under a message); the others are in
-# « En cours de création ».
+# Drafts listed, each with a button (Telegram shows at most 100 under a message, and a long list
+# would be many messages); the others are in « En cours de création ».
 BUTTONS_MAX = 30
 LACKS_SHOWN = 6  # the problems listed per draft (then « et N autres »)
 
@@ -61,14 +61,15 @@ class Catalogue(Screen):
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         today = ctx.clock.today()
-        drafts = [a for a in [await ctx.actions().get(i) for i in st.imported] if a is not None]
+        listed = [await ctx.actions().get(i) for i in st.imported[:BUTTONS_MAX]]
+        drafts = [a for a in listed if a is not None]
         lacks = [[p.message for p in validate_action(a, today)] for a in drafts]
         for number, action in enumerate(drafts, start=1):
-            if number <= BUTTONS_MAX and _editable(action, today):
+            if _editable(action, today):
                 kb.add(label("complete_draft", number=number, title=action.intitule or ""), "open", action.id)
         kb.add(label("menu"), "menu")
         body = render("catalogue.j2", drafts=list(zip(drafts, lacks, strict=True)), shown=LACKS_SHOWN,
-                      buttons=BUTTONS_MAX)
+                      imported=len(st.imported), others=max(0, len(st.imported) - BUTTONS_MAX))
         replies = [Reply(part) for part in split_message(body)]
         replies[-1].buttons = kb.rows
         return replies

@@ -330,6 +330,7 @@ async def _advance(ctx: Context, st: DialogState) -> None:
 
 
 def goto_problem(form: FormState, problem: Problem) -> None:
+    """The cursor on ``problem``'s question (its section and session; the first one if none)."""
     if problem.session is not None:
         form.section = Section.SESSION
         form.session_index = problem.session - 1

@@ -105,3 +105,16 @@ async def test_the_drafts_are_the_senders_organisations_only(world: World) -> No
     await mine.command("menu")
     assert "En cours de création (0)" in mine.labels
     assert "En cours de création (2)" in (await other.command("menu"), other.labels)[1]
+
+
+async def test_a_long_catalogue_lists_the_first_thirty(world: World) -> None:
+    minimal = (AFPA.parent / "exemple-minimal-2.3-synthetique.xml").read_text(encoding="utf-8")
+    start, end = minimal.index("<formation "), minimal.index("</formation>") + len("</formation>")
+    content = minimal[:start] + "\n".join([minimal[start:end]] * 32) + minimal[end:]
+    client = with_importer(world)
+    await client.command("menu")
+    await send_catalogue(client, content.encode())
+    assert "Votre catalogue est importé : 32 action(s)" in client.text
+    assert "… et 2 autre(s)" in client.text
+    assert len([t for t in client.labels if t.startswith("✏ Compléter n° ")]) == 30
+    assert len(await world.actions()) == 32
