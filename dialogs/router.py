@@ -102,6 +102,8 @@ class Screen:
                 document = checked_justification(None, document)
             except FieldError as exc:
                 ctx.say(plain(exc.message))
+                if not (document.mime_type or "").startswith(("application/pdf", "image/")):
+                    ctx.say(text("catalogue_hint"))  # a catalogue in another format (CSV, ZIP…)
                 return
             st.pending_document = document
             st.list_page = 0

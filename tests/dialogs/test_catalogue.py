@@ -87,6 +87,25 @@ async def test_a_file_not_read_or_hostile_is_refused_and_nothing_stored(world: W
     assert "Vos actions de formation" in client.text
 
 
+async def test_a_file_in_another_format_says_how_to_send_a_catalogue(world: World) -> None:
+    client = with_importer(world)
+    await client.command("menu")
+    await client.document(
+        Document(file_id="f2", file_name="offres.csv", mime_type="text/csv", size=900)
+    )
+    assert (
+        "Format non accepté" in client.text
+        and "envoyez son fichier LHEO 2.2 ou 2.3 (.xml" in client.text
+    )
+    await client.document(
+        Document(file_id="f3", file_name="c.pdf", mime_type="application/pdf", size=2**25)
+    )
+    assert (
+        "Fichier trop lourd" in client.text and "LHEO" not in client.text
+    )  # a justification, too heavy
+    assert await world.actions() == []
+
+
 async def test_a_form_with_unsaved_answers_comes_first(world: World) -> None:
     client = await start_action(world)
     await fill(client)  # the general data, not saved: the sessions screen
