@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.codes import Code, lheo_table, publics_vises
+from domain.errors import FieldError
 from domain.funders import Circuit, Funder
 from domain.models import Action
 from domain.parsing import check_value, format_value, parse_answer
@@ -85,6 +86,10 @@ class FieldSpec:
     # Changes with each purchase order (« bon de commande »): a copy of the action leaves it empty,
     # to be asked again for the new order (the guide's « données recopiées » are the rest).
     per_order: bool = False
+    # For CHOICE / MULTI_CHOICE: the codes not offered for this action (« Autres financeurs »
+    # never offers the principal funder again), with the message of an answer naming one.
+    excluded: Callable[[Action], frozenset[str]] | None = None
+    excluded_message: str = ""
 
     @property
     def display_label(self) -> str:
@@ -110,6 +115,27 @@ class FieldSpec:
     def format(self, value: Any) -> str:
         """The value as the recap shows it (French)."""
         return format_value(self, value)
+
+    def offered(self, action: Action | None) -> list[int]:
+        """The indexes in ``choices`` of the choices offered for ``action`` (its buttons)."""
+        gone = self.excluded(action) if self.excluded is not None and action is not None else frozenset()
+        return [i for i, c in enumerate(self.choices) if not any(c.has(code) for code in gone)]
+
+    def check_for(self, action: Action | None, value: Any) -> Any:
+        """``check``, then refuse a choice this action does not offer (``FieldError``)."""
+        return self.refuse_excluded(action, self.check(value))
+
+    def refuse_excluded(self, action: Action | None, value: Any) -> Any:
+        """``value`` (already checked), or ``FieldError`` if it names a choice that ``action``
+        does not offer."""
+        if self.excluded is None or action is None or value is None:
+            return value
+        gone = self.excluded(action)
+        items = value if isinstance(value, tuple) else (value,)
+        named = [c.label for c in self.choices if c.code in items and any(c.has(g) for g in gone)]
+        if named:
+            raise FieldError(self.excluded_message.format(label=named[0]), key=self.key)
+        return value
 
 
 # The purchase-order fields, and the financing document the justification circuit waits for.
@@ -292,7 +318,12 @@ ACTION_FIELDS: tuple[FieldSpec, ...] = (
               "Jusqu'à 7 autres financeurs : touchez pour cocher, puis « Valider ».",
               "action/organisme-financeur/code-financeur", group="Financement",
               choices=lheo_table("dict-financeurs", exclude=frozenset({"1"})),
-              min_items=0, max_items=7, item_nouns=("financeur choisi", "financeurs choisis")),
+              min_items=0, max_items=7, item_nouns=("financeur choisi", "financeurs choisis"),
+              excluded=lambda action: frozenset({action.funder.lheo_code}),
+              excluded_message=(
+                  "« {label} » est le financeur principal de l'action : il ne compte pas parmi "
+                  "les autres financeurs."
+              )),
     FieldSpec("numero_marche", "Numéro du marché / lot", Section.GENERAL, Kind.TEXT,
               "Le numéro du marché de la Région et du lot, par exemple 2027-014 lot 3.",
               "extras/numero-marche", group="Financement", required=True,

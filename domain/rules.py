@@ -83,12 +83,12 @@ def _with_label(spec: FieldSpec, message: str) -> str:
     return f"{spec.label} : {message}"
 
 
-def _check_field(spec: FieldSpec, value: Any) -> str | None:
+def _check_field(spec: FieldSpec, value: Any, action: Action | None = None) -> str | None:
     """The message (without prefix) of what is wrong with one value, or None."""
     if _is_missing(value):
         return _with_label(spec, REQUIRED_MESSAGE) if spec.required else None
     try:
-        spec.check(value)
+        spec.check_for(action, value)
     except FieldError as error:
         return _with_label(spec, error.message)
     return None
@@ -104,7 +104,7 @@ def validate_general(action: Action) -> list[Problem]:
     for spec in ACTION_FIELDS:
         value = action.get(spec.key)
         if spec.applies_to(action):
-            message = _check_field(spec, value)
+            message = _check_field(spec, value, action)
             if message is not None:
                 problems.append(_general(spec, message))
     flagged = {p.key for p in problems}

@@ -33,7 +33,7 @@ from dialogs.screens.taken_over import take_over_previous
 from dialogs.state import DialogState, FormState, ScreenName
 from domain.catalogue import FieldSpec, Kind, Section
 from domain.errors import FieldError, Problem
-from domain.models import Document, Session
+from domain.models import Action, Document, Session
 from domain.rules import (
     general_blocks_sessions,
     session_addition_problems,
@@ -102,14 +102,15 @@ class Question(Screen):
         if spec.kind is Kind.YESNO:
             kb.row(kb.button(label("yes"), "y"), kb.button(label("no"), "n"))
         elif spec.kind is Kind.CHOICE:
-            for i, c in enumerate(spec.choices):
-                kb.add(c.label, "c", i)
+            for i in spec.offered(_action_of(form)):
+                kb.add(spec.choices[i].label, "c", i)
         elif spec.kind is Kind.MULTI_CHOICE:
             ticks = set(form.partial.get("ticks", []))
-            for i in page_slice(spec.choices, form.page):
-                c = spec.choices[i]
-                kb.add(label("ticked" if c.code in ticks else "unticked", label=c.label), "t", i)
-            kb.pager(form.page, pages(spec.choices))
+            offered = spec.offered(_action_of(form))
+            for j in page_slice(offered, form.page):
+                c = spec.choices[offered[j]]
+                kb.add(label("ticked" if c.code in ticks else "unticked", label=c.label), "t", offered[j])
+            kb.pager(form.page, pages(offered))
             kb.add(label("validate", count=len(ticks)), "ok")
         elif spec.kind is Kind.DATE:
             month = month_of(form.calendar) or (value if isinstance(value, date) else None)
@@ -297,9 +298,15 @@ def _back(st: DialogState) -> None:
         st.notice = text("first_question")
 
 
+def _action_of(form: FormState) -> Action | None:
+    """The action a question is about (None on the fiche organisme)."""
+    return form.action_view() if form.kind == "action" else None
+
+
 async def _accept(ctx: Context, st: DialogState, value: Any) -> None:
     form = form_of(st)
-    set_value(form, spec_of(form), value)
+    spec = spec_of(form)
+    set_value(form, spec, spec.refuse_excluded(_action_of(form), value))
     await _advance(ctx, st)
 
 

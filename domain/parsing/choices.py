@@ -65,7 +65,7 @@ def _match_choice(choices: tuple[Code, ...], text: str) -> list[Code]:
     folded = fold(text)
     if not folded:
         return []
-    exact_code = [c for c in choices if fold(c.code) == folded]
+    exact_code = [c for c in choices if any(fold(k) == folded for k in (c.code, *c.aliases))]
     if exact_code:
         return exact_code
     exact_label = [c for c in choices if fold(c.label) == folded]
@@ -99,15 +99,22 @@ def parse_choice(spec: Spec, text: str) -> str:
     return _one_choice(spec, text)
 
 
+def _entry(spec: Spec, code: str) -> Code | None:
+    """The entry of ``spec.choices`` that ``code`` designates (its code or another key of it)."""
+    return next((c for c in spec.choices if c.has(code)), None)
+
+
 def check_choice(spec: Spec, value: Any) -> str:
+    """The entry's code (another key of the same entry, e.g. dict-AIS 3, becomes its code, 2)."""
     if not isinstance(value, str):
         raise unexpected(spec)
-    if not any(c.code == value for c in spec.choices):
+    entry = _entry(spec, value)
+    if entry is None:
         raise FieldError(
             f"Choix inconnu : {quote(value)}. Choix possibles : {_labels_hint(spec.choices)}",
             key=spec.key,
         )
-    return value
+    return entry.code
 
 
 def parse_multi_choice(spec: Spec, text: str) -> tuple[str, ...]:
@@ -154,9 +161,8 @@ def parse_multi_choice(spec: Spec, text: str) -> tuple[str, ...]:
 
 
 def check_multi_choice(spec: Spec, value: Any) -> tuple[str, ...]:
-    items = dedup(as_items(spec, value))
-    known = {c.code for c in spec.choices}
-    unknown = [item for item in items if item not in known]
+    entries = {item: _entry(spec, item) for item in as_items(spec, value)}
+    unknown = [item for item, entry in entries.items() if entry is None]
     if unknown:
         names = ", ".join(quote(u) for u in unknown[:5])
         raise FieldError(
@@ -164,6 +170,7 @@ def check_multi_choice(spec: Spec, value: Any) -> tuple[str, ...]:
             f"Choix possibles : {_labels_hint(spec.choices)}",
             key=spec.key,
         )
+    items = dedup(tuple(entry.code for entry in entries.values() if entry is not None))
     message = count_message(spec, len(items))
     if message is not None:
         raise FieldError(message, key=spec.key)
@@ -171,10 +178,8 @@ def check_multi_choice(spec: Spec, value: Any) -> tuple[str, ...]:
 
 
 def _label(spec: Spec, code: str) -> str:
-    for choice in spec.choices:
-        if choice.code == code:
-            return choice.label
-    return code
+    entry = _entry(spec, code)
+    return entry.label if entry is not None else code
 
 
 def format_yesno(spec: Spec, value: Any) -> str:

@@ -17,7 +17,8 @@ from typing import Any
 
 from lxml import etree
 
-from domain.catalogue import ACTION_FIELDS, SESSION_FIELDS, FieldSpec, Kind
+from domain.catalogue import ACTION_FIELDS, SESSION_FIELDS, FieldSpec, Kind, action_field
+from domain.codes import canonical
 from domain.models import Action, Document, Organisation, Session
 from domain.values import Address, Contact
 from storage.lheo.schema import EXTRAS_INFO, FORMACODE_VERSION, LHEO_NS
@@ -39,6 +40,11 @@ UNKNOWN_START = "00000000"
 UNKNOWN_END = "99999999"
 
 _MOBILE = re.compile(r"^(?:\+33|0033|0)[67]\d{8}$")
+
+
+def _written_code(key: str, code: str | None) -> str | None:
+    """The code the export writes for a choice: its table entry's first key (``domain.codes``)."""
+    return canonical(action_field(key).choices, code) if code is not None else None
 
 
 def lheo_date(day: date) -> str:
@@ -262,7 +268,8 @@ def formation_xml(action: Action, organisation: Organisation, now: datetime) -> 
     _contact(out, "contact-formation", action.contact_formation)
     leaf(out, "parcours-de-formation", action.parcours)
     leaf(out, "code-niveau-entree", action.niveau_entree)
-    leaf(out, "objectif-general-formation", action.objectif_general)
+    # One code per entry of dict-AIS: « Perfectionnement… » (keys 2 and 3) is written 2.
+    leaf(out, "objectif-general-formation", _written_code("objectif_general", action.objectif_general))
     if action.certifiante:
         for code in action.certifications or ():
             _certification(out, code)

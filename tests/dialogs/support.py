@@ -9,10 +9,12 @@ from datetime import date
 
 from dialogs.engine import DialogEngine
 from dialogs.testing import DialogClient
-from domain.catalogue import ALL_FIELDS, FieldSpec, Kind
+from domain.catalogue import ALL_FIELDS, ORGANISATION_FIELDS, SESSION_FIELDS, FieldSpec, Kind
 from domain.clock import FixedClock
+from domain.funders import Funder
 from domain.models import Action
 from domain.ports import UnitOfWork
+from tests.factories import make_valid_action
 from tests.samples import VALID_DOCUMENTS, VALID_SAMPLES
 
 TODAY = date(2026, 12, 1)
@@ -147,3 +149,29 @@ async def play(client: DialogClient, steps: tuple[tuple[str, str, str], ...]) ->
     for verb, value, shown in steps:
         await getattr(client, verb)(value)
         assert shown in client.text, (value, client.text)
+
+
+def _funder_for(spec: FieldSpec) -> Funder:
+    return Funder.REGION if spec.funders is None or Funder.REGION in spec.funders else next(iter(spec.funders))
+
+
+async def open_question(world: World, spec: FieldSpec, funder: Funder | None = None) -> DialogClient:
+    """A member of organisation A at the question of ``spec``: on the fiche organisme, or from
+    the récapitulatif of a valid draft of ``funder`` (by default one the field applies to)."""
+    client = world.client()
+    if spec in ORGANISATION_FIELDS:
+        await client.command("menu")
+        await client.press("🏢 Votre fiche organisme")
+        await client.press(spec.display_label)
+        return client
+    draft = await world.add_action(make_valid_action(funder or _funder_for(spec), organisation_id=world.org_a))
+    await client.command("menu")
+    await client.press("En cours de création (1)")
+    await client.press(f"{draft.reference}")
+    await client.press("✏ Modifier")
+    if spec in SESSION_FIELDS:
+        await client.press("✏ Session n° 1")
+    else:
+        await client.press(f"✏ {spec.group}")
+    await client.press(spec.display_label)
+    return client
