@@ -19,6 +19,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from domain.archiving import last_public_day
 from domain.text import FRENCH
 
 TELEGRAM_LIMIT = 4096
@@ -30,6 +31,11 @@ def _fr_date(value: date | None) -> str:
 
 def _fr_number(value: int | Decimal | None) -> str:
     return format_decimal(value, locale=FRENCH) if value is not None else "—"
+
+
+def _capitalize_first(value: str) -> str:
+    """The first letter capitalised, the rest as it is (jinja's ``capitalize`` lowers it)."""
+    return value[:1].upper() + value[1:]
 
 
 def _month(value: date) -> str:
@@ -49,6 +55,8 @@ def _make_env(autoescape: bool) -> Environment:
     env.filters["frdate"] = _fr_date
     env.filters["frnum"] = _fr_number
     env.filters["month"] = _month
+    env.filters["last_public_day"] = last_public_day
+    env.filters["capitalize_first"] = _capitalize_first
     return env
 
 

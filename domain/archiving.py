@@ -73,6 +73,13 @@ def archive_date(action: Action) -> date | None:
     return max(debuts) if debuts else None
 
 
+def last_public_day(archive_on: date) -> date:
+    """The last day of public consultation of an action archived on ``archive_on``: the day
+    before (``is_public(a, d)`` ⇔ ``d < archive_date(a)``). Fixed entry dates: the eve of the
+    last session's start; permanent entries or modular parcours: the last session's end day."""
+    return archive_on - timedelta(days=1)
+
+
 def reminders_due(action: Action, today: date, reminder_days: Sequence[int]) -> list[int]:
     """The reminders (days before ``archive_date``) that fall due on ``today``, each once.
 

@@ -61,7 +61,7 @@ EXPECTED: dict[EventKind, list[str]] = {
                               "du 04/10/2027 au 28/01/2028", "prochains exports"],
     EventKind.JUSTIFICATION_RECEIVED: ["Justificatif de financement reçu"],
     EventKind.OFAA_REFERENCE: ["France Travail", "OF-778899"],
-    EventKind.REMINDER: ["sera archivée dans 7 jours, le 11/01/2027"],
+    EventKind.REMINDER: ["sera archivée dans 7 jours, le 11/01/2027 (publique jusqu'au 10/01/2027 inclus)"],
     EventKind.EXPORT_LEFT_OUT: ["Action absente de l'export LHEO", "n'a pas été exportée le 04/01/2027",
                                 "Organisme : Forma Nord",
                                 "• Numéro de déclaration d'activité", "• Courriel",

@@ -15,6 +15,7 @@ from domain.archiving import (
     archive_date,
     in_ofaa_export,
     is_public,
+    last_public_day,
     reminder_level,
     reminders_due,
     visible_to_organisation,
@@ -117,6 +118,45 @@ def test_public_exactly_before_the_archive_date(
     if end is not None:
         assert not is_public(action, end)
         assert is_public(action, end - timedelta(days=1))
+        assert is_public(action, last_public_day(end))
+
+
+# The edge days, as the bot says them (« publique jusqu'au X inclus, archivage automatique le Y ») --
+
+
+def test_edge_fixed_entry_the_last_start_day_is_not_public() -> None:
+    """Choice (RULES.md): a session starting today has started; the last public day is the eve
+    of the last session's start, the archiving day is that start."""
+    action = fixed((D(2027, 3, 15), D(2027, 6, 30)), (D(2027, 9, 13), D(2027, 12, 17)))
+    assert archive_date(action) == D(2027, 9, 13)
+    assert last_public_day(D(2027, 9, 13)) == D(2027, 9, 12)
+    assert is_public(action, D(2027, 9, 12))
+    assert not is_public(action, D(2027, 9, 13))
+
+
+@pytest.mark.parametrize("make", [permanent, modular], ids=["permanent", "modular"])
+def test_edge_permanent_or_modular_the_end_day_itself_is_public(make: Callable[..., Action]) -> None:
+    """Choice (RULES.md: « public while the last session has not ended (end ≥ today) »): the last
+    day of training is public; the action is archived the day after."""
+    action = make((D(2027, 1, 10), D(2027, 12, 17)), (D(2027, 3, 15), D(2027, 6, 30)))
+    end = archive_date(action)
+    assert end == D(2027, 12, 18)
+    assert last_public_day(end) == D(2027, 12, 17)
+    assert is_public(action, D(2027, 12, 17))
+    assert not is_public(action, D(2027, 12, 18))
+    assert reminders_due(action, D(2027, 12, 17), [1]) == [1]  # « demain, le 18/12/2027 »
+
+
+@pytest.mark.parametrize("make", [fixed, permanent, modular], ids=["fixed", "permanent", "modular"])
+def test_edge_a_one_day_session(make: Callable[..., Action]) -> None:
+    """A session of one day (start = end): fixed entry, public until its eve; permanent or
+    modular, public on that day too."""
+    action = make((D(2027, 5, 3), D(2027, 5, 3)))
+    public_on_the_day = make is not fixed
+    assert is_public(action, D(2027, 5, 2))
+    assert is_public(action, D(2027, 5, 3)) is public_on_the_day
+    assert not is_public(action, D(2027, 5, 4))
+    assert last_public_day(archive_date(action) or D.min) == (D(2027, 5, 3) if public_on_the_day else D(2027, 5, 2))
 
 
 # Reminders -----------------------------------------------------------------------------------
