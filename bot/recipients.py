@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from domain.events import RECIPIENT_REASONS
 from domain.ports import BotUnitOfWork, Membership, OutboxMessage, Role
-from storage.uow import RECIPIENT_REASONS
 
 
 async def no_longer_addressed(

@@ -7,7 +7,10 @@ The payload is the one ``storage.uow._notification_payload`` writes at commit::
      "reference": "FB-000042", "reference_carif": ..., "reference_ofaa": ..., "intitule": ...,
      "funder": "region", "status": "published", "version": 3}
 
-Every word comes from ``templates/notifications/<kind>.j2`` (HTML, autoescaped: an action's title
+Each reader its own words: a row's ``to`` (``RECIPIENT_REASONS``) says why its chat is told, and
+``reader_of`` picks the template: ``notifications/<kind>.j2`` for the organisation,
+``notifications/staff/<kind>.j2`` and ``notifications/funder/<kind>.j2`` for the others.
+Every word comes from these templates (HTML, autoescaped: an action's title
 or a refusal reason typed by someone cannot inject markup). A template receives ``n``, the flat,
 defaulted values of ``notification_context`` (the action's and the event's, read leniently, so that
 rows queued by older code and damaged rows still word), and ``e``, the typed event
@@ -26,7 +29,7 @@ from jinja2 import TemplateNotFound
 
 from dialogs.io import Button, Reply
 from dialogs.render import macro_text, render
-from domain.events import EVENT_CLASSES, Event, EventKind, event_from_payload
+from domain.events import EVENT_CLASSES, RECIPIENT_REASONS, Event, EventKind, event_from_payload
 from domain.funders import Funder
 from domain.models import Status
 
@@ -34,6 +37,30 @@ log = logging.getLogger("formabot.notifications")
 
 GENERIC_TEMPLATE = "notifications/generic.j2"
 KNOWN_KINDS = frozenset(kind.value for kind in EVENT_CLASSES)
+# A chat told for several reasons (a member of the organisation who is also staff) reads the words
+# of the role that acts on the event first.
+READER_PRIORITY = ("staff", "funder", "organisation")
+
+
+def reader_of(kind: str, payload: dict[str, Any]) -> str:
+    """Who reads this row: one of the audiences its chat is told for (``RECIPIENT_REASONS``);
+    for a row without them (queued by an older version), the event's first audience."""
+    reasons = payload.get(RECIPIENT_REASONS) if isinstance(payload, dict) else None
+    if isinstance(reasons, list):
+        for reader in READER_PRIORITY:
+            if reader in reasons:
+                return reader
+    cls = EVENT_CLASSES.get(EventKind(kind)) if kind in KNOWN_KINDS else None
+    names = cls.audience.names if cls is not None else ()
+    return names[0] if names else "organisation"
+
+
+def template_of(kind: str, reader: str) -> str:
+    """The words of ``kind`` for ``reader``: ``notifications/<kind>.j2`` for the organisation,
+    ``notifications/<reader>/<kind>.j2`` for the staff and the funder's validators."""
+    if kind not in KNOWN_KINDS:
+        return GENERIC_TEMPLATE
+    return f"notifications/{kind}.j2" if reader == "organisation" else f"notifications/{reader}/{kind}.j2"
 
 
 def dates_button_payload(action_id: int) -> str:
@@ -158,7 +185,7 @@ def render_notification(kind: str, payload: dict[str, Any]) -> Reply:
     except Exception:  # a payload too damaged to read: still say something
         log.exception("unreadable notification payload (kind %r)", kind)
         context = notification_context({})
-    template = f"notifications/{kind}.j2" if kind in KNOWN_KINDS else GENERIC_TEMPLATE
+    template = template_of(kind, reader_of(kind, payload if isinstance(payload, dict) else {}))
     try:
         text = render(template, n=context, e=stored_event(kind, payload))
         buttons = _buttons(kind, context)

@@ -51,7 +51,20 @@ class Audience:
     funder_validators: bool = False
 
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The audiences included, by the names an outbox row gives them (``RECIPIENT_REASONS``)."""
+        flags = (("organisation", self.organisation), ("staff", self.staff),
+                 ("funder", self.funder_validators))
+        return tuple(name for name, included in flags if included)
+
+
 ORGANISATION = Audience()
+
+# The key of an outbox row's payload that says why its chat is told: the names of the audiences
+# that include it (``Audience.names``: "organisation", "staff", "funder"). The delivery checks
+# each still holds, and the notification is worded for the reader it makes the chat.
+RECIPIENT_REASONS = "to"
 
 
 def _fr(day: date) -> str:

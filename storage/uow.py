@@ -30,7 +30,7 @@ from typing import Any, Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from domain.events import Archived, Event
+from domain.events import RECIPIENT_REASONS, Archived, Event
 from domain.funders import Circuit, Funder
 from domain.models import Action, Status
 from domain.ports import BotUnitOfWork, Clock, DueReminder, Membership
@@ -235,6 +235,10 @@ class SqlUnitOfWork(BotUnitOfWork):
             )
         outbox_rows: list[dict[str, Any]] = []
         recipients_cache: dict[tuple[str, Any], list[int]] = {}
+        # The person who just did the thing saw it on their screen: no notice of it for them.
+        actor_chats = (
+            await self.members.chat_ids_of_user(self.actor_user_id) if self.actor_user_id is not None else set()
+        )
         for event in events:
             action = loaded.get(event.action_id) if event.action_id is not None else None
             audit_rows.append(
@@ -246,6 +250,8 @@ class SqlUnitOfWork(BotUnitOfWork):
             discriminator = event_discriminator(event, action)
             payload = _notification_payload(event, action)
             for chat_id, reasons in (await self._recipients(event, action, recipients_cache)).items():
+                if chat_id in actor_chats:
+                    continue
                 outbox_rows.append(
                     {
                         "kind": event.kind.value,
@@ -288,8 +294,6 @@ class SqlUnitOfWork(BotUnitOfWork):
         return chats
 
 
-# The key of an outbox row's payload that says why its chat is told (see ``_write_events``).
-RECIPIENT_REASONS = "to"
 
 
 def _notification_payload(event: Event, action: Action | None) -> dict[str, Any]:

@@ -138,6 +138,12 @@ class SqlMemberRepository(Repository):
         )
         return list(result.scalars())
 
+    async def chat_ids_of_user(self, user_id: int) -> set[int]:
+        """Every chat the user is linked from (reachable or not), and their private chat (its id
+        is the user's)."""
+        result = await self._conn.execute(select(members.c.chat_id).where(members.c.user_id == user_id))
+        return {user_id, *result.scalars()}
+
     async def chat_ids_of_organisation(self, organisation_id: int) -> list[int]:
         return await self._chat_ids(
             and_(members.c.role == Role.MEMBER.value, members.c.organisation_id == organisation_id)

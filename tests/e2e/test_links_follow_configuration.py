@@ -192,12 +192,17 @@ async def test_an_unlinked_member_no_longer_sees_the_actions_nor_is_told(
             assert all(not m.buttons for m in claire.read)  # no menu, no list of the organisation
 
             await _confirm(marc, draft)
+            # Sophie (staff) is told of both; Marc, in the organisation's words, of the one he
+            # did not confirm himself (issue 15 item 11: before, the staff's words, both).
             await api.wait_until(lambda: all(
-                any(CONFIRMED in m.text and a.reference in m.text for m in p.user.bot_messages)
-                for p in (marc, sophie) for a in (draft, submitted)
+                any(CONFIRMED in m.text and a.reference in m.text for m in sophie.user.bot_messages)
+                for a in (draft, submitted)
+            ) and any(
+                "Action confirmée" in m.text and submitted.reference in m.text for m in marc.user.bot_messages
             ), timeout=15)  # fmt: skip
             await _eventually(lambda: _has_no_pending(url, 1001))
-        assert told(claire, CONFIRMED) == 0
+        assert told(marc, CONFIRMED) == 0 and told(marc, f"Votre action {draft.reference}") == 0
+        assert told(claire, CONFIRMED) == 0 and told(claire, "Action confirmée") == 0
         assert await _outbox_of(url, 1001) == ["dead"]  # the queued one: checked again, not sent
 
 

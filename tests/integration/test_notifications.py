@@ -49,7 +49,9 @@ ABOUT_NO_ACTION = frozenset({EventKind.ORGANISATION_REFERENCE})
 
 # What each message must say besides the action's reference.
 EXPECTED: dict[EventKind, list[str]] = {
-    EventKind.CONFIRMED: ["Nouvelle action confirmée", "Pôle emploi"],
+    # Worded for the organisation (a row without its readers, queued by an older version, is for
+    # the event's first audience); the staff's and the validators' words: test_each_reader_….
+    EventKind.CONFIRMED: ["Action confirmée", "Votre action", "par un membre de votre organisme", "Pôle emploi"],
     EventKind.APPROVED: ["validée"],
     EventKind.REFUSED: ["refusée", "Motif : Budget épuisé pour 2027"],
     EventKind.RETURNED: ["à corriger", "Le Formacode ne correspond pas au contenu"],
@@ -167,6 +169,62 @@ def test_templates_receive_the_typed_event() -> None:
     assert stored_event("reminder", {"event": "not a dict", "action_id": "x"}) is None
     assert stored_event("refused", _payload(EventKind.REFUSED, event={})) is None
     assert stored_event("something_new", _payload(EventKind.APPROVED)) is None
+
+
+# The words of an event told to several audiences, for each reader (issue 15, item 11).
+READERS: dict[tuple[EventKind, str], tuple[list[str], list[str]]] = {
+    # (kind, reader): (what it says, what it must not say)
+    (EventKind.CONFIRMED, "organisation"): (
+        ["Action confirmée", "Votre action", "par un membre de votre organisme"], ["Nouvelle action"]),
+    (EventKind.CONFIRMED, "staff"): (
+        ["Nouvelle action confirmée", "confirmée par son organisme", "« Confirmées »"], ["Votre action"]),
+    (EventKind.CONFIRMED, "funder"): (
+        ["Nouvelle action à valider", "proposée à Pôle emploi", "la valider ou la refuser"],
+        ["Votre action", "« Confirmées »"]),
+    (EventKind.JUSTIFICATION_RECEIVED, "organisation"): (
+        ["Le Carif-Oref a reçu le justificatif de financement de votre action"], ["marqué reçu"]),
+    (EventKind.JUSTIFICATION_RECEIVED, "staff"): (["est marqué reçu par le Carif-Oref"], ["votre action"]),
+    (EventKind.EXPORT_LEFT_OUT, "staff"): (["Action absente de l'export LHEO"], ["Votre action"]),
+}
+
+
+def test_every_audience_of_every_event_has_its_own_words() -> None:
+    """Each (event, audience) of ``domain.events`` has its template, and the words differ."""
+    from dialogs.notifications import template_of
+    from dialogs.render import html_env
+    from domain.events import EVENT_CLASSES
+
+    pairs = {(kind, reader) for kind, cls in EVENT_CLASSES.items() for reader in cls.audience.names}
+    multi = {(k, r) for k, r in pairs if len(EVENT_CLASSES[k].audience.names) > 1 or r != "organisation"}
+    assert multi == set(READERS)
+    for kind, reader in pairs:
+        html_env().get_template(template_of(kind.value, reader))  # exists
+    texts: dict[EventKind, set[str]] = {}
+    for (kind, reader), (says, never) in READERS.items():
+        plain = html_to_text(render_notification(kind.value, _payload(kind, to=[reader])).text)
+        for fragment in says:
+            assert fragment in plain, (kind, reader, fragment, plain)
+        for fragment in never:
+            assert fragment not in plain, (kind, reader, fragment, plain)
+        texts.setdefault(kind, set()).add(plain)
+    assert all(len(words) == len(EVENT_CLASSES[kind].audience.names) for kind, words in texts.items())
+
+
+def test_a_chat_told_for_several_reasons_reads_the_words_of_the_role_that_acts() -> None:
+    both = render_notification("confirmed", _payload(EventKind.CONFIRMED, to=["organisation", "staff"]))
+    assert "Nouvelle action confirmée" in html_to_text(both.text)
+    sent = render_notification(
+        "justification_received",
+        _payload(EventKind.JUSTIFICATION_RECEIVED, event={"file_id": "F1", "file_name": "convention.pdf"},
+                 to=["organisation"]),
+    )
+    assert "a été envoyé au Carif-Oref par un membre de votre organisme" in html_to_text(sent.text)
+    to_check = render_notification(
+        "justification_received",
+        _payload(EventKind.JUSTIFICATION_RECEIVED, event={"file_id": "F1", "file_name": "convention.pdf"},
+                 to=["staff"]),
+    )
+    assert "à vérifier" in html_to_text(to_check.text) and "« Justificatifs reçus »" in to_check.text
 
 
 def test_unknown_kind_names_the_action() -> None:

@@ -54,10 +54,11 @@ async def test_events_become_audit_and_outbox_rows(
         rows = (await uow.connection.execute(select(outbox).order_by(outbox.c.chat_id))).all()
         history = await uow.audit.history(action.id)
     # The organisation's members, the configured staff and the funder's validators; not
-    # organisation B, not the staff link row of someone no longer configured.
-    assert [r.chat_id for r in rows] == [101, 102, 301, 401]
+    # organisation B, not the staff link row of someone no longer configured, and not 101, who
+    # confirmed it (the screen told them; issue 15 item 11).
+    assert [r.chat_id for r in rows] == [102, 301, 401]
     assert {r.idempotency_key for r in rows} == {
-        f"confirmed:{action.id}:v1:{chat}" for chat in (101, 102, 301, 401)
+        f"confirmed:{action.id}:v1:{chat}" for chat in (102, 301, 401)
     }
     assert rows[0].payload["reference"] == action.reference
     assert rows[0].payload["status"] == "submitted" and rows[0].status == "pending"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dialogs.notifications import template_of
 from domain.events import (
     EVENT_CLASSES,
     Approved,
@@ -116,8 +117,13 @@ def test_every_kind_has_a_class_a_template_and_a_case() -> None:
     assert set(EVENT_CLASSES) == set(EventKind)
     assert all(EVENT_CLASSES[cls.kind] is cls for cls in EVENT_CLASSES.values())
     assert {event.kind for event, _ in CASES} == set(EventKind)
-    templates = Path(__file__).parents[2] / "dialogs" / "templates" / "notifications"
-    assert all((templates / f"{kind.value}.j2").is_file() for kind in EventKind)
+    # One template per kind and audience (the organisation's ``<kind>.j2``, the others'
+    # ``<audience>/<kind>.j2``: dialogs.notifications.template_of).
+    templates = Path(__file__).parents[2] / "dialogs" / "templates"
+    assert all(
+        (templates / template_of(kind.value, reader)).is_file()
+        for kind, cls in EVENT_CLASSES.items() for reader in cls.audience.names
+    )
 
 
 @pytest.mark.parametrize(("event", "old_payload"), CASES, ids=IDS)
