@@ -56,7 +56,6 @@ class UndeclaredTransition(RuntimeError):
 class Screen:
     name: ClassVar[ScreenName]
     targets: ClassVar[tuple[ScreenName, ...]] = ()
-    help_topic: ClassVar[str] = "menu"
     # Whether the screen shows ``st.error``: the router clears it once such a screen is shown.
     shows_error: ClassVar[bool] = False
     # Whether its buttons work on the form in progress: none (a state from an older version, a
@@ -232,10 +231,16 @@ async def dispatch(ctx: Context, st: DialogState, inc: Incoming) -> list[Reply]:
     return await show(ctx, st)
 
 
+def help_text(name: ScreenName, st: DialogState) -> str:
+    """/aide on the screen ``name``: its own help, ``templates/help/<name>.j2`` (a test checks
+    every ScreenName has one)."""
+    return render(f"help/{name.value}.j2", state=st)
+
+
 async def _command(ctx: Context, st: DialogState, command: str) -> list[Reply]:
     current = SCREENS.get(st.screen) or SCREENS[st.home]
     if command == "aide":
-        helped = render(f"help/{current.help_topic}.j2", state=st)
+        helped = help_text(current.name, st)
         ctx.say(f"{helped}\n\n{macro_html('support.j2', 'help', contact=ctx.support_contact)}")
         return await show(ctx, st)
     left_fiche = _leave_fiche_detour(st)

@@ -43,7 +43,6 @@ def btext(name: str, /, **context: Any) -> str:
 class BackofficeScreen(Screen):
     """A screen of the staff or of a validator: no free text or file unless it says so."""
 
-    help_topic = "staff"
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         ctx.say(btext("no_text"))

@@ -41,7 +41,6 @@ async def _updatable(ctx: Context) -> list[Action]:
 class DatesPickAction(PagedList):
     name = ScreenName.DATES_PICK_ACTION
     targets = (ScreenName.DATES_PICK_SESSION, ScreenName.MENU)
-    help_topic = "dates"
     pick_verb = "pick"
 
     async def items(self, ctx: Context, st: DialogState) -> list[Action]:
@@ -97,7 +96,6 @@ class DatesPickAction(PagedList):
 class DatesPickSession(Screen):
     name = ScreenName.DATES_PICK_SESSION
     targets = (ScreenName.DATES_INPUT, ScreenName.DATES_PICK_ACTION, ScreenName.MENU)
-    help_topic = "dates"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await ctx.actions().get(st.action_id or 0)

@@ -29,7 +29,6 @@ from domain.rules import fiche_problems
 class Fiche(Screen):
     name = ScreenName.FICHE
     targets = (ScreenName.QUESTION, ScreenName.MENU)
-    help_topic = "fiche"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         org = await ctx.organisation()

@@ -52,7 +52,6 @@ class Question(Screen):
     targets = (ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.MENU, ScreenName.QUIT_ASK,
                ScreenName.FICHE, ScreenName.CONFIRM_ASK, ScreenName.MERGE, ScreenName.VIEW,
                ScreenName.SESSION_TAKEN_OVER)
-    help_topic = "question"
     shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -392,7 +391,6 @@ class Sessions(Screen):
     name = ScreenName.SESSIONS
     targets = (ScreenName.QUESTION, ScreenName.RECAP, ScreenName.MENU, ScreenName.QUIT_ASK, ScreenName.MERGE,
                ScreenName.VIEW, ScreenName.SESSION_TAKEN_OVER)
-    help_topic = "sessions"
     shows_error = True
     needs_form = True
 
@@ -465,7 +463,6 @@ def ask_quit(st: DialogState) -> None:
 class QuitAsk(Screen):
     name = ScreenName.QUIT_ASK
     targets = (ScreenName.MENU, ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.MERGE)
-    help_topic = "quit"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         form = form_of(st)

@@ -42,7 +42,6 @@ class Merge(Screen):
     targets = (ScreenName.MENU, ScreenName.RECAP, ScreenName.VIEW, ScreenName.MERGE, ScreenName.QUESTION,
                ScreenName.SESSIONS)
     needs_form = True
-    help_topic = "recap"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         form = form_of(st)

@@ -24,7 +24,6 @@ class Recap(Screen):
     name = ScreenName.RECAP
     targets = (ScreenName.PICK_FIELD, ScreenName.QUESTION, ScreenName.CONFIRM_ASK, ScreenName.MENU,
                ScreenName.QUIT_ASK, ScreenName.SESSIONS, ScreenName.MERGE, ScreenName.VIEW)
-    help_topic = "recap"
     shows_error = True
     needs_form = True
 
@@ -96,7 +95,6 @@ class PickField(Screen):
     name = ScreenName.PICK_FIELD
     targets = (ScreenName.QUESTION, ScreenName.RECAP)
     needs_form = True
-    help_topic = "recap"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = form_of(st).action()
@@ -137,7 +135,6 @@ class PickField(Screen):
 class ConfirmAsk(Screen):
     name = ScreenName.CONFIRM_ASK
     targets = (ScreenName.MENU, ScreenName.RECAP, ScreenName.QUESTION, ScreenName.MERGE, ScreenName.VIEW)
-    help_topic = "recap"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         kb.add(label("confirm_yes"), "yes").add(label("back_recap"), "no")

@@ -32,7 +32,6 @@ class ValidatorMenu(BackofficeScreen):
 
     name = ScreenName.VALIDATOR_MENU
     targets = (ScreenName.VALIDATOR_LIST,)
-    help_topic = "validator"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         queues = []
@@ -60,7 +59,6 @@ class ValidatorList(BackofficeScreen, PagedList):
 
     name = ScreenName.VALIDATOR_LIST
     targets = (ScreenName.VALIDATOR_VIEW, ScreenName.VALIDATOR_MENU)
-    help_topic = "validator"
 
     async def items(self, ctx: Context, st: DialogState) -> list[Action]:
         return await ctx.uow.actions_for_funder(current_funder(ctx, st)).list(Status.SUBMITTED, limit=1000)
@@ -93,7 +91,6 @@ class ValidatorView(BackofficeScreen):
     name = ScreenName.VALIDATOR_VIEW
     targets = (ScreenName.VALIDATOR_LIST, ScreenName.VALIDATOR_MENU, ScreenName.REFUSE_REASON)
     shows_error = True
-    help_topic = "validator"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load(ctx, st, st.action_id)
