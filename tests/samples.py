@@ -7,6 +7,7 @@ no entry here: add one for every new field. A DOCUMENT field cannot be typed: it
 
 from __future__ import annotations
 
+from domain.catalogue import ALL_FIELDS, Kind
 from domain.models import Document
 
 VALID_SAMPLES: dict[str, str] = {
@@ -128,3 +129,7 @@ INVALID_SAMPLES: dict[str, str] = {
     "places": "100000",
     "modalites_inscription": "x" * 256,
 }
+
+
+# Every field answered by buttons (one or several choices of a table), for the checks of item 9.
+CHOICE_FIELDS = tuple(s for s in ALL_FIELDS if s.kind in (Kind.CHOICE, Kind.MULTI_CHOICE))

@@ -55,8 +55,8 @@ async def test_the_view_says_the_last_public_day_and_the_archiving_day(
 async def test_a_date_update_says_the_new_dates_the_same_way(world: World) -> None:
     action = await _published(world)
     client = world.client()
-    await client.command("dates")
-    await client.press(f"{action.reference}")
+    await client.command("menu")
+    await client.press_payload(f"g:dates:{action.id}")  # as the reminder's button
     await client.press("Session n° 2")
     await client.send("du 04/10/2027 au 17/12/2027")
     assert "Dates enregistrées" in client.text, client.text

@@ -10,21 +10,11 @@ import pytest
 
 from dialogs.render import label
 from dialogs.testing import DialogClient
-from domain.catalogue import (
-    ACTION_FIELDS,
-    ORGANISATION_FIELDS,
-    SESSION_FIELDS,
-    FieldSpec,
-    Kind,
-    action_field,
-)
+from domain.catalogue import ORGANISATION_FIELDS, FieldSpec, action_field
 from domain.funders import Funder
 from tests.dialogs.support import World, current_field, open_question
+from tests.samples import CHOICE_FIELDS
 
-CHOICE_FIELDS = [
-    s for s in (*ORGANISATION_FIELDS, *ACTION_FIELDS, *SESSION_FIELDS)
-    if s.kind in (Kind.CHOICE, Kind.MULTI_CHOICE)
-]
 CASES = [
     (spec, funder)
     for spec in CHOICE_FIELDS

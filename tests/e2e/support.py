@@ -5,8 +5,9 @@ The player waits for conditions (the screen message arrived), never for fixed de
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,8 @@ import pytest
 from bot.config import Settings
 from bot.runtime import BotRuntime
 from domain.catalogue import ALL_FIELDS, FieldSpec, Kind
+from domain.models import Action
+from domain.ports import Role
 from storage.database import create_engine, upgrade
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fakebotapi import ChatMessage, FakeBotApi, FakeUser
@@ -170,3 +173,38 @@ class Player:
                 await self.say(VALID_SAMPLES[spec.key])
             assert "⚠" not in self.text, self.text
         raise AssertionError("the form never ended")
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+    """Wait until ``check()`` holds (a database condition: the fake cannot signal it)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+class Db:
+    """The test's own connection to the bot's database: actions, link codes, reads."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url)
+        self.factory = SqlUnitOfWorkFactory(self.engine)
+
+    async def add(self, action: Action) -> Action:
+        async with self.factory() as uow:
+            stored = await uow.all_actions().add(action)
+            await uow.commit()
+        return stored
+
+    async def get(self, action_id: int) -> Action:
+        async with self.factory() as uow:
+            found = await uow.all_actions().get(action_id)
+        assert found is not None
+        return found
+
+    async def code(self, role: Role, **target: object) -> str:
+        async with self.factory() as uow:
+            code = await uow.link_codes.create(role, **target)
+            await uow.commit()
+        return code

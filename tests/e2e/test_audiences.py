@@ -8,20 +8,24 @@ text is read from what each user of the fake API received, once every queued row
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
 from domain.funders import Funder
-from domain.models import Action, Status
+from domain.models import Status
 from domain.ports import Role
-from storage.database import create_engine
 from storage.tables import outbox
-from storage.uow import SqlUnitOfWorkFactory
-from tests.e2e.support import STAFF_ID, Player, new_link_code, running_bot, settings_for
+from tests.e2e.support import (
+    STAFF_ID,
+    Db,
+    Player,
+    eventually,
+    new_link_code,
+    running_bot,
+    settings_for,
+)
 from tests.factories import make_session, make_valid_action
 from tests.fakebotapi import FakeBotApi
 
@@ -31,40 +35,15 @@ STAFF_WORDS = "Nouvelle action confirmée"
 VALIDATOR_WORDS = "Nouvelle action à valider"
 
 
-async def _eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
-    """Wait until ``check()`` holds (a database condition: the fake cannot signal it)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
+async def _rows(db: Db) -> list[tuple[str, int, str]]:
+    """Every outbox row: (kind, chat, status)."""
+    async with db.factory() as uow:
+        result = await uow.connection.execute(select(outbox.c.kind, outbox.c.chat_id, outbox.c.status))
+        return [(row.kind, row.chat_id, row.status) for row in result]
 
 
-class Db:
-    def __init__(self, url: str) -> None:
-        self.engine = create_engine(url)
-        self.factory = SqlUnitOfWorkFactory(self.engine)
-
-    async def add(self, action: Action) -> Action:
-        async with self.factory() as uow:
-            stored = await uow.all_actions().add(action)
-            await uow.commit()
-        return stored
-
-    async def code(self, role: Role, **target: object) -> str:
-        async with self.factory() as uow:
-            code = await uow.link_codes.create(role, **target)
-            await uow.commit()
-        return code
-
-    async def rows(self) -> list[tuple[str, int, str]]:
-        """Every outbox row: (kind, chat, status)."""
-        async with self.factory() as uow:
-            result = await uow.connection.execute(select(outbox.c.kind, outbox.c.chat_id, outbox.c.status))
-            return [(row.kind, row.chat_id, row.status) for row in result]
-
-    async def all_delivered(self) -> bool:
-        return all(status == "sent" for _, _, status in await self.rows())
+async def _all_delivered(db: Db) -> bool:
+    return all(status == "sent" for _, _, status in await _rows(db))
 
 
 def told(player: Player, fragment: str) -> list[str]:
@@ -112,7 +91,7 @@ async def test_each_reader_gets_its_own_words_and_the_actor_none(tmp_path: Path)
             assert "Dates enregistrées" in await claire.say("du 05/04/2027 au 30/06/2027")
             await api.wait_until(lambda: bool(told(colin, "Dates de session modifiées")), timeout=15)
             runtime.delivery.wake()
-            await _eventually(db.all_delivered)
+            await eventually(lambda: _all_delivered(db))
 
         # Each reader, its own words, once.
         [to_colin] = told(colin, ORGANISATION_WORDS)
@@ -126,7 +105,7 @@ async def test_each_reader_gets_its_own_words_and_the_actor_none(tmp_path: Path)
         # Claire did both things: no notice of either, and none queued for her.
         for fragment in (ORGANISATION_WORDS, STAFF_WORDS, VALIDATOR_WORDS, "Dates de session modifiées"):
             assert not told(claire, fragment), fragment
-        rows = await db.rows()
+        rows = await _rows(db)
         assert not [row for row in rows if row[1] == CLAIRE], rows
         assert sorted(kind for kind, chat, _ in rows if chat == COLIN) == ["confirmed", "session_dates_changed"]
         await db.engine.dispose()

@@ -11,7 +11,6 @@ findings 4 and 5), through the fake Bot API with the real bot:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -26,21 +25,12 @@ from domain.ports import Role
 from storage.database import create_engine
 from storage.tables import members, outbox
 from storage.uow import SqlUnitOfWorkFactory
-from tests.e2e.support import STAFF_ID, Player, new_link_code, running_bot, settings_for
+from tests.e2e.support import STAFF_ID, Player, eventually, new_link_code, running_bot, settings_for
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
 
 CONFIRMED = "Nouvelle action confirmée"
 OTHER_STAFF = 9002
-
-
-async def _eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
-    """Wait until ``check()`` holds (a database condition: the fake cannot signal it)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
 
 
 async def _add(url: str, *actions: Action, staff_ids: tuple[int, ...] = ()) -> list[Action]:
@@ -118,7 +108,7 @@ async def test_staff_removed_from_the_configuration_is_no_longer_told_nor_staff(
                 any(CONFIRMED in m.text and a.reference in m.text for m in paul.user.bot_messages)
                 for a in (draft, submitted)
             ), timeout=15)  # fmt: skip
-            await _eventually(lambda: _has_no_pending(url, STAFF_ID))
+            await eventually(lambda: _has_no_pending(url, STAFF_ID))
             # No staff screen for Sophie any more, although her staff link row is still there.
             await sophie.command("menu", screen=False)
             assert "code de rattachement" in sophie.text and "Validées, à publier" not in sophie.text
@@ -200,7 +190,7 @@ async def test_an_unlinked_member_no_longer_sees_the_actions_nor_is_told(
             ) and any(
                 "Action confirmée" in m.text and submitted.reference in m.text for m in marc.user.bot_messages
             ), timeout=15)  # fmt: skip
-            await _eventually(lambda: _has_no_pending(url, 1001))
+            await eventually(lambda: _has_no_pending(url, 1001))
         assert told(marc, CONFIRMED) == 0 and told(marc, f"Votre action {draft.reference}") == 0
         assert told(claire, CONFIRMED) == 0 and told(claire, "Action confirmée") == 0
         assert await _outbox_of(url, 1001) == ["dead"]  # the queued one: checked again, not sent
@@ -228,11 +218,11 @@ async def test_a_chat_that_blocked_the_bot_is_told_again_once_it_writes(
             await api.wait_until(lambda: any(
                 r.status == 403 for r in api.requests_for("sendMessage") if r.params.get("chat_id") == 1001
             ))  # fmt: skip
-            await _eventually(lambda: _unreachable(url, 1001))
+            await eventually(lambda: _unreachable(url, 1001))
 
             api.unblock_chat(1001)  # she unblocks it and writes
             await claire.command("menu")
-            await _eventually(lambda: _reachable(url, 1001))
+            await eventually(lambda: _reachable(url, 1001))
             assert await _cli(["action", "return", second.reference, "--comment", "Précisez le lieu."]) == 0
             runtime.delivery.wake()
             await claire.user.wait_for(lambda m: "Action à corriger" in m.text and second.reference in m.text)

@@ -12,13 +12,12 @@ from bot.cli import main as cli
 from bot.daily import run_daily
 from domain.clock import FixedClock
 from domain.funders import Funder
-from domain.models import Action, Status
+from domain.models import Status
 from domain.ports import Role
-from storage.database import create_engine
-from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.support import (
     FAST_PATHS,
     STAFF_ID,
+    Db,
     Player,
     new_link_code,
     running_bot,
@@ -27,30 +26,6 @@ from tests.e2e.support import (
 )
 from tests.factories import make_session, make_valid_action
 from tests.fakebotapi import FakeBotApi
-
-
-class Db:
-    def __init__(self, url: str) -> None:
-        self.engine = create_engine(url)
-        self.factory = SqlUnitOfWorkFactory(self.engine)
-
-    async def add(self, action: Action) -> Action:
-        async with self.factory() as uow:
-            stored = await uow.all_actions().add(action)
-            await uow.commit()
-        return stored
-
-    async def get(self, action_id: int) -> Action:
-        async with self.factory() as uow:
-            found = await uow.all_actions().get(action_id)
-        assert found is not None
-        return found
-
-    async def code(self, role: Role, **target: object) -> str:
-        async with self.factory() as uow:
-            code = await uow.link_codes.create(role, **target)
-            await uow.commit()
-        return code
 
 
 def received(player: Player, fragment: str) -> int:

@@ -13,25 +13,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.catalogue import (
-    ACTION_FIELDS,
-    ORGANISATION_FIELDS,
-    SESSION_FIELDS,
-    FieldSpec,
-    Kind,
-    action_field,
-)
+from domain.catalogue import FieldSpec, action_field
 from domain.codes import canonical, lheo_table
 from domain.errors import FieldError
 from domain.funders import Funder
 from domain.rules import validate_general
 from storage.lheo.formation import formation_xml
 from tests.factories import make_organisation, make_valid_action
+from tests.samples import CHOICE_FIELDS
 
-CHOICE_FIELDS = [
-    s for s in (*ORGANISATION_FIELDS, *ACTION_FIELDS, *SESSION_FIELDS)
-    if s.kind in (Kind.CHOICE, Kind.MULTI_CHOICE)
-]
 PERFECTIONNEMENT = "Perfectionnement, élargissement des compétences"
 
 
