@@ -73,7 +73,8 @@ async def answer(client: DialogClient, spec: FieldSpec, overrides: dict[str, str
     elif spec.kind is Kind.DOCUMENT:
         await client.document(VALID_DOCUMENTS[spec.key])
     elif spec.kind is Kind.MULTI_CHOICE:
-        await client.press("☐ " + spec.choices[0].label[:40])
+        # The first choice offered (« Autres financeurs » does not offer the principal funder).
+        await client.press(next(box for box in client.labels if box.startswith("☐ ")))
         await client.press("✅ Valider")
     else:
         await client.send(VALID_SAMPLES[spec.key])

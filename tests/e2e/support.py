@@ -167,7 +167,8 @@ class Player:
             if spec.key in overrides:
                 await self.say(overrides[spec.key])
             elif spec.kind is Kind.MULTI_CHOICE:
-                await self.press("☐ " + spec.choices[0].label)
+                # The first choice offered (« Autres financeurs » leaves out the principal funder).
+                await self.press(next(box for box in self.labels if box.startswith("☐ ")))
                 await self.press("✅ Valider")
             else:
                 await self.say(VALID_SAMPLES[spec.key])
