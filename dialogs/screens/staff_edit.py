@@ -112,7 +112,6 @@ class StaffEdit(BackofficeScreen):
 
     name = ScreenName.STAFF_EDIT
     needs_form = True
-    help_topic = "staff_edit"
     targets = (ScreenName.STAFF_PICK, ScreenName.STAFF_VIEW, ScreenName.STAFF_PUBLISH, ScreenName.STAFF_MENU)
     shows_error = True
 
@@ -187,7 +186,6 @@ class StaffPick(BackofficeScreen):
 
     name = ScreenName.STAFF_PICK
     targets = (ScreenName.STAFF_QUESTION, ScreenName.STAFF_EDIT)
-    help_topic = "staff_edit"
     needs_form = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -218,7 +216,6 @@ class StaffQuestion(Question):
     # (Question's targets are inferred as a tuple of its own length.)
     targets = (ScreenName.STAFF_QUESTION, ScreenName.STAFF_EDIT, ScreenName.STAFF_ORDER,  # type: ignore[assignment]
                ScreenName.STAFF_MENU)
-    help_topic = "staff_edit"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         actor(ctx, st)
@@ -263,7 +260,6 @@ class StaffOrder(BackofficeScreen):
 
     name = ScreenName.STAFF_ORDER
     needs_form = True
-    help_topic = "staff_order"
     targets = (ScreenName.STAFF_QUESTION, ScreenName.STAFF_VIEW, ScreenName.STAFF_MENU)
     shows_error = True
 
