@@ -73,7 +73,9 @@ async def _populate(factory: SqlUnitOfWorkFactory, clock: FixedClock, org_a: int
         second = await uow.all_actions().add(
             make_valid_action(Funder.REGION, organisation_id=org_a, intitule="Cuisinier")
         )
-        # Its « created » audit row is written by the storage at commit.
+        # Its audit row is the event's; the event's notice goes to PERSON (the one about the
+        # first action does not: PERSON did that, and the actor of a change is not told of it).
+        uow.publish(Published(second.id, org_a, reference_carif="24_P_000002"))
         await uow.commit()
     async with factory() as uow:  # a system change (no actor)
         await uow.audit.record(None, second, "archived")
