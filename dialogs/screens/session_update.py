@@ -117,7 +117,6 @@ class SessionScreen(Screen):
     ``back_to`` and « 🏠 Menu » forget a start typed alone."""
 
     back_to: ClassVar[ScreenName] = ScreenName.MENU
-    help_topic = "dates"
     shows_error = True
 
     @staticmethod
