@@ -40,7 +40,6 @@ class Catalogue(Screen):
     name = ScreenName.CATALOGUE
     targets = (ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.MENU,
                ScreenName.MERGE)
-    help_topic = "menu"
 
     async def on_document(self, ctx: Context, st: DialogState, document: Document) -> None:
         """Import the catalogue (any screen whose ``on_document`` is the default comes here)."""

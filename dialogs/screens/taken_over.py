@@ -33,7 +33,6 @@ class SessionTakenOver(Screen):
         ScreenName.QUESTION,  # a value to correct, or the question of a rule broken
         ScreenName.SESSIONS,  # the session validated
     )
-    help_topic = "sessions"
     shows_error = True
     needs_form = True
 
