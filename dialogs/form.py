@@ -29,6 +29,7 @@ from domain.parsing import (
     parse_phone,
     parse_ville,
 )
+from domain.parsing.common import is_required
 from domain.values import Address, Contact
 
 JUSTIFICATION = "justificatif"  # the one document question of the catalogue
@@ -108,13 +109,16 @@ def position(form: FormState) -> tuple[int, int]:
 
 
 def enter(form: FormState, key: str) -> None:
-    """Move the cursor to a field, starting its sub-steps afresh."""
+    """Move the cursor to a field, starting its sub-steps afresh (and out of a part whose optional
+    questions were passed, once in another part)."""
     form.key = key
     form.substep = 0
     form.partial = {}
     form.page = 0
     form.calendar = None
     spec = spec_of(form)
+    if form.skip_part is not None and part_of(form, spec) != form.skip_part:
+        form.skip_part = None
     if spec.kind is Kind.MULTI_CHOICE:
         form.partial["ticks"] = list(current_value(form, spec) or ())
 
@@ -136,11 +140,59 @@ def open_field(form: FormState, part: str, index: int, key: str, return_to: Scre
 
 
 def next_key(form: FormState) -> str | None:
+    if form.queue is not None:
+        return next_queued(form)
     keys = [f.key for f in fields(form)]
     if form.key not in keys:
         return keys[0] if keys else None
-    i = keys.index(form.key)
-    return keys[i + 1] if i + 1 < len(keys) else None
+    for spec in fields(form)[keys.index(form.key) + 1 :]:
+        if form.skip_part is None or not _skipped(form, spec):
+            return spec.key
+    return None
+
+
+def _skipped(form: FormState, spec: FieldSpec) -> bool:
+    """Whether « Passer les questions facultatives de cette partie » passes this question."""
+    return part_of(form, spec) == form.skip_part and optional(spec)
+
+
+def part_of(form: FormState, spec: FieldSpec) -> str:
+    """The part of the form a question belongs to: a session, or a group of the general data."""
+    return form.section if form.section != Section.GENERAL else f"{form.section}:{spec.group}"
+
+
+def optional(spec: FieldSpec) -> bool:
+    """A question that may be passed (« Passer »)."""
+    return not (spec.required or is_required(spec))
+
+
+def next_queued(form: FormState) -> str | None:
+    """After a template: the next field still to ask (missing or refused), its error kept in
+    ``queued_error``; None (and the usual order again) once all are asked."""
+    assert form.queue is not None
+    while form.queue:
+        entry = form.queue.pop(0)
+        key, _, index = entry.partition("@")
+        if index:
+            form.section, form.session_index = Section.SESSION, int(index)
+        if any(f.key == key for f in fields(form)):  # an earlier answer may have made it moot
+            form.queued_error = form.queue_errors.pop(entry, None)
+            return key
+    form.queue = None
+    form.queue_errors = {}
+    return None
+
+
+def open_template(st: DialogState, form: FormState, origin: ScreenName) -> None:
+    """« Tout saisir en un message »: the template of the form's part (set by the caller), from
+    ``origin`` (where « Retour » goes back); nothing of an earlier template's flow is kept."""
+    form.template_from, form.template_group, form.queue, form.queue_then = origin, None, None, None
+    st.screen = ScreenName.TEMPLATE
+
+
+def template_offered(form: FormState, pos: int) -> bool:
+    """« Tout saisir en un message » on the first question of the action's parts."""
+    return form.kind == "action" and pos == 1 and form.substep == 0 and not form.return_to
 
 
 def previous_key(form: FormState) -> str | None:

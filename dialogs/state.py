@@ -50,6 +50,7 @@ class ScreenName(StrEnum):
     STAFF_SESSION = "staff_session"
     STAFF_VIEW = "staff_view"
     STAFF_VOTE = "staff_vote"
+    TEMPLATE = "template"
     VALIDATOR_LIST = "validator_list"
     VALIDATOR_MENU = "validator_menu"
     VALIDATOR_VIEW = "validator_view"
@@ -97,6 +98,18 @@ class FormState(BaseModel):
     after_merge: ScreenName = ScreenName.MENU
     # « Sauvegarder » pressed on this screen met choices to make: once saved, back there.
     save_from: ScreenName | None = None
+    # « Tout saisir en un message »: the screen the template was asked from (« Retour » goes back),
+    # then the fields still to ask in turn once it is read ("key", or "key@index" for a session's;
+    # None: the usual order), and the error to show with the next one asked.
+    template_from: ScreenName | None = None
+    queue: list[str] | None = None
+    queue_errors: dict[str, str] = Field(default_factory=dict)
+    queued_error: str | None = None
+    template_group: str | None = None  # the template of one group of the general data (recap's part)
+    queue_then: ScreenName | None = None  # where to go once the fields still to ask are asked
+    # « Passer les questions facultatives de cette partie »: the part ("session", "general:<group>")
+    # whose optional questions are not asked any more (None: every question is asked).
+    skip_part: str | None = None
 
     # The working copy as an Action, validated once per draft (each answer replaces the draft).
     _view: tuple[dict[str, Any], Action] | None = PrivateAttr(default=None)

@@ -7,8 +7,11 @@ no entry here: add one for every new field. A DOCUMENT field cannot be typed: it
 
 from __future__ import annotations
 
-from domain.catalogue import ALL_FIELDS, Kind
+from collections.abc import Iterable, Mapping
+
+from domain.catalogue import ALL_FIELDS, FieldSpec, Kind
 from domain.models import Document
+from domain.template_entry import line_of, writable
 
 VALID_SAMPLES: dict[str, str] = {
     # Fiche organisme
@@ -133,3 +136,15 @@ INVALID_SAMPLES: dict[str, str] = {
 
 # Every field answered by buttons (one or several choices of a table), for the checks of item 9.
 CHOICE_FIELDS = tuple(s for s in ALL_FIELDS if s.kind in (Kind.CHOICE, Kind.MULTI_CHOICE))
+
+
+def filled_template(specs: Iterable[FieldSpec], answers: Mapping[str, str]) -> str:
+    """A part's template (« Tout saisir en un message ») with ``answers[key]`` written after each
+    field's line, its further lines below it, as a user fills it in; other lines left empty."""
+    lines = []
+    for spec in writable(specs):
+        first, _, rest = answers.get(spec.key, "").partition("\n")
+        lines.append(f"{line_of(spec)} {first}".rstrip())
+        if rest:
+            lines.append(rest)
+    return "\n".join(lines)

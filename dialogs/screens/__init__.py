@@ -16,5 +16,6 @@ from dialogs.screens import (  # noqa: F401
     staff_organisation,
     staff_sessions,
     taken_over,
+    template,
     validator,
 )

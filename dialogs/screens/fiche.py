@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from dialogs.context import Context
-from dialogs.form import enter, spec_of
+from dialogs.form import enter, next_key, open_template, spec_of
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import label, render, text
@@ -28,13 +28,14 @@ from domain.rules import fiche_problems
 @screen
 class Fiche(Screen):
     name = ScreenName.FICHE
-    targets = (ScreenName.QUESTION, ScreenName.MENU)
+    targets = (ScreenName.QUESTION, ScreenName.MENU, ScreenName.TEMPLATE)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         org = await ctx.organisation()
         rows = [(spec.display_label, spec.format(org.get(spec.key)), spec.key) for spec in ORGANISATION_FIELDS]
         for lab, value, key in rows:
             kb.add(label("field", label=lab, value=value if value != "—" else ""), "f", key)
+        kb.add(label("template"), "tpl")
         kb.add(label("menu"), "menu")
         missing = [lab for lab, value, key in rows if value == "—" and lab.endswith("*")]
         body = render("fiche.j2", organisation=org, rows=rows, missing=missing, notice=st.notice)
@@ -47,6 +48,13 @@ class Fiche(Screen):
             return
         st.fiche_then = None  # a plain fiche edit, back to the fiche afterwards
         open_fiche_field(st, await ctx.organisation(), arg)
+
+    @button("tpl")
+    async def template(self, ctx: Context, st: DialogState, arg: str) -> None:
+        st.fiche_then = None
+        open_fiche_field(st, await ctx.organisation(), ORGANISATION_FIELDS[0].key)
+        assert st.form is not None
+        open_template(st, st.form, ScreenName.FICHE)
 
     @button("menu")
     async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -109,18 +117,10 @@ async def save_fiche_answer(ctx: Context, st: DialogState) -> None:
     """After an answer to a fiche question: write that one field onto the stored fiche, then go on."""
     form = st.form
     assert form is not None and form.kind == "organisation"
-    organisation_id = form.draft.get("id")
-    if organisation_id not in ctx.principal.organisation_ids:
-        _drop(ctx, st, text("fiche_not_member"))
-        return
-    if organisation_id != ctx.organisation_id:
-        _drop(ctx, st, text("fiche_not_current"))
-        return
     spec = spec_of(form)
     key = spec.key
-    fresh = await ctx.uow.organisations.get(organisation_id)
+    fresh = await _fresh_fiche(ctx, st, form)
     if fresh is None:
-        _drop(ctx, st, text("fiche_not_member"))
         return
     fresh_json = fresh.model_dump(mode="json")
     base: dict[str, Any] = st.fiche_base or fresh_json
@@ -145,6 +145,7 @@ async def save_fiche_answer(ctx: Context, st: DialogState) -> None:
             _reask(st, form, fresh, problems[0].key)
             return
         then, st.fiche_then = st.fiche_then, None
+        form.queue = None
         unpark(st)
         if st.form is None or st.form.kind != "action":
             st.screen = ScreenName.FICHE
@@ -153,9 +154,61 @@ async def save_fiche_answer(ctx: Context, st: DialogState) -> None:
         st.screen = then
         st.notice = text("fiche_complete")
         return
+    if _ask_queued(st, form, fresh):
+        return
     unpark(st)
     st.screen = ScreenName.FICHE
     st.notice = text("fiche_saved")
+
+
+async def _fresh_fiche(ctx: Context, st: DialogState, form: FormState) -> Organisation | None:
+    """The fiche as stored now, if the user may still write onto it (else the edit is dropped)."""
+    organisation_id = form.draft.get("id")
+    if organisation_id not in ctx.principal.organisation_ids:
+        _drop(ctx, st, text("fiche_not_member"))
+        return None
+    if organisation_id != ctx.organisation_id:
+        _drop(ctx, st, text("fiche_not_current"))
+        return None
+    fresh = await ctx.uow.organisations.get(organisation_id)
+    if fresh is None:
+        _drop(ctx, st, text("fiche_not_member"))
+    return fresh
+
+
+async def write_fiche_values(ctx: Context, st: DialogState, keys: list[str], queue: list[str]) -> None:
+    """The fiche's template read: its accepted values (``keys`` of the form's draft) written onto
+    the fiche as stored now, then the fields of ``queue`` asked in turn (none: back to the fiche)."""
+    form = st.form
+    assert form is not None and form.kind == "organisation"
+    fresh = await _fresh_fiche(ctx, st, form)
+    if fresh is None:
+        return
+    typed = Organisation.model_validate(form.draft)
+    if keys:
+        for key in keys:
+            fresh.set(key, typed.get(key))
+        await ctx.uow.organisations.save(fresh)  # StaleVersion: the engine replays on fresh data
+        ctx.forget_organisation()
+    form.queue = queue
+    if _ask_queued(st, form, fresh):
+        return
+    unpark(st)
+    st.screen = ScreenName.FICHE
+
+
+def _ask_queued(st: DialogState, form: FormState, fresh: Organisation) -> bool:
+    """After the fiche's template: the next field still to ask, with its error (False: none)."""
+    if form.queue is None:
+        return False
+    form.draft = fresh.model_dump(mode="json")
+    key = next_key(form)
+    if key is None:
+        return False
+    _reask(st, form, fresh, key)
+    st.error = form.queued_error
+    form.queued_error = None
+    return True
 
 
 def _reask(st: DialogState, form: FormState, org: Organisation, key: str) -> None:

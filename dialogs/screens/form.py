@@ -9,18 +9,19 @@ from dialogs.context import Context
 from dialogs.form import apply_substep as _apply_substep
 from dialogs.form import (
     checked_justification,
-    copies_from_organisation,
     current_value,
     enter,
     fields,
     next_key,
+    open_template,
+    optional,
     position,
     previous_key,
-    resolve_shortcut,
     session_period,
     set_value,
     spec_of,
     substeps,
+    template_offered,
 )
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard, page_slice, pages
@@ -30,7 +31,9 @@ from dialogs.router import Screen, button, screen
 from dialogs.screens.common import form_of, save_and_stay
 from dialogs.screens.fiche import leave_fiche_completion, save_fiche_answer, unpark
 from dialogs.screens.taken_over import take_over_previous
+from dialogs.shortcuts import known_answers, skip_optional_part
 from dialogs.state import DialogState, FormState, ScreenName
+from dialogs.template_apply import continue_template
 from domain.catalogue import FieldSpec, Kind, Section
 from domain.errors import FieldError, Problem
 from domain.models import Action, Document, Session
@@ -51,7 +54,8 @@ class Question(Screen):
     name = ScreenName.QUESTION
     targets = (ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.MENU, ScreenName.QUIT_ASK,
                ScreenName.FICHE, ScreenName.CONFIRM_ASK, ScreenName.MERGE, ScreenName.VIEW,
-               ScreenName.SESSION_TAKEN_OVER)
+               ScreenName.SESSION_TAKEN_OVER,
+               ScreenName.TEMPLATE)
     shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -80,21 +84,21 @@ class Question(Screen):
         self._widget(ctx, form, spec, value, kb)
         if value is not None and form.substep == 0:
             kb.add(label("keep", value=spec.format(value)), "keep")
-        # The organisation is read only for a question offering to copy from it.
-        wants_org = any(copies_from_organisation(sc.source) for sc in spec.shortcuts)
-        org = await ctx.organisation() if wants_org and ctx.organisation_id is not None else None
-        for i, sc in enumerate(spec.shortcuts):
-            if form.substep == 0 and (sc.value is not None or resolve_shortcut(sc.source or "", action, org)):
-                kb.add(sc.label, "sc", i)
+        for i, (shortcut, _) in enumerate(await known_answers(ctx, form, spec) if form.substep == 0 else ()):
+            kb.add(shortcut, "sc", i)
         nav = [kb.button(label("back"), "back")]
         optional_step = bool(steps) and steps[form.substep] in ("prenom", "telephone", "courriel")
         if not spec.required or optional_step:
             nav.append(kb.button(label("skip"), "skip"))
         kb.row(*nav)
+        if optional(spec) and form.substep == 0 and not form.return_to and form.queue is None:
+            kb.add(label("skip_optional"), "skipopt")
         if form.kind == "action":
             kb.row(kb.button(label("save"), "save"), kb.button(label("quit"), "quit"))
             if action is not None and action.sessions:
                 kb.add(label("finish"), "done")
+        if template_offered(form, pos):
+            kb.add(label("template"), "tpl")
         return [Reply(body, kb.rows)]
 
     def _widget(self, ctx: Context, form: FormState, spec: FieldSpec, value: Any, kb: Keyboard) -> None:
@@ -187,7 +191,12 @@ class Question(Screen):
 
     @button("sc")
     async def shortcut(self, ctx: Context, st: DialogState, arg: str) -> None:
-        await _shortcut(ctx, st, spec_of(form_of(st)), int(arg))
+        spec = spec_of(form_of(st))  # the known answer shown on that button (IndexError: none now)
+        await _accept(ctx, st, spec.check((await known_answers(ctx, form_of(st), spec))[int(arg)][1]))
+
+    @button("tpl")
+    async def template(self, ctx: Context, st: DialogState, arg: str) -> None:
+        open_template(st, form_of(st), ScreenName.QUESTION)  # shown on a part's first question only
 
     @button("keep")
     async def keep(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -196,6 +205,11 @@ class Question(Screen):
     @button("skip")
     async def skip(self, ctx: Context, st: DialogState, arg: str) -> None:
         await _skip(ctx, st, spec_of(form_of(st)))
+
+    @button("skipopt")
+    async def skip_optional(self, ctx: Context, st: DialogState, arg: str) -> None:
+        if skip_optional_part(form_of(st), spec_of(form_of(st))):  # this question passed too
+            await _advance(ctx, st)
 
     @button("back")
     async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -218,7 +232,9 @@ class Question(Screen):
         form = form_of(st)
         spec = spec_of(form)
         try:
-            if substeps(spec):
+            if continue_template(st, form, value):  # the rest of a template cut by Telegram
+                await _advance(ctx, st)
+            elif substeps(spec):
                 whole = _apply_substep(form, spec, value)
                 if whole is not None:
                     await _accept(ctx, st, whole)
@@ -246,18 +262,6 @@ class Question(Screen):
             st.error = plain(exc.message)
 
 
-
-async def _shortcut(ctx: Context, st: DialogState, spec: FieldSpec, index: int) -> None:
-    form = form_of(st)
-    sc = spec.shortcuts[index]
-    value = sc.value
-    if sc.source:
-        org = await ctx.organisation() if ctx.organisation_id is not None else None
-        value = resolve_shortcut(sc.source, form.action() if form.kind == "action" else None, org)
-    if value is None:
-        st.error = text("shortcut_empty", label=sc.label)
-        return
-    await _accept(ctx, st, spec.check(value))
 
 
 async def _skip(ctx: Context, st: DialogState, spec: FieldSpec) -> None:
@@ -322,6 +326,10 @@ async def _advance(ctx: Context, st: DialogState) -> None:
     nxt = next_key(form)
     if nxt is not None:
         enter(form, nxt)
+        st.error, form.queued_error = form.queued_error or st.error, None
+        return
+    if form.queue_then is not None:  # a template from the recap's part: back there
+        st.screen, form.queue_then = form.queue_then, None
         return
     action = form.action()
     if form.section == Section.GENERAL:
@@ -390,7 +398,8 @@ class Sessions(Screen):
 
     name = ScreenName.SESSIONS
     targets = (ScreenName.QUESTION, ScreenName.RECAP, ScreenName.MENU, ScreenName.QUIT_ASK, ScreenName.MERGE,
-               ScreenName.VIEW, ScreenName.SESSION_TAKEN_OVER)
+               ScreenName.VIEW, ScreenName.SESSION_TAKEN_OVER,
+               ScreenName.TEMPLATE)
     shows_error = True
     needs_form = True
 
@@ -407,6 +416,7 @@ class Sessions(Screen):
         kb.add(label("add_session", number=len(action.sessions) + 1), "add")
         if action.sessions:
             kb.add(label("like_session", number=len(action.sessions)), "like")
+        kb.add(label("template_sessions"), "add", "tpl")
         for i, s in enumerate(action.sessions):
             kb.add(label("edit_session", number=i + 1, period=session_period(s)), "edit", i)
         kb.add(label("general_data"), "general")
@@ -418,6 +428,8 @@ class Sessions(Screen):
     @button("add")
     async def add(self, ctx: Context, st: DialogState, arg: str) -> None:
         add_session(st)
+        if arg == "tpl" and st.screen == ScreenName.QUESTION:  # « Saisir les sessions en un message »
+            open_template(st, form_of(st), ScreenName.SESSIONS)
 
     @button("like")
     async def like(self, ctx: Context, st: DialogState, arg: str) -> None:

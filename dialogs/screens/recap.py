@@ -12,6 +12,7 @@ from dialogs.router import Screen, button, screen
 from dialogs.screens.common import form_of, save_and_stay, save_working_copy
 from dialogs.screens.fiche import complete_fiche_first
 from dialogs.screens.form import add_session, ask_quit
+from dialogs.screens.template import open_part_template
 from dialogs.state import DialogState, ScreenName
 from domain.errors import ActionInvalid, DomainError
 from domain.models import Action
@@ -93,7 +94,7 @@ class PickField(Screen):
     """The fields of one part of the recap: tap one to correct it, then back to the recap."""
 
     name = ScreenName.PICK_FIELD
-    targets = (ScreenName.QUESTION, ScreenName.RECAP)
+    targets = (ScreenName.QUESTION, ScreenName.RECAP, ScreenName.TEMPLATE)
     needs_form = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
@@ -104,8 +105,13 @@ class PickField(Screen):
             kb.add(label("field", label=row.label, value=row.value), "f", row.key)
         if kind == "session" and len(action.sessions) > 1:
             kb.add(label("remove_session", number=i + 1), "rm", i)
+        kb.add(label("template"), "tpl")
         kb.add(label("back_recap"), "back")
         return [Reply(render("pick_field.j2", title=title), kb.rows)]
+
+    @button("tpl")
+    async def template(self, ctx: Context, st: DialogState, arg: str) -> None:
+        open_part_template(st)
 
     @button("f")
     async def field(self, ctx: Context, st: DialogState, arg: str) -> None:

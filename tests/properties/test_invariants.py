@@ -94,13 +94,13 @@ SESSION_UPDATABLE = frozenset({
 PROTECTED = ("organisation_id", "funder", "reference", "reference_carif", "reference_ofaa",
              "published_at", "archived_on", "justificatif_recu", "refusal_reason", "copied_from")
 # Button verbs that answer the current question (the rest navigate or operate).
-ANSWER_VERBS = frozenset({"y", "n", "c", "ok", "d", "sm", "sc", "keep", "skip"})
+ANSWER_VERBS = frozenset({"y", "n", "c", "ok", "d", "sm", "sc", "keep", "skip", "skipopt"})
 # Printing renders a PDF (slow, and no state change): left to its own tests.
 SKIPPED_VERBS = frozenset({"print", "noop"})
 DIRECTED_VERBS = (
     "save", "quit", "yes", "no", "done", "confirm", "modify", "add", "resume", "back", "menu",
     "delete", "copy", "dates", "full", "group", "f", "edit", "general", "rm", "pick", "view",
-    "publish", "approve", "refuse", "return", "vote", "justif", "list", "q", "funder", "fiche",
+    "publish", "approve", "refuse", "return", "vote", "justif", "list", "q", "funder", "fiche", "tpl",
 )
 FORGED_VERBS = (
     *DIRECTED_VERBS, "pg", "cal", "t", "c", "d", "sm", "sc", "session", "org", "orgs", "cancel",
