@@ -15,6 +15,7 @@ from domain.funders import Funder
 from domain.models import Action
 from domain.ports import UnitOfWork
 from tests.factories import make_valid_action
+from tests.labels import label, label_start
 from tests.samples import VALID_DOCUMENTS, VALID_SAMPLES
 
 TODAY = date(2026, 12, 1)
@@ -74,8 +75,8 @@ async def answer(client: DialogClient, spec: FieldSpec, overrides: dict[str, str
         await client.document(VALID_DOCUMENTS[spec.key])
     elif spec.kind is Kind.MULTI_CHOICE:
         # The first choice offered (« Autres financeurs » does not offer the principal funder).
-        await client.press(next(box for box in client.labels if box.startswith("☐ ")))
-        await client.press("✅ Valider")
+        await client.press(next(box for box in client.labels if box.startswith(label_start("unticked", "label"))))
+        await client.press(label_start("validate", "count"))
     else:
         await client.send(VALID_SAMPLES[spec.key])
 
@@ -117,14 +118,14 @@ async def open_draft(client: DialogClient, action: Action) -> None:
     await client.command("menu")
     await client.press("En cours de création")
     await client.press(f"{action.reference}")
-    await client.press("✏ Modifier")
+    await client.press(label("op_modify"))
     assert "Récapitulatif" in client.text
 
 
-async def answer_general(client: DialogClient, label: str, value: str) -> None:
-    """From the récapitulatif, correct one field of « Présentation générale »."""
-    await client.press("✏ Présentation générale")
-    await client.press(label)
+async def answer_general(client: DialogClient, field: str, value: str) -> None:
+    """From the récapitulatif, correct one field (by its label) of « Présentation générale »."""
+    await client.press(label("edit_group", group="Présentation générale"))
+    await client.press(field)
     await client.send(value)
 
 
@@ -136,8 +137,8 @@ async def keep_recopied(client: DialogClient, *, limit: int = 60) -> list[str]:
         spec = current_field(client)
         if spec is None:
             return answered
-        if any(label.startswith("✔ Garder") for label in client.labels):
-            await client.press("✔ Garder")
+        if any(label.startswith(label_start("keep", "value")) for label in client.labels):
+            await client.press(label_start("keep", "value"))
         else:
             answered.append(spec.key)
             await answer(client, spec)
@@ -162,17 +163,17 @@ async def open_question(world: World, spec: FieldSpec, funder: Funder | None = N
     client = world.client()
     if spec in ORGANISATION_FIELDS:
         await client.command("menu")
-        await client.press("🏢 Votre fiche organisme")
+        await client.press(label("fiche"))
         await client.press(spec.display_label)
         return client
     draft = await world.add_action(make_valid_action(funder or _funder_for(spec), organisation_id=world.org_a))
     await client.command("menu")
     await client.press("En cours de création (1)")
     await client.press(f"{draft.reference}")
-    await client.press("✏ Modifier")
+    await client.press(label("op_modify"))
     if spec in SESSION_FIELDS:
-        await client.press("✏ Session n° 1")
+        await client.press(label("edit_session", number=1, period=""))
     else:
-        await client.press(f"✏ {spec.group}")
+        await client.press(label("edit_group", group=spec.group))
     await client.press(spec.display_label)
     return client

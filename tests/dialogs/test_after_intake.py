@@ -9,6 +9,7 @@ from domain.funders import Funder
 from domain.models import Status
 from tests.dialogs.support import World, current_field, fill, keep_recopied, view_action
 from tests.factories import make_session, make_valid_action
+from tests.labels import label
 
 
 async def published_region(world: World, **overrides: object):
@@ -23,19 +24,19 @@ async def test_copy_of_a_published_region_action_gives_a_draft_without_sessions(
     source = await published_region(world, intitule="Soudeur TIG", semestre_debut="S2 2026")
     client = world.client()
     await client.command("nouvelle")
-    await client.press("📋 Copier")
+    await client.press(label("op_copy"))
     await client.press(f"{source.reference}")
     assert "Saisissez ou vérifiez les données recopiées" in client.text
     assert "question 1/" in client.text and "Intitulé de la formation" in client.text
     assert "« Numéro du bon de commande » et « Semestre de début prévu au bon de commande »" in client.text
-    assert client.labels[0] == "✔ Garder : Soudeur TIG"
+    assert client.labels[0] == label("keep", value='Soudeur TIG')
     assert await keep_recopied(client) == ["numero_bon_commande", "semestre_debut"]
-    assert client.labels[0] == "➕ Ajouter la session n° 1"
-    await client.press("➕ Ajouter la session n° 1")
+    assert client.labels[0] == label("add_session", number=1)
+    await client.press(label("add_session", number=1))
     await fill(client)
     await client.press("Terminer votre saisie")
-    await client.press("✅ Confirmer (valider la proposition)")
-    await client.press("✅ Oui, je confirme")
+    await client.press(label("confirm"))
+    await client.press(label("confirm_yes"))
     copy = next(a for a in await world.actions() if a.id != source.id)
     assert copy.copied_from == source.id and copy.intitule == "Soudeur TIG"
     assert copy.status is Status.SUBMITTED and len(copy.sessions) == 1
@@ -46,9 +47,9 @@ async def test_copy_from_the_action_view_opens_the_same_way(world: World) -> Non
     source = await published_region(world, intitule="Soudeur TIG")
     client = world.client()
     await view_action(client, "Publiées (1)", source)
-    await client.press("📋 Copier")
+    await client.press(label("op_copy"))
     assert "Saisissez ou vérifiez les données recopiées" in client.text and "question 1/" in client.text
-    await client.press("💾 Sauvegarder")
+    await client.press(label("save"))
     copy = next(a for a in await world.actions() if a.id != source.id)
     assert copy.status is Status.DRAFT and copy.sessions == []
     assert copy.numero_bon_commande is None and copy.semestre_debut is None
@@ -63,9 +64,9 @@ async def test_only_region_actions_published_or_archived_offer_a_copy(world: Wor
                                    (Funder.POLE_EMPLOI, Status.PUBLISHED, "Publiées (1)")):
         shown = await world.add_action(make_valid_action(funder, organisation_id=world.org_a, status=status))
         await view_action(client, listed, shown)
-        assert status.label in client.text and "📋 Copier" not in client.labels
+        assert status.label in client.text and label("op_copy") not in client.labels
     await client.command("nouvelle")
-    await client.press("📋 Copier")
+    await client.press(label("op_copy"))
     assert "aucune action Région publiée ou archivée" in client.text
     assert len(await world.actions()) == 2
 
@@ -126,18 +127,18 @@ async def test_lists_show_allowed_operations_and_delete_asks_first(world: World)
     await client.command("menu")
     await client.press("En cours d'instruction (1)")
     await client.press(f"{submitted.reference}")
-    assert "✏ Modifier" not in client.labels and "🗑 Supprimer" not in client.labels
-    assert "👁 Voir le récapitulatif" in client.labels
+    assert label("op_modify") not in client.labels and label("op_delete") not in client.labels
+    assert label("op_view") in client.labels
     await client.command("menu")
     await client.press("En cours de création (1)")
     await client.press(f"{draft.reference}")
-    assert {"✏ Modifier", "✅ Confirmer", "🗑 Supprimer"} <= set(client.labels)
-    await client.press("🗑 Supprimer")
+    assert {label("op_modify"), label("op_confirm"), label("op_delete")} <= set(client.labels)
+    await client.press(label("op_delete"))
     assert "définitive" in client.text
     await client.press("Annuler")
     assert await world.get_action(draft.id) is not None
-    await client.press("🗑 Supprimer")
-    await client.press("🗑 Oui, supprimer")
+    await client.press(label("op_delete"))
+    await client.press(label("delete_yes"))
     assert await world.get_action(draft.id) is None
 
 
@@ -151,7 +152,7 @@ async def test_recap_over_4096_characters_is_split(world: World) -> None:
     await client.command("menu")
     await client.press("En cours de création (1)")
     await client.press(f"{draft.reference}")
-    await client.press("✏ Modifier")
+    await client.press(label("op_modify"))
     parts = [r.text for r in client.replies]
     assert len(parts) >= 3
     assert all(len(p) <= TELEGRAM_LIMIT for p in parts)
@@ -165,13 +166,13 @@ async def test_recap_correction_goes_straight_back_to_the_recap(world: World) ->
     await client.command("menu")
     await client.press("En cours de création (1)")
     await client.press(f"{draft.reference}")
-    await client.press("✏ Modifier")
-    await client.press("✏ Session n° 2")
+    await client.press(label("op_modify"))
+    await client.press(label("edit_session", number=2, period=""))
     await client.press("Date de fin *")
     assert current_field(client).key == "fin"
     await client.send("20/12/2027")
     assert "Récapitulatif" in client.text and "20/12/2027" in client.text
-    await client.press("💾 Sauvegarder")
+    await client.press(label("save"))
     assert (await world.get_action(draft.id)).sessions[1].fin == date(2027, 12, 20)
 
 
@@ -181,8 +182,8 @@ async def test_print_sends_the_recap_as_a_pdf(world: World) -> None:
     await client.command("menu")
     await client.press("En cours de création (1)")
     await client.press(f"{draft.reference}")
-    await client.press("✏ Modifier")
-    await client.press("🖨 Imprimer")
+    await client.press(label("op_modify"))
+    await client.press(label("print"))
     [doc] = [r.document for r in client.replies if r.document]
     assert doc.mime_type == "application/pdf" and doc.content.startswith(b"%PDF")
 
@@ -190,7 +191,7 @@ async def test_print_sends_the_recap_as_a_pdf(world: World) -> None:
 async def test_fiche_organisme_view_and_modify(world: World) -> None:
     client = world.client()
     await client.command("menu")
-    await client.press("🏢 Votre fiche organisme")
+    await client.press(label("fiche"))
     assert "Votre fiche organisme" in client.text and "Forma Sud" in client.text
     await client.press("Téléphone")
     await client.send("12")
@@ -206,13 +207,13 @@ async def test_two_members_editing_the_same_draft_second_is_told_to_reload(world
         await c.command("menu")
         await c.press("En cours de création (1)")
         await c.press(f"{draft.reference}")
-        await c.press("✏ Modifier")
-        await c.press("✏ Présentation générale")
+        await c.press(label("op_modify"))
+        await c.press(label("edit_group", group='Présentation générale'))
         await c.press("Intitulé de la formation *")
     await first.send("Par le premier")
-    await first.press("💾 Sauvegarder")
+    await first.press(label("save"))
     await second.send("Par le second")
-    await second.press("💾 Sauvegarder")
+    await second.press(label("save"))
     assert "modifiée entre-temps" in second.text
     assert (await world.get_action(draft.id)).intitule == "Par le premier"
 
@@ -227,16 +228,16 @@ async def test_no_session_beyond_the_cap_from_the_recap_nor_the_sessions_screen(
     await client.command("menu")
     await client.press("En cours de création (1)")
     await client.press(f"{draft.reference}")
-    await client.press("✏ Modifier")
-    await client.press(f"➕ Ajouter la session n° {MAX_SESSIONS}")  # the last one allowed
+    await client.press(label("op_modify"))
+    await client.press(label("add_session", number=MAX_SESSIONS))  # the last one allowed
     assert f"Session n° {MAX_SESSIONS}" in client.text and "Date de début" in client.text
-    await client.press("⬅ Retour")  # its first question: back to the sessions screen
-    await client.press(f"➕ Ajouter la session n° {MAX_SESSIONS + 1}")
+    await client.press(label("back"))  # its first question: back to the sessions screen
+    await client.press(label("add_session", number=MAX_SESSIONS + 1))
     assert f"au plus {MAX_SESSIONS} sessions" in client.text and "Date de début" not in client.text
     await client.press("Terminer votre saisie")
-    await client.press(f"➕ Ajouter la session n° {MAX_SESSIONS + 1}")
+    await client.press(label("add_session", number=MAX_SESSIONS + 1))
     assert f"au plus {MAX_SESSIONS} sessions" in client.text and "Récapitulatif" in client.text
-    await client.press("💾 Sauvegarder")
+    await client.press(label("save"))
     assert len((await world.get_action(draft.id)).sessions) == MAX_SESSIONS
 
 
@@ -249,17 +250,17 @@ async def test_a_second_print_while_one_is_being_made_is_told_to_wait(world: Wor
     await client.command("menu")
     await client.press("En cours de création (1)")
     await client.press(f"{draft.reference}")
-    await client.press("✏ Modifier")
-    payload = client.button("🖨 Imprimer").payload
+    await client.press(label("op_modify"))
+    payload = client.button(label("print")).payload
     first = await client.engine.handle(Incoming(chat_id=client.chat_id, user_id=client.user_id, payload=payload))
     [pending] = [r.pending for r in first if r.pending is not None]
     assert pending.file_name == f"recapitulatif-{draft.reference}.pdf" and "<html" in pending.html.lower()
     client.keyboard = next(r.buttons for r in first if r.screen)  # the recap, shown again
-    await client.press("🖨 Imprimer")
+    await client.press(label("print"))
     assert "encore en préparation" in client.text
     assert not [r for r in client.replies if r.document or r.pending]
     client.engine.printer.release(client.user_id)  # the first one made (as a channel would)
-    await client.press("🖨 Imprimer")
+    await client.press(label("print"))
     [doc] = [r.document for r in client.replies if r.document]
     assert doc.content.startswith(b"%PDF")
 

@@ -8,10 +8,11 @@ from domain.models import Organisation, Status
 from domain.ports import Membership, Role
 from tests.dialogs.support import ORG_A_USER, ORG_A_USER_2, WARNING, World
 from tests.factories import make_valid_action
+from tests.labels import label, label_start
 from tests.samples import VALID_SAMPLES
 
-CONFIRM = "✅ Confirmer (valider la proposition)"
-CONFIRM_YES = "✅ Oui, je confirme"
+CONFIRM = label("confirm")
+CONFIRM_YES = label("confirm_yes")
 
 
 async def _org(world: World, organisation_id: int) -> Organisation:
@@ -31,10 +32,10 @@ async def _update_org(world: World, organisation_id: int, **values: object) -> N
         await uow.commit()
 
 
-async def _open_field(client, label: str) -> None:  # type: ignore[no-untyped-def]
+async def _open_field(client, field: str) -> None:  # type: ignore[no-untyped-def]
     await client.command("menu")
-    await client.press("🏢 Votre fiche organisme")
-    await client.press(label)
+    await client.press(label("fiche"))
+    await client.press(field)
     assert "Fiche organisme · question" in client.text, client.text
 
 
@@ -74,7 +75,7 @@ async def test_keeping_the_shown_value_writes_nothing(world: World) -> None:
     await _open_field(first, "Téléphone")
     await _open_field(second, "Téléphone")
     await second.send("05 34 00 00 02")
-    await first.press("✔ Garder")
+    await first.press(label_start("keep", "value"))
     assert (await _org(world, world.org_a)).telephone == "05 34 00 00 02"
 
 
@@ -96,7 +97,7 @@ async def test_an_answer_after_being_unlinked_lands_in_no_organisation(world: Wo
     client = world.client(ORG_A_USER)
     await client.command("menu")
     await client.press("Forma Sud")  # linked to two organisations: chooses A
-    await client.press("🏢 Votre fiche organisme")
+    await client.press(label("fiche"))
     await client.press("Téléphone")
     before_a, before_b = await _org(world, world.org_a), await _org(world, world.org_b)
     await _unlink(world, Membership(user_id=ORG_A_USER, role=Role.MEMBER, organisation_id=world.org_a))
@@ -111,7 +112,7 @@ async def _recap_of(client, reference: str | None) -> None:  # type: ignore[no-u
     await client.command("menu")
     await client.press("En cours de création (1)")
     await client.press(f"{reference}")
-    await client.press("✏ Modifier")
+    await client.press(label("op_modify"))
     assert "Récapitulatif" in client.text
 
 
@@ -122,8 +123,8 @@ async def test_confirm_asks_the_missing_fiche_fields_then_comes_back(world: Worl
     await _recap_of(client, draft.reference)
     await client.press(CONFIRM)
     assert "la fiche de votre organisme doit être complète" in client.text
-    for label in ("Numéro de déclaration d'activité", "Adresse du siège", "Courriel", "Contact de l'organisme"):
-        assert f"« {label} »" in client.text
+    for name in ("Numéro de déclaration d'activité", "Adresse du siège", "Courriel", "Contact de l'organisme"):
+        assert f"« {name} »" in client.text
     asked = []
     for key in ("numero_activite", "adresse", "courriel", "contact"):
         assert "Fiche organisme · question" in client.text, client.text
@@ -145,7 +146,7 @@ async def test_back_while_completing_the_fiche_returns_to_the_recap_unconfirmed(
     await _recap_of(client, draft.reference)
     await client.press(CONFIRM)
     assert "Numéro de déclaration d'activité" in client.text
-    await client.press("⬅ Retour")
+    await client.press(label("back"))
     assert "Récapitulatif" in client.text
     assert (await world.get_action(draft.id or 0)).status is Status.DRAFT  # type: ignore[union-attr]
     await client.press(CONFIRM)  # still incomplete: asked again

@@ -24,6 +24,7 @@ from domain.ports import Membership, Role
 from tests.dialogs.support import TODAY
 from tests.factories import make_organisation, make_valid_action
 from tests.fakes import FakeUnitOfWork, Store
+from tests.labels import label
 
 EMAIL = "zephirine.secrete@forma-sud.fr"
 PHONE = "05 61 42 42 42"
@@ -41,7 +42,7 @@ async def _question(c: DialogClient, _: int) -> None:
 
 async def _fiche_question(c: DialogClient, _: int) -> None:
     await c.command("menu")
-    await c.press("🏢")
+    await c.press(label("fiche"))
     await c.press(next(label for label in c.labels if label.startswith("Téléphone")))
 
 

@@ -12,9 +12,10 @@ import pytest
 
 from domain.funders import FUNDERS, Funder
 from tests.dialogs.support import World
+from tests.labels import label
 
 ROWS = list(FUNDERS.items())
-CREATE = "➕ Créer une action"
+CREATE = label("create")
 
 
 async def _create_screen(world: World):
@@ -36,7 +37,7 @@ async def test_each_row_starts_a_form_for_its_funder(world: World, funder: Funde
     await client.press(funder.label)
     assert f"Nouvelle action financée par : {funder.label}" in client.text
     await client.send("Soudeur TIG")
-    await client.press("💾 Sauvegarder")
+    await client.press(label("save"))
     [draft] = await world.actions()
     assert draft.funder is funder and draft.intitule == "Soudeur TIG"
 

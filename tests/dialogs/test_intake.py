@@ -7,13 +7,14 @@ from datetime import date
 from domain.funders import Funder
 from domain.models import Status
 from tests.dialogs.support import World, current_field, fill
+from tests.labels import label
 
 
 async def start_action(world: World, funder_label: str = "Région"):
     client = world.client()
     await client.command("start")
     assert "Vos actions de formation" in client.text
-    await client.press("➕ Créer une action")
+    await client.press(label("create"))
     await client.press(funder_label)
     return client
 
@@ -26,18 +27,18 @@ async def test_full_region_action_with_two_sessions_from_menu_to_confirmation(wo
     asked = await fill(client)
     assert asked[0] == "intitule" and "semestre_debut" in asked and "reference_convention" not in asked
     assert "Ajouter la session n° 1" in client.labels[0]
-    await client.press("➕ Ajouter la session n° 1")
+    await client.press(label("add_session", number=1))
     assert "Session n° 1 · question 1/8" in client.text
     await fill(client)
-    await client.press("➕ Ajouter la session n° 2")
+    await client.press(label("add_session", number=2))
     await fill(client, {"debut": "01/04/2027", "fin": "30/09/2027"})
     assert "Session n° 2 : 01/04/2027 → 30/09/2027" in client.text
     await client.press("Terminer votre saisie")
     assert "Récapitulatif" in client.text and "Session n° 2" in client.text
     assert "À compléter" not in client.text
-    await client.press("✅ Confirmer (valider la proposition)")
+    await client.press(label("confirm"))
     assert "ne pourra plus être modifiée" in client.text
-    await client.press("✅ Oui, je confirme")
+    await client.press(label("confirm_yes"))
     assert "confirmée" in client.text and "En cours d'instruction (1)" in client.labels
     [action] = await world.actions()
     assert action.status is Status.SUBMITTED and action.funder is Funder.REGION

@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.funders import Funder
 from domain.ports import Role
 from tests.dialogs.support import World
+from tests.labels import CHANGE_ORGANISATION
 
 
 async def new_code(world: World, role: Role = Role.MEMBER, **target: object) -> str:
@@ -47,7 +48,7 @@ async def test_a_person_in_two_organisations_chooses(world: World) -> None:
     assert "Pour quel organisme travaillez-vous ?" in client.text
     await client.press("Concurrent SA")
     assert "Vos actions de formation" in client.text and "Concurrent SA" in client.text
-    await client.press("🔁 Changer d'organisme")
+    await client.press(CHANGE_ORGANISATION)
     await client.press("Forma Sud")
     assert "Forma Sud" in client.text
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 from domain.models import Status
 from tests.dialogs.support import World, current_field, fill
 from tests.dialogs.test_intake import start_action
+from tests.labels import label
 
 
 async def test_back_keeps_the_answer_and_skip_only_for_optional_fields(world: World) -> None:
     client = await start_action(world)
     assert "Passer" not in client.labels  # intitulé is required
     await client.send("Soudeur TIG")
-    await client.press("⬅ Retour")
+    await client.press(label("back"))
     assert current_field(client).key == "intitule"
     assert "Réponse actuelle : Soudeur TIG" in client.text
     assert "11/255 caractères" in client.text
-    await client.press("✔ Garder : Soudeur TIG")
+    await client.press(label("keep", value='Soudeur TIG'))
     assert current_field(client).key == "objectif"
     # An optional field can be skipped.
     await fill(client, until="codes_rome")
@@ -25,7 +26,7 @@ async def test_back_keeps_the_answer_and_skip_only_for_optional_fields(world: Wo
 
 async def test_required_field_cannot_be_skipped_even_by_forged_payload(world: World) -> None:
     client = await start_action(world)
-    seq = client.button("💾 Sauvegarder").payload.split(":")[0]
+    seq = client.button(label("save")).payload.split(":")[0]
     assert "Passer" not in client.labels
     await client.press_payload(f"{seq}:skip")  # a button the question does not show: refused
     assert "Ce bouton ne s'applique pas ici" in client.text
@@ -35,7 +36,7 @@ async def test_required_field_cannot_be_skipped_even_by_forged_payload(world: Wo
 async def test_save_keeps_the_draft_and_quit_restores_the_last_save(world: World) -> None:
     client = await start_action(world)
     await client.send("Version sauvegardée")
-    await client.press("💾 Sauvegarder")
+    await client.press(label("save"))
     # Saved, and the same question again with a short confirmation (issue 15 item 5).
     assert "sauvegardée" in client.text and current_field(client).key == "objectif"
     [saved] = await world.actions()
@@ -44,12 +45,12 @@ async def test_save_keeps_the_draft_and_quit_restores_the_last_save(world: World
     # Modify (it reopens where it was saved), then quit: the change is dropped, the saved draft stays.
     await client.press("En cours de création (1)")
     await client.press(f"{saved.reference}")
-    await client.press("✏ Modifier")
+    await client.press(label("op_modify"))
     assert current_field(client).key == "objectif"
-    await client.press("⬅ Retour")
+    await client.press(label("back"))
     await client.send("Version non sauvegardée")
     assert current_field(client).key == "objectif"
-    await client.press("✖ Quitter")
+    await client.press(label("quit"))
     assert "modifications faites depuis la dernière sauvegarde" in client.text
     await client.press("Oui, quitter sans sauvegarder")
     [after] = await world.actions()
@@ -60,11 +61,11 @@ async def test_save_keeps_the_draft_and_quit_restores_the_last_save(world: World
 async def test_quit_a_new_action_drops_it_entirely(world: World) -> None:
     client = await start_action(world)
     await client.send("Jamais sauvegardée")
-    await client.press("✖ Quitter")
+    await client.press(label("quit"))
     assert "toute la saisie sera effacée" in client.text
     await client.press("Non, continuer la saisie")
     assert current_field(client).key == "objectif"
-    await client.press("✖ Quitter")
+    await client.press(label("quit"))
     await client.press("Oui, quitter sans sauvegarder")
     assert await world.actions() == []
     assert "En cours de création (0)" in client.labels
@@ -82,7 +83,7 @@ async def test_resume_after_restart_same_question_every_answer_kept(world: World
     await restarted.press(resume[0])
     assert current_field(restarted).key == key_before
     for _ in range(5):
-        await restarted.press("⬅ Retour")
+        await restarted.press(label("back"))
     assert current_field(restarted).key == "intitule"
     assert "Réponse actuelle : Titre professionnel Secrétaire assistant" in restarted.text
 
@@ -97,7 +98,7 @@ async def test_text_mid_form_from_a_new_process_is_taken_as_the_answer(world: Wo
 
 async def test_old_button_is_no_longer_valid_and_shows_the_current_screen(world: World) -> None:
     client = await start_action(world)
-    old_save = client.button("💾 Sauvegarder").payload
+    old_save = client.button(label("save")).payload
     await client.send("Soudeur TIG")
     await client.press_payload(old_save)
     assert "Ce bouton n'est plus valable" in client.text
@@ -143,14 +144,14 @@ async def test_a_state_that_no_longer_holds_together_leads_back_home(world: Worl
     await client.send("Soudeur TIG")
     assert "Cette opération n'est pas possible" in client.text
     assert "Vos actions de formation" in client.text
-    await client.press("➕ Créer une action")
+    await client.press(label("create"))
     assert "Créer une action de formation" in client.text
 
 
 async def test_garbled_payloads_on_every_screen_change_nothing(world: World) -> None:
     client = world.client()
     await client.command("menu")
-    for screen_button in ("En cours de création (0)", "➕ Créer une action"):
+    for screen_button in ("En cours de création (0)", label("create")):
         await client.command("menu")
         await client.press(screen_button)
         seq = client.keyboard[0][0].payload.split(":")[0]

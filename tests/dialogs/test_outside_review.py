@@ -9,8 +9,9 @@ from domain.funders import Funder
 from domain.ports import Membership, Role
 from tests.dialogs.support import ORG_A_USER, ORG_A_USER_2, World, answer_general, open_draft
 from tests.factories import make_valid_action
+from tests.labels import CHANGE_ORGANISATION, KEEP_MINE, label
 
-SAVE = "💾 Sauvegarder"
+SAVE = label("save")
 
 
 async def _link_to_b(world: World) -> None:
@@ -22,7 +23,7 @@ async def _link_to_b(world: World) -> None:
 
 async def _switch_to_b(client: DialogClient) -> None:
     await client.command("menu")
-    await client.press("🔁 Changer d'organisme")
+    await client.press(CHANGE_ORGANISATION)
     await client.press("Concurrent SA")
     assert "Concurrent SA" in client.text
 
@@ -50,7 +51,7 @@ async def test_switching_organisation_keeps_a_new_action_in_its_organisation(wor
     member = world.client()
     await member.command("menu")
     await member.press("Forma Sud")
-    await member.press("➕ Créer une action")
+    await member.press(label("create"))
     await member.press(member.labels[0])
     await member.send("Titre neuf de A")
     await _switch_to_b(member)
@@ -73,10 +74,10 @@ async def test_switching_organisation_with_choices_pending_stays_on_the_choices(
     await member.press(SAVE)
     assert "Titre du collègue" in member.text and "Titre du membre" in member.text
     await member.command("menu")
-    await member.press("🔁 Changer d'organisme")
+    await member.press(CHANGE_ORGANISATION)
     await member.press("Concurrent SA")
     assert "Avant de changer d'organisme" in member.text, member.text
-    await member.press("✍ Garder ma réponse")
+    await member.press(KEEP_MINE)
     stored = await world.get_action(draft.id or 0)
     assert stored is not None and stored.intitule == "Titre du membre"
 
@@ -96,7 +97,7 @@ async def test_annuler_on_the_merge_choices_then_continue_comes_back_to_them(wor
     assert "Quitter la saisie" in member.text
     await member.press("Non, continuer la saisie")
     assert "Titre du collègue" in member.text and "Titre du membre" in member.text
-    await member.press("✍ Garder ma réponse")
+    await member.press(KEEP_MINE)
     stored = await world.get_action(draft.id or 0)
     assert stored is not None and stored.intitule == "Titre du membre"
 
@@ -113,14 +114,14 @@ async def test_leaving_a_fiche_question_by_command_keeps_the_action_form_in_prog
     await open_draft(member, draft)
     await answer_general(member, "Intitulé de la formation *", "Titre du membre")
     await member.command("menu")
-    await member.press("🏢 Votre fiche organisme")
+    await member.press(label("fiche"))
     await member.press(member.labels[0])
     assert "Fiche organisme" in member.text
     await member.command(command)
     await member.command("menu")
     resume = [label for label in member.labels if label.startswith("▶ Reprendre")]
     assert resume == ["▶ Reprendre la saisie : Titre du membre"], member.labels
-    await member.press("➕ Créer une action")
+    await member.press(label("create"))
     await member.press(member.labels[0])  # a new form: the one in progress is saved first
     assert "sauvegardée" in member.text, member.text
     stored = await world.get_action(draft.id or 0)
@@ -142,7 +143,7 @@ async def test_a_form_of_an_organisation_left_is_closed_and_shows_nothing_of_it(
     async with world.uow_factory() as uow:
         await uow.members.remove(Membership(user_id=ORG_A_USER, role=Role.MEMBER, organisation_id=world.org_a))
         await uow.commit()
-    await member.press("✏ Présentation générale")
+    await member.press(label("edit_group", group="Présentation générale"))
     assert "Objectif secret" not in member.text and "Forma Sud" not in member.text, member.text
     assert "n'êtes plus membre" in member.text, member.text
     assert "Concurrent SA" in member.text
@@ -163,7 +164,7 @@ async def test_a_link_code_sent_during_a_fiche_question_keeps_the_action_form_in
     await open_draft(member, draft)
     await answer_general(member, "Intitulé de la formation *", "Titre du membre")
     await member.command("menu")
-    await member.press("🏢 Votre fiche organisme")
+    await member.press(label("fiche"))
     await member.press(member.labels[0])
     assert "Fiche organisme" in member.text
     await member.command("start", code)

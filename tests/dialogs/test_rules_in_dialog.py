@@ -6,6 +6,7 @@ import pytest
 
 from tests.dialogs.support import World, current_field, fill
 from tests.dialogs.test_intake import start_action
+from tests.labels import label
 
 
 async def general_done(world: World, overrides: dict[str, str] | None = None):
@@ -33,7 +34,7 @@ async def test_purchase_order_other_than_1_blocks_the_first_session(world: World
 )
 async def test_session_breaking_a_region_rule_is_refused(world: World, session: dict[str, str], fragment: str) -> None:
     client = await general_done(world)
-    await client.press("➕ Ajouter la session n° 1")
+    await client.press(label("add_session", number=1))
     await fill(client, session)
     assert fragment in client.text, client.text
     assert current_field(client) is not None  # back on a question, not on the session list
@@ -44,9 +45,9 @@ async def test_session_breaking_a_region_rule_is_refused(world: World, session: 
 
 async def test_last_session_more_than_18_months_after_the_first_is_refused(world: World) -> None:
     client = await general_done(world)
-    await client.press("➕ Ajouter la session n° 1")
+    await client.press(label("add_session", number=1))
     await fill(client, {"debut": "15/03/2027", "fin": "30/06/2027"})
-    await client.press("➕ Ajouter la session n° 2")
+    await client.press(label("add_session", number=2))
     await fill(client, {"debut": "01/09/2028", "fin": "30/09/2028"})
     assert "18 mois" in client.text
     assert "Session n° 2" in client.text
@@ -54,7 +55,7 @@ async def test_last_session_more_than_18_months_after_the_first_is_refused(world
 
 async def test_end_before_start_is_refused(world: World) -> None:
     client = await general_done(world)
-    await client.press("➕ Ajouter la session n° 1")
+    await client.press(label("add_session", number=1))
     await fill(client, {"debut": "15/03/2027", "fin": "14/03/2027"})
     assert "⚠️" in client.text
     assert current_field(client).key in ("fin", "debut")

@@ -16,6 +16,7 @@ from domain.services.actors import Actor
 from domain.services.backoffice import VoteOutcome
 from tests.dialogs.backoffice_support import STAFF_USER, add, events, outbox_rows, staff
 from tests.dialogs.support import ORG_A_USER, World
+from tests.labels import blabel, label
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
@@ -31,7 +32,7 @@ async def test_the_staff_menu_shows_the_queues_with_their_counts(world: World) -
     client = await staff(world)
     assert "Carif-Oref · actions de formation" in client.text
     assert client.labels[:4] == [
-        "Confirmées (5)", "Validées, à publier (1)", "Justificatifs reçus (1)", "🗳 Vote de la Région",
+        "Confirmées (5)", "Validées, à publier (1)", "Justificatifs reçus (1)", blabel("vote"),
     ]
     await client.press("Justificatifs reçus (1)")
     assert client.labels[0].startswith(etat.reference)
@@ -43,11 +44,11 @@ async def test_staff_publishes_an_approved_action_with_the_reference_shown(world
     await client.press("Validées, à publier (1)")
     await client.press(f"{action.reference} · Cariste")
     assert "Cariste" in client.text and "Validée, en attente de publication" in client.text
-    assert "✅ Valider" not in client.labels  # already approved
-    await client.press("📢 Publier")
+    assert blabel("approve") not in client.labels  # already approved
+    await client.press(blabel("publish"))
     expected = f"CO-2026-{action.id:06d}"
     assert f"Référence Carif-Oref attribuée : {expected}" in client.text
-    await client.press(f"📢 Oui, publier ({expected})")
+    await client.press(blabel("publish_yes", reference=expected))
     assert f"publiée sous la référence Carif-Oref {expected}" in client.text
 
     stored = await world.get_action(action.id)
@@ -64,15 +65,15 @@ async def test_staff_may_type_another_carif_reference_before_publishing(world: W
     taken = await add(world, Funder.REGION, Status.PUBLISHED, reference_carif="24_AF_0000001")
     client = await staff(world)
     await client.send(action.reference.lower())  # a reference typed at the menu opens it
-    await client.press("📢 Publier")
+    await client.press(blabel("publish"))
     await client.send("pas une référence")
     assert "Référence Carif-Oref invalide" in client.text
     await client.send("24_AF_0000001")
-    await client.press("📢 Oui, publier (24_AF_0000001)")
+    await client.press(blabel("publish_yes", reference="24_AF_0000001"))
     assert f"déjà attribuée à l'action {taken.reference}" in client.text
     assert (await world.get_action(action.id)).status is Status.SUBMITTED
     await client.send("24_AF_0000002")
-    await client.press("📢 Oui, publier (24_AF_0000002)")
+    await client.press(blabel("publish_yes", reference="24_AF_0000002"))
     stored = await world.get_action(action.id)
     assert stored.status is Status.PUBLISHED and stored.reference_carif == "24_AF_0000002"
 
@@ -82,7 +83,7 @@ async def test_returned_for_correction_then_corrected_and_confirmed_again(world:
     client = await staff(world)
     await client.press("Confirmées (1)")
     await client.press(f"{action.reference}")
-    await client.press("↩ Renvoyer pour correction")
+    await client.press(blabel("send_back"))
     assert "Écrivez ce que l'organisme doit corriger" in client.text
     await client.send("Le Formacode 42752 ne correspond pas au contenu.")
     assert f"Action {action.reference} renvoyée pour correction" in client.text
@@ -98,10 +99,10 @@ async def test_returned_for_correction_then_corrected_and_confirmed_again(world:
     await member.press("À corriger (1)")
     await member.press(f"{action.reference}")
     assert "Commentaire du Carif-Oref : Le Formacode 42752 ne correspond pas au contenu." in member.text
-    await member.press("✏ Modifier")
+    await member.press(label("op_modify"))
     assert "Récapitulatif" in member.text and "Le Formacode 42752" in member.text
-    await member.press("✅ Confirmer (valider la proposition)")
-    await member.press("✅ Oui, je confirme")
+    await member.press(label("confirm"))
+    await member.press(label("confirm_yes"))
     assert "confirmée" in member.text
     again = await world.get_action(action.id)
     assert again is not None and again.status is Status.SUBMITTED and again.staff_comment is None
@@ -113,15 +114,15 @@ async def test_etat_justification_marked_received_then_approved(world: World) ->
     await client.press("Justificatifs reçus (1)")
     await client.press(f"{action.reference}")
     assert "Justificatif de financement : convention.pdf (pas encore marqué reçu)" in client.text
-    assert "✅ Valider" not in client.labels  # not before the justification is received
-    await client.press("📄 Justificatif envoyé")
+    assert blabel("approve") not in client.labels  # not before the justification is received
+    await client.press(blabel("download"))
     assert "convention.pdf" in client.text and "application/pdf" in client.text
-    await client.press("📎 Justificatif reçu")
+    await client.press(blabel("justification"))
     assert "marqué comme reçu" in client.text
-    assert "📎 Justificatif reçu" not in client.labels
-    await client.press("✅ Valider")
+    assert blabel("justification") not in client.labels
+    await client.press(blabel("approve"))
     assert f"Action {action.reference} validée" in client.text
-    assert "📢 Publier" in client.labels
+    assert blabel("publish") in client.labels
 
     stored = await world.get_action(action.id)
     assert stored is not None and stored.justificatif_recu and stored.status is Status.APPROVED
@@ -134,7 +135,7 @@ async def test_the_region_vote_approves_three_actions_and_reports_an_unknown_one
     voted = [await add(world, Funder.REGION, intitule=f"Action Région {i}") for i in range(3)]
     left = await add(world, Funder.REGION, intitule="Pas votée")
     client = await staff(world)
-    await client.press("🗳 Vote de la Région")
+    await client.press(blabel("vote"))
     assert "une par ligne ou séparées par des virgules" in client.text
     await client.send(f"{voted[0].reference}\n{voted[1].reference}, {voted[2].reference}\nFB-999999")
     assert "3 action(s) validée(s), 1 erreur(s), sur 4 référence(s)" in client.text
@@ -175,7 +176,7 @@ async def test_the_vote_reports_wrong_funder_wrong_status_and_duplicates(world: 
 
 async def test_an_empty_vote_is_refused(world: World) -> None:
     client = await staff(world)
-    await client.press("🗳 Vote de la Région")
+    await client.press(blabel("vote"))
     await client.send(" , ;")
     assert "Aucune référence d'action" in client.text
     assert "Vote de la Région" in client.text
@@ -207,9 +208,9 @@ async def test_staff_refuses_too_and_a_gone_action_is_not_found(world: World) ->
     client = await staff(world)
     await client.press("Confirmées (2)")
     await client.press(f"{action.reference}")
-    await client.press("❌ Refuser")
+    await client.press(blabel("refuse"))
     await client.send("Hors du champ de l'appel d'offres")
-    await client.press("❌ Oui, refuser l'action")
+    await client.press(blabel("refuse_yes"))
     assert (await world.get_action(action.id)).status is Status.REFUSED
     await client.send("FB-999999")
     assert client.text.count("Action introuvable : « FB-999999 »") == 1

@@ -12,9 +12,10 @@ from domain.funders import Funder
 from domain.models import Action, Status
 from tests.dialogs.support import ORG_A_USER_2, World, answer_general, open_draft
 from tests.factories import make_valid_action
+from tests.labels import KEEP_MINE, KEEP_THEIRS, label
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-SAVE = "💾 Sauvegarder"
+SAVE = label("save")
 
 
 async def _move_to(world: World, action_id: int, status: Status) -> Action:
@@ -59,7 +60,7 @@ async def test_a_form_on_an_action_that_moved_on_is_closed_and_the_action_shown(
     assert WORDS[status] in member.text, member.text
     assert "n'ont pas pu être enregistrées" in member.text
     assert "En cours de création" not in member.text and "modifiée entre-temps" not in member.text
-    assert "👁 Voir le récapitulatif" in member.labels and SAVE not in member.labels
+    assert label("op_view") in member.labels and SAVE not in member.labels
     stored = await world.get_action(draft.id)
     assert stored is not None and stored.intitule == draft.intitule and stored.version == moved.version
     await member.command("menu")
@@ -75,7 +76,7 @@ async def test_resuming_a_form_whose_action_was_confirmed_shows_the_action(world
     await _move_to(world, draft.id, Status.SUBMITTED)
     await member.press("▶ Reprendre la saisie")
     assert WORDS[Status.SUBMITTED] in member.text
-    assert "👁 Voir le récapitulatif" in member.labels
+    assert label("op_view") in member.labels
 
 
 async def test_a_returned_action_is_still_modified_and_saved_in_its_list(world: World) -> None:
@@ -86,7 +87,7 @@ async def test_a_returned_action_is_still_modified_and_saved_in_its_list(world: 
     await member.command("menu")
     await member.press("À corriger")
     await member.press(f"{draft.reference}")
-    await member.press("✏ Modifier")
+    await member.press(label("op_modify"))
     await answer_general(member, "Intitulé de la formation *", "Titre corrigé")
     await member.press(SAVE)
     assert "« À corriger »" in member.text and "En cours de création »" not in member.text
@@ -105,7 +106,7 @@ async def test_both_changed_the_same_field_the_stored_value_may_be_kept(world: W
     await second.press(SAVE)
     assert "Titre du premier" in second.text and "Titre du second" in second.text
     assert "un autre membre" in second.text
-    await second.press("💾 Garder celle enregistrée")
+    await second.press(KEEP_THEIRS)
     assert "sauvegardée" in second.text
     stored = await world.get_action(draft.id or 0)
     assert stored is not None
@@ -120,14 +121,14 @@ async def test_a_conflict_on_confirm_goes_back_to_the_recap_to_confirm_again(wor
     await answer_general(first, "Intitulé de la formation *", "Titre du premier")
     await first.press(SAVE)
     await answer_general(second, "Intitulé de la formation *", "Titre du second")
-    await second.press("✅ Confirmer")
-    await second.press("✅ Oui, je confirme")
-    await second.press("✍ Garder ma réponse")
+    await second.press(label("op_confirm"))
+    await second.press(label("confirm_yes"))
+    await second.press(KEEP_MINE)
     assert "Récapitulatif" in second.text and "confirmez à nouveau" in second.text
     stored = await world.get_action(draft.id or 0)
     assert stored is not None and stored.status is Status.DRAFT and stored.intitule == "Titre du premier"
-    await second.press("✅ Confirmer")
-    await second.press("✅ Oui, je confirme")
+    await second.press(label("op_confirm"))
+    await second.press(label("confirm_yes"))
     stored = await world.get_action(draft.id or 0)
     assert stored is not None and stored.status is Status.SUBMITTED and stored.intitule == "Titre du second"
 
@@ -145,7 +146,7 @@ async def test_choices_pending_are_not_saved_by_opening_another_action(world: Wo
     await second.command("menu")  # from the menu: another action, choices still to make
     await second.press("En cours de création")
     await second.press(f"{other.reference}")
-    await second.press("✏ Modifier")
+    await second.press(label("op_modify"))
     assert "choisissez les réponses à garder" in second.text
     assert "Titre du premier" in second.text and "Titre du second" in second.text
     stored = await world.get_action(draft.id or 0)

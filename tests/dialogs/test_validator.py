@@ -12,6 +12,7 @@ from domain.services import backoffice as operations
 from domain.services.actors import Actor, UnknownAction
 from tests.dialogs.backoffice_support import add, events, outbox_rows, validator
 from tests.dialogs.support import ORG_A_USER, ORG_A_USER_2, World
+from tests.labels import blabel
 
 PE_VALIDATOR = 4401
 AGEFIPH_VALIDATOR = 4402
@@ -28,7 +29,7 @@ async def test_a_pole_emploi_validator_sees_only_pole_emploi_submitted_actions(w
     client = await validator(world, Funder.POLE_EMPLOI, PE_VALIDATOR)
     assert "Actions proposées à Pôle emploi" in client.text
     assert "2 action(s) en attente de votre décision" in client.text
-    await client.press("📋 Actions proposées à Pôle emploi (2)")
+    await client.press(blabel("funder_queue", funder="Pôle emploi", count=2))
     shown = " ".join(client.labels)
     assert first.reference in shown and second.reference in shown
     for other in (draft, published, agefiph, region):
@@ -38,16 +39,16 @@ async def test_a_pole_emploi_validator_sees_only_pole_emploi_submitted_actions(w
     assert "Soudeur TIG" in client.text and "Organisme responsable : Forma Sud" in client.text
     assert "Financeur principal : Pôle emploi" in client.text
     assert "Session n° 2" in client.text  # the full recap, read-only
-    assert {"✅ Valider", "❌ Refuser"} <= set(client.labels)
+    assert {blabel("approve"), blabel("refuse")} <= set(client.labels)
     assert not any("Modifier" in label for label in client.labels)
 
 
 async def test_the_validator_approves_and_the_organisation_is_told(world: World) -> None:
     action = await add(world, Funder.POLE_EMPLOI, intitule="Soudeur TIG")
     client = await validator(world, Funder.POLE_EMPLOI, PE_VALIDATOR)
-    await client.press("📋 Actions proposées à Pôle emploi (1)")
+    await client.press(blabel("funder_queue", funder="Pôle emploi", count=1))
     await client.press(f"{action.reference}")
-    await client.press("✅ Valider")
+    await client.press(blabel("approve"))
     assert f"Action {action.reference} validée" in client.text
     assert "Aucune action dans cette liste" in client.text
 
@@ -62,18 +63,18 @@ async def test_the_validator_approves_and_the_organisation_is_told(world: World)
 async def test_the_validator_refuses_with_a_reason(world: World) -> None:
     action = await add(world, Funder.POLE_EMPLOI, intitule="Soudeur TIG")
     client = await validator(world, Funder.POLE_EMPLOI, PE_VALIDATOR)
-    await client.press("📋 Actions proposées à Pôle emploi (1)")
+    await client.press(blabel("funder_queue", funder="Pôle emploi", count=1))
     await client.press(f"{action.reference}")
-    await client.press("❌ Refuser")
+    await client.press(blabel("refuse"))
     assert "Écrivez le motif du refus" in client.text
     await client.send("x" * 1001)
     assert "entre 1 et 1000 caractères" in client.text
     await client.send("Tarif horaire hors de la grille <2027>")
     assert "Tarif horaire hors de la grille <2027>" in client.text  # shown back, escaped
     assert (await world.get_action(action.id)).status is Status.SUBMITTED  # not yet
-    await client.press("✏ Modifier le motif")
+    await client.press(blabel("edit_reason"))
     await client.send("Tarif horaire hors de la grille 2027")
-    await client.press("❌ Oui, refuser l'action")
+    await client.press(blabel("refuse_yes"))
     assert f"Action {action.reference} refusée" in client.text
 
     stored = await world.get_action(action.id)
@@ -96,12 +97,12 @@ async def test_the_validator_refuses_with_a_reason(world: World) -> None:
 async def test_cancelling_a_refusal_changes_nothing(world: World) -> None:
     action = await add(world, Funder.POLE_EMPLOI)
     client = await validator(world, Funder.POLE_EMPLOI, PE_VALIDATOR)
-    await client.press("📋 Actions proposées à Pôle emploi (1)")
+    await client.press(blabel("funder_queue", funder="Pôle emploi", count=1))
     await client.press(f"{action.reference}")
-    await client.press("❌ Refuser")
+    await client.press(blabel("refuse"))
     await client.send("Pas maintenant")
     await client.press("Annuler")
-    assert "✅ Valider" in client.labels
+    assert blabel("approve") in client.labels
     assert (await world.get_action(action.id)).status is Status.SUBMITTED
     assert await events(world, action.id) == []
 
@@ -111,18 +112,18 @@ async def test_an_agefiph_validator_cannot_touch_a_pole_emploi_action(world: Wor
     own = await add(world, Funder.AGEFIPH, intitule="Action Agefiph")
     client = await validator(world, Funder.AGEFIPH, AGEFIPH_VALIDATOR)
     assert "Actions proposées à Agefiph" in client.text
-    await client.press("📋 Actions proposées à Agefiph (1)")
+    await client.press(blabel("funder_queue", funder="Agefiph", count=1))
     assert pe.reference not in " ".join(client.labels)
     # A forged button naming the Pôle emploi action: not found, nothing shown of it.
     seq = client.keyboard[0][0].payload.split(":")[0]
     await client.press_payload(f"{seq}:view:{pe.id}")
     assert "introuvable" in client.text
     assert "Action Pôle emploi" not in client.text
-    assert "✅ Valider" not in client.labels
+    assert blabel("approve") not in client.labels
     # Its own action works; the view's buttons act on the action shown, never on another.
     await client.press(f"{own.reference}")
     assert "Action Agefiph" in client.text
-    await client.press("✅ Valider")
+    await client.press(blabel("approve"))
     assert (await world.get_action(own.id)).status is Status.APPROVED
     assert (await world.get_action(pe.id)).status is Status.SUBMITTED
     assert await events(world, pe.id) == []
@@ -150,14 +151,14 @@ async def test_the_operations_keep_a_validator_in_their_funder_scope(world: Worl
 async def test_an_action_decided_meanwhile_cannot_be_decided_again(world: World) -> None:
     action = await add(world, Funder.POLE_EMPLOI)
     client = await validator(world, Funder.POLE_EMPLOI, PE_VALIDATOR)
-    await client.press("📋 Actions proposées à Pôle emploi (1)")
+    await client.press(blabel("funder_queue", funder="Pôle emploi", count=1))
     await client.press(f"{action.reference}")
     async with world.uow_factory() as uow:  # a colleague approves it first
         await operations.approve(uow, Actor.validator(Funder.POLE_EMPLOI), action.id)
         await uow.commit()
-    await client.press("❌ Refuser")
+    await client.press(blabel("refuse"))
     assert "n'est pas possible" in client.text
-    assert "❌ Refuser" not in client.labels
+    assert blabel("refuse") not in client.labels
     assert (await world.get_action(action.id)).status is Status.APPROVED
 
 

@@ -34,6 +34,7 @@ from domain.ports import Role
 from storage.database import create_engine, upgrade
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fakebotapi import ChatMessage, FakeBotApi, FakeUser
+from tests.labels import label
 
 REPORT_DIR = Path(__file__).parent / ".reliability"
 INCIDENT = "Un incident"  # the start of the bot's error handler's message
@@ -293,7 +294,7 @@ async def open_recap(person: Person, action: Action) -> None:
     await person.tap("list", "draft")
     await person.tap("view", action.id)
     assert person.screen is not None, [m.text[:200] for m in person.user.messages[-6:]]
-    await person.press("✏ Modifier")
+    await person.press(label("op_modify"))
     assert "Récapitulatif" in person.text, person.text[-300:]
 
 

@@ -22,6 +22,7 @@ from domain.ports import Role
 from storage.database import create_engine, upgrade
 from storage.uow import SqlUnitOfWorkFactory
 from tests.fakebotapi import ChatMessage, FakeBotApi, FakeUser
+from tests.labels import label, label_start
 from tests.samples import VALID_SAMPLES
 
 STAFF_ID = 9001
@@ -167,9 +168,14 @@ class Player:
             if spec.key in overrides:
                 await self.say(overrides[spec.key])
             elif spec.kind is Kind.MULTI_CHOICE:
+<<<<<<< HEAD
                 # The first choice offered (« Autres financeurs » leaves out the principal funder).
                 await self.press(next(box for box in self.labels if box.startswith("☐ ")))
                 await self.press("✅ Valider")
+=======
+                await self.press(label("unticked", label=spec.choices[0].label))
+                await self.press(label_start("validate", "count"))
+>>>>>>> 6ca1559 (Tests name buttons through the label helpers (tests/labels.py: buttons.j2, backoffice_buttons.j2, reload/texts/notification labels) instead of copying emoji labels from the templates (issue 14, item 8))
             else:
                 await self.say(VALID_SAMPLES[spec.key])
             assert "⚠" not in self.text, self.text

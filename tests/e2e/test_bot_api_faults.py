@@ -24,6 +24,7 @@ from storage.database import create_engine
 from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.support import Player, new_link_code, running_bot, settings_for
 from tests.fakebotapi import FakeBotApi, WaitTimeout
+from tests.labels import label
 from tests.samples import VALID_SAMPLES
 
 USER_ID = 1001
@@ -78,7 +79,7 @@ async def _in_a_form(
         async with running_bot(settings):
             claire = Player(api.user(USER_ID, "Claire"))
             await claire.command("start", code)
-            await claire.press("➕ Créer une action")
+            await claire.press(label("create"))
             await claire.press("Région")
             for key in QUESTIONS[:answered]:
                 await claire.say(VALID_SAMPLES[key])

@@ -13,6 +13,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.support import Player, new_link_code, running_bot, settings_for
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import label
 
 
 async def _actions(url: str):
@@ -75,7 +76,7 @@ async def test_the_same_update_delivered_twice_is_processed_once(tmp_path: Path)
         _, code = await new_link_code(settings)
         async with running_bot(settings):
             claire = await _linked(api, code)
-            await claire.press("➕ Créer une action")
+            await claire.press(label("create"))
             await claire.press("Région")
             update = {
                 "update_id": 900_001,
@@ -113,9 +114,9 @@ async def test_double_tap_on_confirm_confirms_once(tmp_path: Path) -> None:
             claire = await _linked(api, code)
             await claire.press("En cours de création (1)")
             await claire.press(draft.reference)
-            await claire.press("✅ Confirmer")
-            await claire.press("✅ Confirmer (valider la proposition)")
-            confirm = next(d for row in claire.screen.buttons for t, d in row if t == "✅ Oui, je confirme")
+            await claire.press(label("op_confirm"))
+            await claire.press(label("confirm"))
+            confirm = next(d for row in claire.screen.buttons for t, d in row if t == label("confirm_yes"))
             claire.user.skip_replies()
             await asyncio.gather(claire.user.send_callback(confirm, claire.screen),
                                  claire.user.send_callback(confirm, claire.screen))
@@ -134,7 +135,7 @@ async def test_restart_in_the_middle_of_a_form_same_question_nothing_lost(tmp_pa
         _, code = await new_link_code(settings)
         async with running_bot(settings):
             claire = await _linked(api, code)
-            await claire.press("➕ Créer une action")
+            await claire.press(label("create"))
             await claire.press("Région")
             await claire.say("Soudeur TIG")
             await claire.say("Souder à l'arc des aciers.")
@@ -143,7 +144,7 @@ async def test_restart_in_the_middle_of_a_form_same_question_nothing_lost(tmp_pa
             await claire.say("Titre professionnel de niveau 3.")
             assert claire.current_field().key == "contenu"
             for _ in range(3):
-                await claire.press("⬅ Retour")
+                await claire.press(label("back"))
             assert "Réponse actuelle : Soudeur TIG" in claire.text
 
 
@@ -154,7 +155,7 @@ async def test_429_storm_every_message_delivered_once(tmp_path: Path) -> None:
         async with running_bot(settings):
             claire = await _linked(api, code)
             api.inject_429(6, retry_after=1)
-            await claire.press("➕ Créer une action")
+            await claire.press(label("create"))
             await claire.press("Région")
             await claire.say("Soudeur TIG")
             assert claire.current_field().key == "objectif"

@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.logs import LEAKY_LOGGERS, setup_logging
 from tests.e2e.support import Player, new_link_code, running_bot, settings_for
 from tests.fakebotapi import FakeBotApi
+from tests.labels import label
 
 SECRET_ANSWER = "Réponse-très-personnelle-4242 <b>gras</b> & <script>alert(1)</script>"
 
@@ -27,11 +28,11 @@ async def test_commands_menu_escaping_and_logs_without_token_or_content(tmp_path
                 assert {"start", "menu", "nouvelle", "dates", "aide", "annuler"} <= commands
                 claire = Player(api.user(1001, "Claire"))
                 await claire.command("start", code)
-                await claire.press("➕ Créer une action")
+                await claire.press(label("create"))
                 await claire.press("Région")
                 await claire.say(SECRET_ANSWER)
                 # Sent as HTML and accepted by the (strict) parser: user text is escaped, shown as typed.
-                await claire.press("⬅ Retour")
+                await claire.press(label("back"))
                 assert "<script>alert(1)</script>" in claire.text
                 assert all(r.ok for r in api.requests_for("sendMessage") + api.requests_for("editMessageText"))
     finally:

@@ -17,6 +17,7 @@ from tests.e2e.support import (
     uses_fast_paths,
 )
 from tests.fakebotapi import FakeBotApi
+from tests.labels import label
 
 
 @pytest.mark.parametrize("fast_paths", FAST_PATHS)
@@ -33,17 +34,17 @@ async def test_link_then_create_and_confirm_a_region_action_with_two_sessions(
             assert "code de rattachement" in claire.text
             await claire.command("start", code)
             assert "Bienvenue" in claire.text and "Vos actions de formation" in claire.text
-            await claire.press("➕ Créer une action")
+            await claire.press(label("create"))
             await claire.press("Région")
             await claire.fill()
-            await claire.press("➕ Ajouter la session n° 1")
+            await claire.press(label("add_session", number=1))
             await claire.fill()
-            await claire.press("➕ Ajouter la session n° 2")
+            await claire.press(label("add_session", number=2))
             await claire.fill({"debut": "01/04/2027", "fin": "30/09/2027"})
             await claire.press("Terminer votre saisie")
             assert "Récapitulatif" in claire.text
-            await claire.press("✅ Confirmer (valider la proposition)")
-            await claire.press("✅ Oui, je confirme")
+            await claire.press(label("confirm"))
+            await claire.press(label("confirm_yes"))
             assert "confirmée" in claire.text
             assert not api.unanswered_callbacks()
             assert all(len(r.params.get("text", "")) <= 4096 for r in api.requests_for("sendMessage"))

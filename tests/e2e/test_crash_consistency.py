@@ -38,6 +38,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.processes import BotProcess
 from tests.e2e.support import new_link_code, settings_for
 from tests.fakebotapi import ChatMessage, FakeBotApi, FakeUser
+from tests.labels import label, label_start
 from tests.samples import VALID_SAMPLES
 
 SEED = 20261201
@@ -132,17 +133,18 @@ def next_input(screen: ChatMessage) -> Input | None:
         where = f"session {session} · {spec.key}" if session else spec.key
         if spec.kind is Kind.MULTI_CHOICE:
             first = spec.choices[0]
+            unticked = label_start("unticked", "label")
             box = next(
                 (
                     t
                     for t in labels
-                    if t.startswith("☐ ") and first.label.startswith(t[2:].rstrip("…"))
+                    if t.startswith(unticked) and first.label.startswith(t.removeprefix(unticked).strip().rstrip("…"))
                 ),
                 None,
             )
             if box is not None:
                 return Input(f"tick {where}", button=box)
-            [validate] = [t for t in labels if t.startswith("✅ Valider")]  # « ✅ Valider (1) »
+            [validate] = [t for t in labels if t.startswith(label_start("validate", "count"))]  # « ✅ Valider (1) »
             return Input(
                 f"validate {where}",
                 button=validate,
@@ -154,22 +156,22 @@ def next_input(screen: ChatMessage) -> Input | None:
         return Input(
             f"answer {where}", text=raw, spec=spec, session=session, expected=spec.parse(raw)
         )
-    if "✅ Oui, je confirme" in labels:
-        return Input("confirm: yes", button="✅ Oui, je confirme")
-    if "✅ Confirmer (valider la proposition)" in labels:
-        return Input("recap: confirm", button="✅ Confirmer (valider la proposition)")
+    if label("confirm_yes") in labels:
+        return Input("confirm: yes", button=label("confirm_yes"))
+    if label("confirm") in labels:
+        return Input("recap: confirm", button=label("confirm"))
     if _titled(screen, "Sessions de formation"):
-        add = f"➕ Ajouter la session n° {SESSIONS + 1}"
-        if add in labels or not any(t.startswith("➕ Ajouter la session") for t in labels):
+        add = label("add_session", number=SESSIONS + 1)
+        if add in labels or not any(t.startswith(label_start("add_session", "number")) for t in labels):
             return Input("sessions: finish", button="Terminer votre saisie")
-        [add] = [t for t in labels if t.startswith("➕ Ajouter la session")]
+        [add] = [t for t in labels if t.startswith(label_start("add_session", "number"))]
         return Input(f"sessions: {add}", button=add)
     if _titled(screen, "Créer une action de formation"):
         return Input("create: Région", button="Région")
-    if "➕ Créer une action" in labels:
+    if label("create") in labels:
         if "En cours d'instruction (1)" in labels:
             return None  # confirmed
-        return Input("menu: create", button="➕ Créer une action")
+        return Input("menu: create", button=label("create"))
     raise AssertionError(f"unexpected screen: {screen}")
 
 

@@ -32,10 +32,11 @@ from tests.e2e.reliability_support import (
 from tests.e2e.support import new_link_code, running_bot, settings_for
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import label
 from tests.samples import VALID_SAMPLES
 
-CONFIRM = "✅ Confirmer (valider la proposition)"
-CONFIRM_YES = "✅ Oui, je confirme"
+CONFIRM = label("confirm")
+CONFIRM_YES = label("confirm_yes")
 QUESTION = "Fiche organisme · question"
 
 
@@ -48,7 +49,7 @@ async def _organisation(url: str, organisation_id: int) -> Organisation:
 
 async def _open_fiche_field(person: Person, key: str) -> None:
     await person.command("menu")
-    await person.press("🏢 Votre fiche organisme")
+    await person.press(label("fiche"))
     await person.tap("f", key)
     assert QUESTION in person.text, person.text[-300:]
 
@@ -103,7 +104,7 @@ async def test_an_answer_after_being_unlinked_lands_in_no_organisation(
             await claire.command("start", code_b)
             assert "Pour quel organisme travaillez-vous ?" in claire.text, claire.text[-300:]
             await claire.press("Forma Sud")
-            await claire.press("🏢 Votre fiche organisme")
+            await claire.press(label("fiche"))
             assert "Forma Sud" in claire.text
             await claire.tap("f", "telephone")
             before_a = await _organisation(settings.database_url, org_a)
@@ -138,12 +139,12 @@ async def test_an_incomplete_fiche_is_completed_in_the_conversation_before_confi
             await claire.command("menu")
             await claire.tap("list", "draft")
             await claire.tap("view", draft.id)
-            await claire.press("✏ Modifier")
+            await claire.press(label("op_modify"))
             await claire.press(CONFIRM)
             assert "la fiche de votre organisme doit être complète" in claire.text, claire.text[-500:]
-            for label in ("Numéro de déclaration d'activité", "Adresse du siège", "Courriel",
-                          "Contact de l'organisme"):
-                assert f"« {label} »" in claire.text
+            for name in ("Numéro de déclaration d'activité", "Adresse du siège", "Courriel",
+                         "Contact de l'organisme"):
+                assert f"« {name} »" in claire.text
             asked = []
             for _ in range(6):
                 if QUESTION not in claire.text:

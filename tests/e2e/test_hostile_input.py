@@ -29,6 +29,7 @@ from tests.e2e.reliability_support import (
 from tests.e2e.support import new_link_code, running_bot, settings_for
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import label
 from tests.samples import VALID_SAMPLES
 
 CORPUS: dict[str, str] = {
@@ -90,13 +91,13 @@ class FieldDriver:
                 await self._open_recap(draft)
             if not self.on_recap():
                 for _ in range(6):  # a composite field's sub-steps, then back to the recap
-                    await p.press("⬅ Retour")
+                    await p.press(label("back"))
                     if self.on_recap():
                         break
             if spec in SESSION_FIELDS:
-                await p.press("✏ Session n° 1")
+                await p.press(label("edit_session", number=1, period=""))
             else:
-                await p.press(f"✏ {spec.group}")
+                await p.press(label("edit_group", group=spec.group))
             assert p.offers("f", spec.key), (spec.key, p.labels)
             await p.tap("f", spec.key)
         assert self.on_question(spec), (spec.key, p.text[-500:])

@@ -22,6 +22,7 @@ from tests.e2e.reliability_support import (
 from tests.e2e.support import new_link_code, running_bot, settings_for
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import label
 
 RECEIVED = Document(file_id="RECEIVED-1", file_name="convention-signee.pdf", mime_type="application/pdf", size=1000)
 ALREADY = "a déjà reçu et vérifié le justificatif"
@@ -68,7 +69,7 @@ async def test_a_received_justification_cannot_be_swapped_and_every_path_checks_
             await claire.tap("list", "draft")
             await claire.tap("view", draft.id)
             await claire.tap("modify")
-            await claire.press("✏ Financement")
+            await claire.press(label("edit_group", group="Financement"))
             await claire.tap("f", "justificatif")
             assert "Justificatif de financement" in claire.text
             await claire.document(PDF, "autre.pdf")

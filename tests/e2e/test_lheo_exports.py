@@ -31,6 +31,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.support import STAFF_ID, Player, new_link_code, running_bot, settings_for
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import blabel, label_start
 
 NS = {"l": LHEO_NS}
 DAY = date(2027, 1, 4)  # the factory's actions have sessions to come: public on that day
@@ -146,8 +147,8 @@ async def test_staff_publish_through_the_bot_while_the_export_runs_and_nothing_i
                     await staff.command("menu")
                     await staff.press("Validées, à publier")
                     await staff.press(action.reference)
-                    await staff.press("📢 Publier")
-                    await staff.press("📢 Oui, publier")
+                    await staff.press(blabel("publish"))
+                    await staff.press(label_start("publish_yes", "reference", template="backoffice_buttons.j2"))
                     assert "publiée" in staff.text.lower()
                     published_meanwhile.append(str(action.reference))
 

@@ -28,6 +28,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.support import STAFF_ID, Player, eventually, new_link_code, running_bot, settings_for
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import label
 
 CONFIRMED = "Nouvelle action confirmée"
 OTHER_STAFF = 9002
@@ -62,9 +63,9 @@ async def _confirm(player: Player, action: Action) -> None:
     await player.command("menu")
     await player.press("En cours de création (1)")
     await player.press(action.reference)
-    await player.press("✅ Confirmer")
-    await player.press("✅ Confirmer (valider la proposition)")
-    await player.press("✅ Oui, je confirme")
+    await player.press(label("op_confirm"))
+    await player.press(label("confirm"))
+    await player.press(label("confirm_yes"))
 
 
 async def _cli(argv: list[str]) -> int:

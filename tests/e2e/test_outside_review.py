@@ -22,6 +22,7 @@ from tests.e2e.reliability_support import (
 from tests.e2e.support import new_link_code, running_bot, settings_for
 from tests.factories import make_organisation, make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import CHANGE_ORGANISATION, label
 
 
 async def _second_organisation(url: str) -> str:
@@ -50,13 +51,13 @@ async def test_switching_organisation_saves_the_answers_in_their_own_organisatio
             await claire.press("Forma Sud")
             await claire.tap("list", "draft")
             await claire.tap("view", draft.id)
-            await claire.press("✏ Modifier")
-            await claire.press("✏ Présentation générale")
+            await claire.press(label("op_modify"))
+            await claire.press(label("edit_group", group="Présentation générale"))
             await claire.tap("f", "intitule")
             await claire.say("Titre de Forma Sud")
             assert "Récapitulatif" in claire.text, claire.text[-300:]
             await claire.command("menu")
-            await claire.press("🔁 Changer d'organisme")
+            await claire.press(CHANGE_ORGANISATION)
             await claire.press("Concurrent SA")
             assert "sauvegardée" in claire.text, claire.text[-400:]
             assert not any(label.startswith("▶") for label in claire.labels), claire.labels

@@ -33,6 +33,7 @@ from tests.e2e.reliability_support import (
 from tests.e2e.support import new_link_code, running_bot, settings_for
 from tests.factories import FIRST_SESSION, make_session, make_valid_action
 from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.labels import label
 
 RENDER_HOLD = 10.0  # seconds a blocked render waits for its release at most (a bound, not a pause)
 FAKE_PDF = b"%PDF-1.7 rendered while others went on"
@@ -87,7 +88,7 @@ async def test_one_member_printing_does_not_stall_another_organisation(
             await claire.command("start", code)
             await denis.command("start", other_code)
             await open_recap(claire, draft)
-            await claire.press("🖨 Imprimer")
+            await claire.press(label("print"))
             await renders.wait_started()
             # Claire's PDF is being made; Denis, of another organisation, asks for his menu.
             await denis.command("menu")
@@ -114,18 +115,18 @@ async def test_one_pdf_in_preparation_per_member_and_a_few_per_minute(
             claire = Person(api.user(1001, "Claire"), tracker)
             await claire.command("start", code)
             await open_recap(claire, draft)
-            await claire.press("🖨 Imprimer")
+            await claire.press(label("print"))
             answer = api.callbacks[claire.queries[-1]].answer or {}
             assert answer.get("text") == "🖨 Préparation du récapitulatif…", answer  # at once
             await renders.wait_started()
-            await claire.press("🖨 Imprimer")  # while the first one is being made
+            await claire.press(label("print"))  # while the first one is being made
             assert "encore en préparation" in claire.text, claire.text
             assert "Récapitulatif" in claire.text  # and the recap's buttons are still there
             renders.release.set()
             await api.wait_until(lambda: len(_documents(claire.user)) == 1, timeout=20.0)
-            await claire.press("🖨 Imprimer")  # the first is sent: a second one may be made
+            await claire.press(label("print"))  # the first is sent: a second one may be made
             await api.wait_until(lambda: len(_documents(claire.user)) == 2, timeout=20.0)
-            await claire.press("🖨 Imprimer")  # a third within the minute: the rate limit (2)
+            await claire.press(label("print"))  # a third within the minute: the rate limit (2)
             assert "réessayez dans" in claire.text, claire.text
             assert renders.count == 2 and len(_documents(claire.user)) == 2
             check_clean(tracker, api, logs)
@@ -143,7 +144,7 @@ async def test_the_pdf_is_made_in_a_worker_process(tmp_path: Path, monkeypatch: 
             claire = Person(api.user(1001, "Claire"), tracker)
             await claire.command("start", code)
             await open_recap(claire, draft)
-            await claire.press("🖨 Imprimer")
+            await claire.press(label("print"))
             await api.wait_until(lambda: len(_documents(claire.user)) == 1, timeout=60.0)
             [pdf] = _documents(claire.user)
             assert pdf.startswith(b"%PDF") and len(pdf) > 1000
@@ -163,10 +164,10 @@ async def test_no_session_beyond_the_cap(tmp_path: Path, monkeypatch: pytest.Mon
             claire = Person(api.user(1001, "Claire"), tracker)
             await claire.command("start", code)
             await open_recap(claire, draft)
-            await claire.press(f"➕ Ajouter la session n° {MAX_SESSIONS + 1}")
+            await claire.press(label("add_session", number=MAX_SESSIONS + 1))
             assert f"au plus {MAX_SESSIONS} sessions" in claire.text, claire.text[-400:]
             assert "Récapitulatif" in claire.text and "Date de début" not in claire.text.split("au plus")[-1]
-            await claire.press("💾 Sauvegarder")
+            await claire.press(label("save"))
             check_clean(tracker, api, logs)
         assert len((await stored_actions(settings.database_url))[draft.id or -1].sessions) == MAX_SESSIONS
 
@@ -187,10 +188,10 @@ async def test_a_failed_render_is_said_and_does_not_hold_the_member(
             claire = Person(api.user(1001, "Claire"), tracker)
             await claire.command("start", code)
             await open_recap(claire, draft)
-            await claire.press("🖨 Imprimer")
+            await claire.press(label("print"))
             failed = await claire.user.wait_for(lambda m: "n'a pas pu être préparé" in m.text, 20.0)
             assert failed.document is None and _documents(claire.user) == []
-            await claire.press("🖨 Imprimer")  # not held as « encore en préparation »
+            await claire.press(label("print"))  # not held as « encore en préparation »
             assert "encore en préparation" not in claire.text
             await claire.user.wait_for(lambda m: "n'a pas pu être préparé" in m.text, 20.0)
             check_clean(tracker, api, logs)

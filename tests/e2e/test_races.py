@@ -26,6 +26,7 @@ from tests.e2e.reliability_support import (
 from tests.e2e.support import STAFF_ID, new_link_code, running_bot, settings_for
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import KEEP_THEIRS, label
 
 CHANGED_MEANWHILE = "a été modifiée entre-temps"
 DUPLICATE_DROPPED_WITHIN = 5.0  # seconds for the three deliveries of one update (a bound, not a pause)
@@ -68,7 +69,7 @@ async def test_the_same_update_three_times_is_processed_once(
             await claire.settle()
             await claire.command("aide")
             assert "Session n° 3" in claire.text and "Date de fin" in claire.text, claire.text[-400:]
-            await claire.press("💾 Sauvegarder")
+            await claire.press(label("save"))
             await api.wait_until(lambda: not api.unanswered_callbacks())
             check_clean(tracker, api, logs, callbacks=True)
         stored = (await stored_actions(settings.database_url))[draft.id or -1]
@@ -99,7 +100,7 @@ async def test_two_taps_racing_on_one_button(tmp_path: Path, monkeypatch: pytest
             assert alerts == [STALE], answers  # one tap done, the other told the button is stale
             replies = [m.text for m in claire.user.messages[start:] if m.from_bot]
             assert sum(STALE in t for t in replies) == 1, replies
-            await claire.press("💾 Sauvegarder")
+            await claire.press(label("save"))
             check_clean(tracker, api, logs, callbacks=True)
         stored = (await stored_actions(settings.database_url))[draft.id or -1]
         assert len(stored.sessions) == 3  # the session was added once
@@ -123,7 +124,7 @@ async def test_two_members_edit_the_same_draft(tmp_path: Path, monkeypatch: pyte
 
             async def edit_title(person: Person, action: Action, title: str) -> None:
                 await open_recap(person, action)
-                await person.press("✏ Présentation générale")
+                await person.press(label("edit_group", group="Présentation générale"))
                 await person.tap("f", "intitule")
                 await person.say(title)
                 assert title in person.text
@@ -131,18 +132,18 @@ async def test_two_members_edit_the_same_draft(tmp_path: Path, monkeypatch: pyte
             # One after the other: Claire saves first; Denis, saving next, is told and reloads.
             await asyncio.gather(edit_title(claire, first, "Titre de Claire"),
                                  edit_title(denis, first, "Titre de Denis"))
-            await claire.press("💾 Sauvegarder")
+            await claire.press(label("save"))
             assert "Sauvegard" in claire.text or "sauvegard" in claire.text, claire.text[-300:]
-            await denis.press("💾 Sauvegarder")
+            await denis.press(label("save"))
             assert CHANGED_MEANWHILE in denis.text, denis.text[-400:]
             # Both changed the title: he is shown both and chooses (his answer is no longer
             # dropped by a reload); he keeps the one saved first.
             assert "Titre de Claire" in denis.text and "Titre de Denis" in denis.text
-            await denis.press("💾 Garder celle enregistrée")
+            await denis.press(KEEP_THEIRS)
             # At the same moment: both press « Sauvegarder »; one is saved, the other told.
             await asyncio.gather(edit_title(claire, second, "Second titre de Claire"),
                                  edit_title(denis, second, "Second titre de Denis"))
-            await asyncio.gather(claire.press("💾 Sauvegarder"), denis.press("💾 Sauvegarder"))
+            await asyncio.gather(claire.press(label("save")), denis.press(label("save")))
             told = [p for p in (claire, denis) if CHANGED_MEANWHILE in p.text]
             assert len(told) == 1, (claire.text[-300:], denis.text[-300:])
             await api.wait_until(lambda: not api.unanswered_callbacks())

@@ -33,15 +33,16 @@ from tests.e2e.reliability_support import (
 from tests.e2e.support import new_link_code, running_bot, settings_for
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import KEEP_MINE, label
 
-SAVE = "💾 Sauvegarder"
+SAVE = label("save")
 CHANGED_MEANWHILE = "a été modifiée entre-temps"
 IN_DRAFTS = "Vous la retrouvez dans « En cours de création »"
 
 
 async def _answer(person: Person, key: str, value: str) -> None:
     """From the récapitulatif: « ✏ Présentation générale », the field, the answer (back to the recap)."""
-    await person.press("✏ Présentation générale")
+    await person.press(label("edit_group", group="Présentation générale"))
     await person.tap("f", key)
     await person.say(value)
     assert "Récapitulatif" in person.text, person.text[-400:]
@@ -49,8 +50,8 @@ async def _answer(person: Person, key: str, value: str) -> None:
 
 async def _confirm(person: Person, action: Action) -> None:
     await open_recap(person, action)
-    await person.press("✅ Confirmer")
-    await person.press("✅ Oui, je confirme")
+    await person.press(label("op_confirm"))
+    await person.press(label("confirm_yes"))
     assert "confirm" in person.text.lower(), person.text[-300:]
 
 
@@ -204,7 +205,7 @@ async def test_the_same_field_changed_by_both_is_chosen_by_the_member(
             assert "Intitulé de la formation" in claire.text
             assert IN_DRAFTS not in claire.text  # nothing stored before she chooses
             assert (await stored_actions(settings.database_url))[draft.id or -1].intitule == "Titre de Denis"
-            await claire.press("✍ Garder ma réponse")
+            await claire.press(KEEP_MINE)
             assert IN_DRAFTS in claire.text, claire.text
             _clean(tracker, api, logs)
         stored = (await stored_actions(settings.database_url))[draft.id or -1]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tests.e2e.support import Player, new_link_code, running_bot, settings_for
 from tests.fakebotapi import FakeBotApi
+from tests.labels import label
 
 
 def _lock(db: Path) -> sqlite3.Connection:
@@ -29,7 +30,7 @@ async def test_locked_database_keeps_the_answer_pending_then_stores_it(tmp_path:
         async with running_bot(settings):
             claire = Player(api.user(1001, "Claire"))
             await claire.command("start", code)
-            await claire.press("➕ Créer une action")
+            await claire.press(label("create"))
             await claire.press("Région")
             # Another program takes the database's write lock and keeps it (in a thread: a blocking
             # call here would stop the bot's event loop, which shares this process).
@@ -45,5 +46,5 @@ async def test_locked_database_keeps_the_answer_pending_then_stores_it(tmp_path:
             await claire.user.wait_for(lambda m: "Objectif de la formation *" in m.text, timeout=60)
             await claire.command("aide")
             assert claire.current_field().key == "objectif"
-            await claire.press("⬅ Retour")
+            await claire.press(label("back"))
             assert "Réponse actuelle : Soudeur TIG" in claire.text

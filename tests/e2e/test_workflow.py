@@ -26,6 +26,7 @@ from tests.e2e.support import (
 )
 from tests.factories import make_session, make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import NOTIFICATION_DATES, blabel, label, label_start
 
 
 def received(player: Player, fragment: str) -> int:
@@ -58,24 +59,24 @@ async def test_life_of_an_action_after_confirmation(tmp_path: Path, monkeypatch,
             # The organisation confirms; staff and the funder's validator are told.
             await claire.press("En cours de création (1)")
             await claire.press(pe.reference)
-            await claire.press("✅ Confirmer")
-            await claire.press("✅ Confirmer (valider la proposition)")
-            await claire.press("✅ Oui, je confirme")
+            await claire.press(label("op_confirm"))
+            await claire.press(label("confirm"))
+            await claire.press(label("confirm_yes"))
             await staff.user.wait_for(lambda m: "Nouvelle action confirmée" in m.text)
 
             # The Pôle emploi validator validates; the organisation is told once.
             await validator.command("menu")
-            await validator.press("📋 Actions proposées à Pôle emploi (1)")
+            await validator.press(blabel("funder_queue", funder="Pôle emploi", count=1))
             await validator.press(pe.reference)
-            await validator.press("✅ Valider")
+            await validator.press(blabel("approve"))
             await claire.user.wait_for(lambda m: "Action validée" in m.text)
 
             # Staff publishes; the organisation gets the reference.
             await staff.command("menu")
             await staff.press("Validées, à publier (1)")
             await staff.press(pe.reference)
-            await staff.press("📢 Publier")
-            await staff.press("📢 Oui, publier")
+            await staff.press(blabel("publish"))
+            await staff.press(label_start("publish_yes", "reference", template="backoffice_buttons.j2"))
             published = await claire.user.wait_for(lambda m: "Action publiée" in m.text)
             reference_carif = (await db.get(pe.id)).reference_carif
             assert reference_carif and reference_carif in published.text
@@ -84,19 +85,19 @@ async def test_life_of_an_action_after_confirmation(tmp_path: Path, monkeypatch,
             await staff.command("menu")
             await staff.press("Confirmées")
             await staff.press(to_return.reference)
-            await staff.press("↩ Renvoyer pour correction")
+            await staff.press(blabel("send_back"))
             await staff.say("Précisez le rythme hebdomadaire.")
             await claire.user.wait_for(lambda m: "Action à corriger" in m.text and "rythme" in m.text)
             await claire.command("menu")
             await claire.press("À corriger (1)")
             await claire.press(to_return.reference)
-            await claire.press("✏ Modifier")
+            await claire.press(label("op_modify"))
             assert "Précisez le rythme hebdomadaire." in claire.text
-            await claire.press("✏ Organisation de la formation")
+            await claire.press(label("edit_group", group="Organisation de la formation"))
             await claire.press("Rythme de la formation *")
             await claire.say("35 heures par semaine, du lundi au vendredi")
-            await claire.press("✅ Confirmer (valider la proposition)")
-            await claire.press("✅ Oui, je confirme")
+            await claire.press(label("confirm"))
+            await claire.press(label("confirm_yes"))
             assert (await db.get(to_return.id)).status is Status.SUBMITTED
 
             # The Région's vote, as a file, approves three actions; with a 429 storm on delivery.
@@ -120,7 +121,7 @@ async def test_life_of_an_action_after_confirmation(tmp_path: Path, monkeypatch,
 
             # The reminder's button opens the date update; a new date keeps the action public.
             claire.user.skip_replies()
-            await claire.user.press("📅 Mettre à jour les sessions", reminder)
+            await claire.user.press(NOTIFICATION_DATES, reminder)
             await claire._settle(len(claire.user.messages) - 1)
             await claire.press("Session n° 1")
             await claire.say("du 15/02/2027 au 30/04/2027")

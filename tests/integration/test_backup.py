@@ -27,6 +27,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.support import Player, new_link_code, running_bot, settings_for
 from tests.factories import FACTORY_TODAY, make_organisation, make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import label
 
 COUNTER_CHAT = 1  # the writer's counter: its data["n"] is how many rows it committed besides it
 
@@ -294,7 +295,7 @@ async def test_the_bot_resumes_at_the_question_after_the_backup(tmp_path: Path) 
             claire = Player(api.user(1001, "Claire"))
             await claire.command("start", code)
             assert "Bienvenue" in claire.text
-            await claire.press("➕ Créer une action")
+            await claire.press(label("create"))
             await claire.press("Région")
             await claire.say("Soudeur TIG")
             await claire.say("Souder à l'arc des aciers.")
@@ -310,10 +311,10 @@ async def test_the_bot_resumes_at_the_question_after_the_backup(tmp_path: Path) 
         async with running_bot(settings):  # a new process on the restored database
             await claire.command("aide")  # the help, then the current question again
             assert claire.current_field().key == "resultats_attendus", claire.text
-            await claire.press("⬅ Retour")
+            await claire.press(label("back"))
             assert claire.current_field().key == "objectif"
             assert "Réponse actuelle : Souder à l'arc des aciers." in claire.text
-            await claire.press("⬅ Retour")
+            await claire.press(label("back"))
             assert "Réponse actuelle : Soudeur TIG" in claire.text
             await claire.say("Soudeur TIG")
             await claire.say("Souder à l'arc des aciers.")

@@ -21,6 +21,7 @@ from storage.tables import members, outbox
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import NOTIFICATION_DATES
 from tests.unit.test_events import old_key
 
 
@@ -102,7 +103,7 @@ async def test_every_notification_is_delivered_once_to_every_member(
         }
     reminder = api.user(201).bot_messages[-1]
     assert "sera archivée" in reminder.text
-    assert reminder.buttons == [[("📅 Mettre à jour les sessions", f"g:dates:{actions_b[0]}")]]
+    assert reminder.buttons == [[(NOTIFICATION_DATES, f"g:dates:{actions_b[0]}")]]
     # HTML was parsed by Telegram (bold title), not shown as tags.
     assert reminder.parse_mode == "HTML" and "<b>" not in reminder.text
     rows = await _rows(uow_factory)

@@ -18,6 +18,7 @@ from domain.ports import Membership, Role
 from storage.tables import outbox
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import make_valid_action
+from tests.labels import NOTIFICATION_DATES
 from tests.unit.test_events import old_key
 
 EVENT_PAYLOADS: dict[EventKind, dict[str, str]] = {
@@ -120,7 +121,7 @@ def test_every_kind_has_its_own_message() -> None:
 def test_reminder_button_opens_the_date_update() -> None:
     reply = render_notification("reminder", _payload(EventKind.REMINDER))
     assert [[(b.label, b.payload) for b in row] for row in reply.buttons] == [
-        [("📅 Mettre à jour les sessions", "g:dates:42")]
+        [(NOTIFICATION_DATES, "g:dates:42")]
     ]
     assert len(reply.buttons[0][0].payload.encode()) <= 64
     tomorrow = render_notification(
@@ -134,7 +135,7 @@ def test_reminder_button_opens_the_date_update() -> None:
     # A session added by the Carif-Oref: the same button, to check or update it.
     added = render_notification("session_added", _payload(EventKind.SESSION_ADDED))
     assert [[(b.label, b.payload) for b in row] for row in added.buttons] == [
-        [("📅 Mettre à jour les sessions", "g:dates:42")]
+        [(NOTIFICATION_DATES, "g:dates:42")]
     ]
     for kind in EventKind:
         if kind not in (EventKind.REMINDER, EventKind.SESSION_ADDED):
