@@ -136,3 +136,18 @@ def make_valid_action(funder: Funder = Funder.REGION, **overrides: Any) -> Actio
     }
     data.update(overrides)
     return Action(**data)
+
+
+def with_session_ids(action: Action, first_id: int) -> Action:
+    """The action, its sessions numbered from ``first_id`` as stored ones are."""
+    for i, session in enumerate(action.sessions):
+        session.id = first_id + i
+    return action
+
+
+def edited(action: Action, **changes: Any) -> Action:
+    """A copy of the action (deep) with these fields set, as a form would leave it."""
+    copy = action.model_copy(deep=True)
+    for key, value in changes.items():
+        copy.set(key, value)
+    return copy

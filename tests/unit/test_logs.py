@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 
 from pydantic import BaseModel, ValidationError
 
-from bot.logs import JsonFormatter, describe_exception
+from bot.logs import describe_exception
+from tests.unit.support import json_logger
 
 EMAIL = "zephirine.secrete@forma-sud.fr"
 
@@ -25,20 +24,11 @@ def _raise_with_personal_data() -> None:
 
 
 def _formatted() -> str:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    log = logging.getLogger("tests.unit.logs")
-    log.addHandler(handler)
-    log.propagate = False
-    try:
+    with json_logger("tests.unit.logs") as (log, stream):
         try:
             _raise_with_personal_data()
         except KeyError:
             log.exception("error while handling an update")
-    finally:
-        log.removeHandler(handler)
-        log.propagate = True
     return stream.getvalue()
 
 

@@ -10,27 +10,17 @@ from hypothesis import strategies as st
 
 from domain.merge import Conflict, merge, take_theirs, value_of
 from domain.models import Action, Document, Session, Status
-from tests.factories import make_valid_action
+from tests.factories import edited, make_valid_action, with_session_ids
 
 
 def base_action() -> Action:
-    action = make_valid_action(id=9, version=4, reference="FB-000009")
-    for i, session in enumerate(action.sessions):
-        session.id = 90 + i
-    return action
-
-
-def copy_of(action: Action, **values: Any) -> Action:
-    result = action.model_copy(deep=True)
-    for key, value in values.items():
-        result.set(key, value)
-    return result
+    return with_session_ids(make_valid_action(id=9, version=4, reference="FB-000009"), 90)
 
 
 def test_different_fields_are_merged_silently() -> None:
     base = base_action()
-    mine = copy_of(base, intitule="Mon titre")
-    theirs = copy_of(base, objectif="Leur objectif.", version=5)
+    mine = edited(base, intitule="Mon titre")
+    theirs = edited(base, objectif="Leur objectif.", version=5)
     result = merge(base, mine, theirs)
     assert result.conflicts == ()
     assert result.action.intitule == "Mon titre" and result.action.objectif == "Leur objectif."
@@ -40,8 +30,8 @@ def test_different_fields_are_merged_silently() -> None:
 
 def test_the_same_field_changed_differently_is_a_conflict_holding_the_users_value() -> None:
     base = base_action()
-    mine = copy_of(base, intitule="Mon titre")
-    theirs = copy_of(base, intitule="Leur titre")
+    mine = edited(base, intitule="Mon titre")
+    theirs = edited(base, intitule="Leur titre")
     result = merge(base, mine, theirs)
     assert result.conflicts == (Conflict("intitule"),)
     assert result.action.intitule == "Mon titre"
@@ -51,22 +41,22 @@ def test_the_same_field_changed_differently_is_a_conflict_holding_the_users_valu
 
 def test_the_same_change_on_both_sides_is_no_conflict() -> None:
     base = base_action()
-    result = merge(base, copy_of(base, intitule="Pareil"), copy_of(base, intitule="Pareil"))
+    result = merge(base, edited(base, intitule="Pareil"), edited(base, intitule="Pareil"))
     assert result.conflicts == () and result.action.intitule == "Pareil"
 
 
 def test_the_lifecycle_data_are_always_the_stored_ones() -> None:
     base = base_action()
-    mine = copy_of(base, status=Status.SUBMITTED, intitule="Mon titre")  # a confirmation in progress
-    theirs = copy_of(base, version=6)
+    mine = edited(base, status=Status.SUBMITTED, intitule="Mon titre")  # a confirmation in progress
+    theirs = edited(base, version=6)
     result = merge(base, mine, theirs)
     assert result.action.status is Status.DRAFT and result.action.intitule == "Mon titre"
 
 
 def test_a_justification_attached_meanwhile_is_kept_with_the_users_answers() -> None:
     base = base_action()
-    mine = copy_of(base, intitule="Mon titre")
-    theirs = copy_of(base, justificatif=Document(file_id="F", file_name="c.pdf"), version=5)
+    mine = edited(base, intitule="Mon titre")
+    theirs = edited(base, justificatif=Document(file_id="F", file_name="c.pdf"), version=5)
     result = merge(base, mine, theirs)
     assert result.conflicts == () and result.theirs_changed == ("justificatif",)
     assert result.action.intitule == "Mon titre" and result.action.justificatif is not None
@@ -117,7 +107,7 @@ def test_a_session_field_conflict_is_resolved_on_that_session() -> None:
 
 def test_without_a_base_every_difference_is_the_users_choice() -> None:
     base = base_action()
-    result = merge(None, copy_of(base, intitule="Mon titre"), copy_of(base, objectif="Leur objectif."))
+    result = merge(None, edited(base, intitule="Mon titre"), edited(base, objectif="Leur objectif."))
     assert set(result.conflicts) == {Conflict("intitule"), Conflict("objectif")}
 
 

@@ -22,7 +22,7 @@ from domain.lifecycle import (
 )
 from domain.models import Action, Document, Session, Status
 from domain.sessions import update_session_dates
-from tests.factories import FACTORY_TODAY, make_valid_action
+from tests.factories import FACTORY_TODAY, edited, make_valid_action, with_session_ids
 
 NOW = datetime(2027, 1, 4, 10, 30, tzinfo=UTC)
 LOCKED = (Status.SUBMITTED, Status.APPROVED, Status.REFUSED, Status.ARCHIVED)
@@ -38,17 +38,7 @@ def stored(status: Status, funder: Funder = Funder.REGION, **overrides: Any) -> 
     if status is Status.ARCHIVED:
         data["archived_on"] = date(2027, 12, 20)
     data.update(overrides)
-    action = make_valid_action(funder, **data)
-    for i, session in enumerate(action.sessions):
-        session.id = 50 + i
-    return action
-
-
-def edited(action: Action, **changes_: Any) -> Action:
-    copy = action.model_copy(deep=True)
-    for key, value in changes_.items():
-        copy.set(key, value)
-    return copy
+    return with_session_ids(make_valid_action(funder, **data), 50)
 
 
 @pytest.mark.parametrize("status", [Status.DRAFT, Status.RETURNED])

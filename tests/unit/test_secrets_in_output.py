@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
-import logging
-
 from bot.commands import say
 from bot.commands.run import masked_token
-from bot.logs import JsonFormatter, mask_secret
+from bot.logs import mask_secret
+from tests.unit.support import json_logger
 
 TOKEN = "987654321:AAHsecretPART_0123456789abcdefghijkl"
 
@@ -21,15 +19,7 @@ def test_the_token_is_masked_to_the_bot_id() -> None:
 
 
 def test_the_configured_token_is_masked_anywhere_in_a_log_line() -> None:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    log = logging.getLogger("tests.secrets")
-    log.addHandler(handler)
-    log.propagate = False
-    try:
+    with json_logger("tests.secrets") as (log, stream):
         mask_secret(TOKEN)
         log.error("The token `%s` was rejected by the server.", TOKEN)  # python-telegram-bot's words
-    finally:
-        log.removeHandler(handler)
     assert "AAHsecret" not in stream.getvalue() and "<token>" in stream.getvalue()
