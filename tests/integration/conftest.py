@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 
 import pytest
@@ -18,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from domain.clock import FixedClock
 from domain.models import Organisation
-from storage.database import create_engine, upgrade
 from storage.uow import SqlUnitOfWorkFactory
+from tests.databases import migrated_engine
 
 POSTGRES_URL = os.environ.get("FORMABOT_TEST_POSTGRES_URL")
 TODAY = date(2027, 1, 4)
@@ -52,6 +53,16 @@ async def _create_postgres_database() -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+@asynccontextmanager
+async def _postgres_database() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database's URL, dropped afterwards."""
+    url = await _create_postgres_database()
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(url)
+
+
 async def _drop_postgres_database(url: str) -> None:
     target = make_url(url)
     admin = await _admin(make_url(require_postgres()).render_as_string(hide_password=False))
@@ -68,22 +79,15 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: object) -> AsyncItera
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/formabot.db"
         return
-    url = await _create_postgres_database()
-    try:
+    async with _postgres_database() as url:
         yield url
-    finally:
-        await _drop_postgres_database(url)
 
 
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
     """A migrated database's engine."""
-    await upgrade(db_url)
-    eng = create_engine(db_url)
-    try:
+    async with migrated_engine(db_url) as eng:
         yield eng
-    finally:
-        await eng.dispose()
 
 
 @pytest.fixture
@@ -114,18 +118,11 @@ async def org_ids(uow_factory: SqlUnitOfWorkFactory) -> tuple[int, int]:
 @pytest.fixture
 async def pg_url() -> AsyncIterator[str]:
     """A fresh PostgreSQL database (for what only PostgreSQL does: concurrent writers, locks)."""
-    url = await _create_postgres_database()
-    try:
+    async with _postgres_database() as url:
         yield url
-    finally:
-        await _drop_postgres_database(url)
 
 
 @pytest.fixture
 async def pg_uow_factory(pg_url: str, clock: FixedClock) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    await upgrade(pg_url)
-    eng = create_engine(pg_url)
-    try:
+    async with migrated_engine(pg_url) as eng:
         yield SqlUnitOfWorkFactory(eng, clock)
-    finally:
-        await eng.dispose()

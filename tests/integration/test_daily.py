@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,9 @@ from domain.clock import FixedClock
 from domain.funders import Funder
 from domain.models import Status
 from domain.ports import Membership, Role
-from storage.database import create_engine, upgrade
 from storage.tables import outbox
 from storage.uow import SqlUnitOfWorkFactory
+from tests.databases import prepared_sqlite
 from tests.factories import make_organisation, make_session, make_valid_action
 from tests.integration.conftest import TODAY
 
@@ -296,18 +295,7 @@ def test_next_run_from_daily_time_in_the_time_zone() -> None:
 def test_command_line_runs_the_job_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
-
-    async def prepare() -> None:
-        await upgrade(url)
-        engine = create_engine(url)
-        factory = SqlUnitOfWorkFactory(engine, FixedClock(TODAY))
-        try:
-            await _setup(factory)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(prepare())
+    url = prepared_sqlite(tmp_path / "cli.db", _setup, FixedClock(TODAY))
     monkeypatch.setenv("FORMABOT_DATABASE_URL", url)
     monkeypatch.setenv("FORMABOT_EXPORT_DIR", str(tmp_path / "out"))
     monkeypatch.delenv("FORMABOT_TODAY", raising=False)

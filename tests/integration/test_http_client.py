@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TypeVar
 
 import pytest
 from aiohttp import web
@@ -23,6 +24,7 @@ CALLS = 9
 POOL_TIMEOUT = 0.1
 HOLD = 3 * POOL_TIMEOUT  # a slow Telegram: each call keeps its connection longer than the pool timeout
 FAST_PATHS = [pytest.param(True, id="fast"), pytest.param(False, id="stock")]
+R = TypeVar("R", bound=BaseRequest)
 
 
 def _request(size: int, fast_paths: bool, **timeouts: float) -> BaseRequest:
@@ -31,6 +33,16 @@ def _request(size: int, fast_paths: bool, **timeouts: float) -> BaseRequest:
     if fast_paths:
         timeouts.setdefault("pool_timeout", POOL_TIMEOUT)
     return bot_request(size, fast_paths=fast_paths, **timeouts)
+
+
+@contextlib.asynccontextmanager
+async def _open(request: R) -> AsyncIterator[R]:
+    """The request initialised, shut down afterwards."""
+    await request.initialize()
+    try:
+        yield request
+    finally:
+        await request.shutdown()
 
 
 class SlowServer:
@@ -93,12 +105,8 @@ async def test_calls_beyond_the_size_wait_their_turn_and_all_are_served(
     server: tuple[SlowServer, str], fast_paths: bool
 ) -> None:
     slow, url = server
-    request = _request(SIZE, fast_paths)
-    await request.initialize()
-    try:
+    async with _open(_request(SIZE, fast_paths)) as request:
         results = await asyncio.gather(*(request.post(f"{url}/sendMessage") for _ in range(CALLS)))
-    finally:
-        await request.shutdown()
     assert results == [True] * CALLS
     assert slow.served == CALLS
     assert slow.most_in_flight == SIZE  # as many as allowed, never more
@@ -109,9 +117,7 @@ async def test_a_call_past_its_read_timeout_raises_timed_out(
     server: tuple[SlowServer, str], fast_paths: bool
 ) -> None:
     _slow, url = server
-    request = _request(SIZE, fast_paths, read_timeout=0.2)
-    await request.initialize()
-    try:
+    async with _open(_request(SIZE, fast_paths, read_timeout=0.2)) as request:
         assert request.read_timeout == 0.2
         with pytest.raises(TimedOut):
             await asyncio.wait_for(request.post(f"{url}/never/sendMessage"), 5)
@@ -120,8 +126,6 @@ async def test_a_call_past_its_read_timeout_raises_timed_out(
         with pytest.raises(TimedOut):
             await request.post(f"{url}/never/getUpdates", read_timeout=0.5)
         assert asyncio.get_running_loop().time() - began >= 0.5
-    finally:
-        await request.shutdown()
 
 
 @pytest.mark.parametrize("fast_paths", FAST_PATHS)
@@ -130,9 +134,7 @@ async def test_get_updates_waits_for_room_in_the_flow(
 ) -> None:
     slow, url = server
     flow = UpdateFlow(busy=1, max_wait=60)
-    request = FlowControlledRequest(flow, _request(1, fast_paths, read_timeout=2.0))
-    await request.initialize()
-    try:
+    async with _open(FlowControlledRequest(flow, _request(1, fast_paths, read_timeout=2.0))) as request:
         assert request.read_timeout == 2.0
         flow.started()  # one update in progress: as many as ``busy``
         poll = asyncio.ensure_future(request.post(f"{url}/cookie/getUpdates"))
@@ -141,20 +143,14 @@ async def test_get_updates_waits_for_room_in_the_flow(
         flow.finished()
         assert await asyncio.wait_for(poll, 5) is True
         assert len(slow.cookie_headers) == 1
-    finally:
-        await request.shutdown()
 
 
 @pytest.mark.parametrize("fast_paths", FAST_PATHS)
 async def test_cookies_set_by_the_server(server: tuple[SlowServer, str], fast_paths: bool) -> None:
     slow, url = server
-    request = _request(SIZE, fast_paths)
-    await request.initialize()
-    try:
+    async with _open(_request(SIZE, fast_paths)) as request:
         for _ in range(2):
             assert await request.post(f"{url}/cookie/getMe") is True
-    finally:
-        await request.shutdown()
     if fast_paths:  # neither kept nor sent
         assert isinstance(request, BoundedRequest)
         assert slow.cookie_headers == [None, None]

@@ -4,7 +4,6 @@ audit trail's trigger (migration 0002) lets through, and nothing else."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,10 @@ from domain.clock import FixedClock
 from domain.events import Published
 from domain.funders import Funder
 from domain.ports import Membership, Role
-from storage.database import create_engine, upgrade
 from storage.privacy import forget_user
 from storage.tables import actions, audit, conversations, link_attempts, link_codes, members, outbox
 from storage.uow import SqlUnitOfWorkFactory
+from tests.databases import prepared_sqlite
 from tests.factories import make_valid_action
 from tests.integration.conftest import TODAY, add_organisations
 
@@ -195,19 +194,11 @@ async def test_the_audit_trail_allows_only_pseudonymising_an_actor(
 def test_member_forget_command_prints_what_was_removed_and_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
+    async def prepare(factory: SqlUnitOfWorkFactory) -> None:
+        org_a, org_b = await add_organisations(factory)
+        await _populate(factory, FixedClock(TODAY), org_a, org_b)
 
-    async def prepare() -> None:
-        await upgrade(url)
-        engine = create_engine(url)
-        try:
-            factory = SqlUnitOfWorkFactory(engine, FixedClock(TODAY))
-            org_a, org_b = await add_organisations(factory)
-            await _populate(factory, FixedClock(TODAY), org_a, org_b)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(prepare())
+    url = prepared_sqlite(tmp_path / "bot.db", prepare, FixedClock(TODAY))
     monkeypatch.setenv("FORMABOT_DATABASE_URL", url)
     monkeypatch.setenv("FORMABOT_ADMIN_IDS", f"1,{PERSON}")
 

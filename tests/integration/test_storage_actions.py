@@ -13,18 +13,14 @@ from domain.funders import Funder
 from domain.models import Action, Document, Status
 from storage.tables import actions, documents, sessions
 from storage.uow import SqlUnitOfWorkFactory
+from tests.databases import add_action
 from tests.factories import make_session, make_valid_action
 from tests.integration.conftest import add_organisations
 
 
 async def _add(factory: SqlUnitOfWorkFactory, org: int, funder: Funder = Funder.REGION,
                **overrides: object) -> Action:
-    async with factory() as uow:
-        action = await uow.all_actions().add(
-            make_valid_action(funder, organisation_id=org, **overrides)
-        )
-        await uow.commit()
-    return action
+    return await add_action(factory, make_valid_action(funder, organisation_id=org, **overrides))
 
 
 async def test_add_assigns_id_and_reference(

@@ -11,6 +11,7 @@ from domain import lifecycle, sessions
 from domain.errors import ChangeNotAllowed, StaleVersion
 from domain.funders import Funder
 from domain.models import Action, Document, Session, Status
+from domain.ports import ActionRepository
 from domain.services import backoffice as operations
 from domain.services.actors import Actor
 from storage.uow import SqlUnitOfWorkFactory
@@ -35,6 +36,12 @@ async def _seed(factory: SqlUnitOfWorkFactory, org: int, status: Status,
     return action
 
 
+async def _loaded(repo: ActionRepository, action_id: int) -> Action:
+    action = await repo.get(action_id)
+    assert action is not None
+    return action
+
+
 async def _history(factory: SqlUnitOfWorkFactory, action_id: int | None) -> list[tuple[str, int | None]]:
     assert action_id is not None
     async with factory() as uow:
@@ -51,13 +58,11 @@ async def test_the_organisation_cannot_store_a_change_its_status_forbids(
     assert seeded.id is not None
     async with uow_factory(actor_user_id=1) as uow:
         repo = uow.actions_for_organisation(org)
-        action = await repo.get(seeded.id)
-        assert action is not None
+        action = await _loaded(repo, seeded.id)
         action.intitule = "Réécrit"
         with pytest.raises(ChangeNotAllowed):
             await repo.save(action)
-        back = await repo.get(seeded.id)
-        assert back is not None
+        back = await _loaded(repo, seeded.id)
         back.status = Status.DRAFT  # « reopening » it is no better
         with pytest.raises(ChangeNotAllowed):
             await repo.save(back)
@@ -77,8 +82,7 @@ async def test_a_published_actions_sessions_may_be_updated_and_each_change_is_au
     assert seeded.id is not None
     async with uow_factory(actor_user_id=1) as uow:
         repo = uow.actions_for_organisation(org)
-        action = await repo.get(seeded.id)
-        assert action is not None
+        action = await _loaded(repo, seeded.id)
         action.sessions[0].places = 30
         action.sessions[0].modalites_inscription = "Sur rendez-vous."
         await repo.save(action)
@@ -88,8 +92,7 @@ async def test_a_published_actions_sessions_may_be_updated_and_each_change_is_au
         await uow.commit()
     async with uow_factory(actor_user_id=1) as uow:
         repo = uow.actions_for_organisation(org)
-        action = await repo.get(seeded.id)
-        assert action is not None
+        action = await _loaded(repo, seeded.id)
         uow.publish(*sessions.update_session_dates(
             action, 1, date(2027, 9, 20), date(2027, 12, 17), FACTORY_TODAY))
         await repo.save(action)
@@ -119,8 +122,7 @@ async def test_draft_saves_confirmation_and_deletion_are_allowed_and_audited(
     assert draft.id is not None
     async with uow_factory(actor_user_id=2) as uow:
         repo = uow.actions_for_organisation(org)
-        action = await repo.get(draft.id)
-        assert action is not None
+        action = await _loaded(repo, draft.id)
         action.intitule = "Nouveau titre"
         await repo.save(action)
         stale = action.model_copy(update={"version": action.version - 1})
@@ -144,8 +146,7 @@ async def test_the_etat_justification_may_be_attached_until_archived(
     submitted = await _seed(uow_factory, org, Status.SUBMITTED, Funder.ETAT_EMPLOI)
     async with uow_factory(actor_user_id=1) as uow:
         repo = uow.actions_for_organisation(org)
-        action = await repo.get(submitted.id or 0)
-        assert action is not None
+        action = await _loaded(repo, submitted.id or 0)
         action.justificatif = Document(file_id="F1", file_name="convention.pdf")
         await repo.save(action)
         await uow.commit()

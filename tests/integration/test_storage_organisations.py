@@ -14,14 +14,19 @@ from storage.database import create_engine, upgrade
 from storage.uow import SqlUnitOfWorkFactory
 
 
+async def _stored(factory: SqlUnitOfWorkFactory, organisation_id: int) -> Organisation:
+    async with factory() as uow:
+        org = await uow.organisations.get(organisation_id)
+    assert org is not None
+    return org
+
+
 async def test_a_save_bumps_the_version_and_a_stale_copy_is_refused(
     uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int]
 ) -> None:
     a, _ = org_ids
-    async with uow_factory() as uow:
-        first = await uow.organisations.get(a)
-        second = await uow.organisations.get(a)
-    assert first is not None and second is not None and first.version == second.version == 0
+    first, second = await _stored(uow_factory, a), await _stored(uow_factory, a)
+    assert first.version == second.version == 0
     first.telephone = "05 34 00 00 02"
     async with uow_factory() as uow:
         saved = await uow.organisations.save(first)
@@ -31,9 +36,7 @@ async def test_a_save_bumps_the_version_and_a_stale_copy_is_refused(
     async with uow_factory() as uow:
         with pytest.raises(StaleVersion):
             await uow.organisations.save(second)
-    async with uow_factory() as uow:
-        stored = await uow.organisations.get(a)
-    assert stored is not None
+    stored = await _stored(uow_factory, a)
     assert (stored.version, stored.telephone, stored.courriel) == (1, "05 34 00 00 02", None)
 
 
@@ -49,15 +52,13 @@ async def test_the_saves_of_one_organisation_leave_the_other_alone(
     uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int]
 ) -> None:
     a, b = org_ids
+    org = await _stored(uow_factory, a)
+    org.telephone = "05 34 00 00 03"
     async with uow_factory() as uow:
-        org = await uow.organisations.get(a)
-        assert org is not None
-        org.telephone = "05 34 00 00 03"
         await uow.organisations.save(org)
         await uow.commit()
-    async with uow_factory() as uow:
-        other = await uow.organisations.get(b)
-    assert other is not None and other.version == 0 and other.telephone is None
+    other = await _stored(uow_factory, b)
+    assert other.version == 0 and other.telephone is None
 
 
 async def test_migration_0003_gives_existing_organisations_version_0(db_url: str) -> None:

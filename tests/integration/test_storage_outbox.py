@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -10,10 +11,11 @@ from sqlalchemy import func, select
 from domain import lifecycle
 from domain.events import Archived, Published, ReminderDue
 from domain.funders import Funder
-from domain.models import Status
+from domain.models import Action, Status
 from domain.ports import Membership, Role
 from storage.tables import audit, outbox
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+from tests.databases import add_action
 from tests.factories import make_valid_action
 
 
@@ -22,6 +24,12 @@ async def _link(factory: SqlUnitOfWorkFactory, *memberships: Membership) -> None
         for m in memberships:
             await uow.members.add(m)
         await uow.commit()
+
+
+async def _member_and_action(factory: SqlUnitOfWorkFactory, organisation_id: int, **fields: Any) -> Action:
+    """Member 101 linked to the organisation, and one action of it (stored)."""
+    await _link(factory, Membership(user_id=101, role=Role.MEMBER, organisation_id=organisation_id))
+    return await add_action(factory, make_valid_action(organisation_id=organisation_id, **fields))
 
 
 async def _count(uow: SqlUnitOfWork, table: object) -> int:
@@ -72,10 +80,7 @@ async def test_rollback_writes_no_event(
     uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int]
 ) -> None:
     a = org_ids[0]
-    await _link(uow_factory, Membership(user_id=101, role=Role.MEMBER, organisation_id=a))
-    async with uow_factory() as uow:
-        action = await uow.all_actions().add(make_valid_action(organisation_id=a))
-        await uow.commit()
+    action = await _member_and_action(uow_factory, a)
     async with uow_factory() as uow:
         uow.publish(Published(action.id, a, reference_carif="X"))
         await uow.rollback()
@@ -94,10 +99,7 @@ async def test_same_event_twice_is_one_notification(
     uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int]
 ) -> None:
     a = org_ids[0]
-    await _link(uow_factory, Membership(user_id=101, role=Role.MEMBER, organisation_id=a))
-    async with uow_factory() as uow:
-        action = await uow.all_actions().add(make_valid_action(organisation_id=a))
-        await uow.commit()
+    action = await _member_and_action(uow_factory, a)
     reminder = ReminderDue(action.id, a, days=7)
     for _ in range(2):
         async with uow_factory() as uow:
@@ -205,12 +207,7 @@ async def test_archive_sweep_publishes_events(
     uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int]
 ) -> None:
     a = org_ids[0]
-    await _link(uow_factory, Membership(user_id=101, role=Role.MEMBER, organisation_id=a))
-    async with uow_factory() as uow:
-        action = await uow.all_actions().add(
-            make_valid_action(organisation_id=a, status=Status.PUBLISHED)
-        )
-        await uow.commit()
+    action = await _member_and_action(uow_factory, a, status=Status.PUBLISHED)
     async with uow_factory() as uow:
         assert await uow.archive_sweep(date(2027, 9, 13)) == [action.id]
         await uow.commit()
