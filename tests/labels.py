@@ -16,6 +16,7 @@ __all__ = [
     "KEEP_MINE",
     "KEEP_THEIRS",
     "NOTIFICATION_DATES",
+    "RESUME",
     "blabel",
     "label",
     "label_start",
@@ -34,3 +35,7 @@ def label_start(name: str, argument: str, *, template: str = "buttons.j2", **con
     """The label ``name`` up to where its ``argument`` goes: « 📢 Oui, publier » for a button a test
     presses (by prefix) without knowing the value shown in it."""
     return macro_text(template, name, **{argument: _CUT}, **context).split(_CUT)[0].rstrip(" (")
+
+
+# « ▶ Reprendre la saisie : » the start of the menu's button that resumes a form, whatever its title.
+RESUME = label_start("resume", "title")

@@ -9,6 +9,8 @@
   forged one when the screen has no such button).
 - ``stored_actions``/``store`` read and write the bot's database directly; ``member_code`` issues a
   member's link code; ``write_figures`` writes a JSON report under ``tests/e2e/.reliability/``.
+- ``scene`` starts the fake API with an organisation and its first member's link code, and
+  checks at the end that the run was clean: what every test of a race or an old form shares.
 - ``open_recap`` takes a member to a draft's récapitulatif; ``check_clean`` asserts a run left no
   escaped exception, no incident message, no error log (and, if asked, no unanswered callback).
 """
@@ -21,18 +23,21 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram import Update
 
+from bot.config import Settings
 from bot.telegram_channel import TelegramChannel
+from domain.funders import Funder
 from domain.models import Action
 from domain.ports import Role
-from storage.database import create_engine, upgrade
-from storage.uow import SqlUnitOfWorkFactory
+from tests.databases import database
+from tests.e2e.support import new_link_code, settings_for
+from tests.factories import make_valid_action
 from tests.fakebotapi import ChatMessage, FakeBotApi, FakeUser
 from tests.labels import label
 
@@ -240,16 +245,6 @@ class Person:
 # The database, directly ------------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def database(url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    engine = create_engine(url)
-    await upgrade(engine)
-    try:
-        yield SqlUnitOfWorkFactory(engine)
-    finally:
-        await engine.dispose()
-
-
 async def store(url: str, actions: Iterable[Action]) -> list[Action]:
     """Add the actions (each to its organisation) in one transaction; returns them stored."""
     async with database(url) as factory, factory() as uow:
@@ -311,6 +306,58 @@ def check_clean(
 
 
 @dataclass
+class Scene:
+    """The fake Bot API, the bot's settings and an organisation (``org``, complete fiche) whose
+    members the test links; the tracker and the error logs a clean run is checked on."""
+
+    api: FakeBotApi
+    tracker: UpdateTracker
+    logs: ErrorLogs
+    settings: Settings
+    org: int
+    code: str
+    _code_used: bool = field(default=False, repr=False)
+
+    @property
+    def url(self) -> str:
+        return self.settings.database_url
+
+    def action(self, funder: Funder = Funder.REGION, **fields: Any) -> Action:
+        """A valid action of the organisation (not stored)."""
+        return make_valid_action(funder, organisation_id=self.org, **fields)
+
+    async def store(self, *actions: Action) -> list[Action]:
+        return await store(self.url, actions)
+
+    async def stored(self, action: Action) -> Action:
+        """The action as the database has it now."""
+        return (await stored_actions(self.url))[action.id or -1]
+
+    async def member(self, user_id: int, name: str) -> Person:
+        """A new member of the organisation, linked by ``/start`` with a code of their own (the
+        first one with ``code``)."""
+        code = self.code if not self._code_used else await member_code(self.url, self.org)
+        self._code_used = True
+        person = Person(self.api.user(user_id, name), self.tracker)
+        await person.command("start", code)
+        return person
+
+    def check_clean(self, *, callbacks: bool = False) -> None:
+        check_clean(self.tracker, self.api, self.logs, callbacks=callbacks)
+
+
+@asynccontextmanager
+async def scene(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **settings: object) -> AsyncIterator[Scene]:
+    """A fresh database with an organisation, the fake API and the updates tracked; the bot is
+    started by the test (``running_bot(s.settings)``), after what it stores."""
+    tracker = UpdateTracker().install(monkeypatch)
+    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
+        bot_settings = settings_for(api, tmp_path / "bot.db", **settings)
+        org, code = await new_link_code(bot_settings)
+        yield Scene(api, tracker, logs, bot_settings, org, code)
+
+
+@dataclass
 class OneMember:
     """What ``one_member`` yields: the member, the actions stored for their organisation, the
     database's URL (to read what the bot stored)."""
@@ -329,15 +376,11 @@ async def one_member(
     """The bot running on the fake API and a fresh database, with « Claire » linked to a new
     organisation that has ``actions(organisation_id)`` stored; once the block ends, the run is
     checked clean (``check_clean``)."""
-    from tests.e2e.support import new_link_code, running_bot, settings_for
+    from tests.e2e.support import running_bot
 
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        organisation_id, code = await new_link_code(settings)
-        stored = await store(settings.database_url, actions(organisation_id))
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            await claire.command("start", code)
-            yield OneMember(claire, stored, settings.database_url)
-            check_clean(tracker, api, logs)
+    async with scene(tmp_path, monkeypatch) as s:
+        stored = await s.store(*actions(s.org))
+        async with running_bot(s.settings):
+            claire = await s.member(1001, "Claire")
+            yield OneMember(claire, stored, s.url)
+            s.check_clean()

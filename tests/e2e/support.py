@@ -5,9 +5,13 @@ The player waits for conditions (the screen message arrived), never for fixed de
 
 from __future__ import annotations
 
+<<<<<<< HEAD
 import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+=======
+from collections.abc import AsyncIterator
+>>>>>>> b98904d (E2E reliability tests: one scene (fake API, tracker, error logs, organisation and link codes) in reliability_support instead of the same eight lines in every test; Player.current_field uses the dialogs' field_asked; RESUME label (duplicates, issue 14 item 8))
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -16,11 +20,16 @@ import pytest
 
 from bot.config import Settings
 from bot.runtime import BotRuntime
+<<<<<<< HEAD
 from domain.catalogue import ALL_FIELDS, FieldSpec, Kind
 from domain.models import Action
 from domain.ports import Role
+=======
+from domain.catalogue import FieldSpec, Kind
+>>>>>>> b98904d (E2E reliability tests: one scene (fake API, tracker, error logs, organisation and link codes) in reliability_support instead of the same eight lines in every test; Player.current_field uses the dialogs' field_asked; RESUME label (duplicates, issue 14 item 8))
 from storage.database import create_engine, upgrade
 from storage.uow import SqlUnitOfWorkFactory
+from tests.dialogs.support import field_asked
 from tests.fakebotapi import ChatMessage, FakeBotApi, FakeUser
 from tests.labels import label, label_start
 from tests.samples import VALID_SAMPLES
@@ -147,15 +156,7 @@ class Player:
         return self.text
 
     def current_field(self) -> FieldSpec | None:
-        m = re.search(r"· question \d+/\d+", self.text)
-        if m is None:
-            return None
-        lines = [line.strip() for line in self.text.splitlines()]
-        section = "session" if "Session n°" in self.text[: m.end()] else None
-        for f in ALL_FIELDS:
-            if f.display_label in lines and (section is None or f.section == section):
-                return f
-        return None
+        return field_asked(self.text)
 
     async def fill(self, overrides: dict[str, str] | None = None, limit: int = 80) -> list[str]:
         overrides = overrides or {}

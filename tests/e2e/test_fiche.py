@@ -25,7 +25,7 @@ from tests.e2e.reliability_support import (
     UpdateTracker,
     check_clean,
     database,
-    member_code,
+    scene,
     store,
     stored_actions,
 )
@@ -57,17 +57,10 @@ async def _open_fiche_field(person: Person, key: str) -> None:
 async def test_a_colleagues_new_phone_survives_an_answer_to_another_fiche_question(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org, code_claire = await new_link_code(settings)
-        code_denis = await member_code(settings.database_url, org)
-        before = await _organisation(settings.database_url, org)
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            denis = Person(api.user(1002, "Denis"), tracker)
-            await claire.command("start", code_claire)
-            await denis.command("start", code_denis)
+    async with scene(tmp_path, monkeypatch) as s:
+        before = await _organisation(s.url, s.org)
+        async with running_bot(s.settings):
+            claire, denis = await s.member(1001, "Claire"), await s.member(1002, "Denis")
             await _open_fiche_field(claire, "courriel")  # member 1 starts answering « Courriel »
             await _open_fiche_field(denis, "telephone")  # member 2 changes the phone meanwhile
             await denis.say("05 34 00 00 02")
@@ -80,11 +73,11 @@ async def test_a_colleagues_new_phone_survives_an_answer_to_another_fiche_questi
             await denis.say("05 34 00 00 03")
             await claire.say("05 34 00 00 04")
             assert "a modifié « Téléphone »" in claire.text and "05 34 00 00 03" in claire.text
-            assert (await _organisation(settings.database_url, org)).telephone == "05 34 00 00 03"
+            assert (await _organisation(s.url, s.org)).telephone == "05 34 00 00 03"
             await claire.say("05 34 00 00 04")
             assert "Fiche organisme enregistrée" in claire.text
-            check_clean(tracker, api, logs)
-        after = await _organisation(settings.database_url, org)
+            s.check_clean()
+        after = await _organisation(s.url, s.org)
     assert (after.telephone, after.courriel) == ("05 34 00 00 04", "accueil@formasud.fr")
     assert after.version == before.version + 4  # four answers written, the refused one not
     assert after.nom_organisme == before.nom_organisme and after.contact == before.contact

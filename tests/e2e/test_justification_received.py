@@ -12,16 +12,13 @@ import pytest
 from domain.funders import Funder
 from domain.models import Document, Status
 from tests.e2e.reliability_support import (
-    ErrorLogs,
-    Person,
-    UpdateTracker,
     incidents,
+    scene,
     store,
     stored_actions,
 )
-from tests.e2e.support import new_link_code, running_bot, settings_for
+from tests.e2e.support import running_bot
 from tests.factories import make_valid_action
-from tests.fakebotapi import FakeBotApi
 from tests.labels import label
 
 RECEIVED = Document(file_id="RECEIVED-1", file_name="convention-signee.pdf", mime_type="application/pdf", size=1000)
@@ -32,21 +29,17 @@ PDF = b"%PDF-1.4 convention"
 async def test_a_received_justification_cannot_be_swapped_and_every_path_checks_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as error_logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org_id, code = await new_link_code(settings)
-        submitted, draft, open_one = await store(settings.database_url, [
-            make_valid_action(Funder.ETAT_EMPLOI, organisation_id=org_id, status=Status.SUBMITTED,
+    async with scene(tmp_path, monkeypatch) as s:
+        submitted, draft, open_one = await store(s.url, [
+            make_valid_action(Funder.ETAT_EMPLOI, organisation_id=s.org, status=Status.SUBMITTED,
                               intitule="Reçue", justificatif=RECEIVED, justificatif_recu=True),
-            make_valid_action(Funder.ETAT_EMPLOI, organisation_id=org_id, intitule="Brouillon reçu",
+            make_valid_action(Funder.ETAT_EMPLOI, organisation_id=s.org, intitule="Brouillon reçu",
                               justificatif=RECEIVED, justificatif_recu=True),
-            make_valid_action(Funder.ETAT_EMPLOI, organisation_id=org_id, status=Status.SUBMITTED,
+            make_valid_action(Funder.ETAT_EMPLOI, organisation_id=s.org, status=Status.SUBMITTED,
                               intitule="Pas encore reçue"),
         ])
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            await claire.command("start", code)
+        async with running_bot(s.settings):
+            claire = await s.member(1001, "Claire")
 
             # The checks of the document question, on a file sent outside any question.
             await claire.document(b"MZ\x90\x00", "programme.exe", "application/x-msdownload")
@@ -78,8 +71,8 @@ async def test_a_received_justification_cannot_be_swapped_and_every_path_checks_
             await claire.tap("skip")
             assert ALREADY in claire.text
             await claire.tap("save")
-        after = await stored_actions(settings.database_url)
-        assert incidents([claire.user]) == [] and tracker.errors == [] and error_logs.lines() == []
+        after = await stored_actions(s.url)
+        assert incidents([claire.user]) == [] and s.tracker.errors == [] and s.logs.lines() == []
     assert after[submitted.id].justificatif == RECEIVED
     assert after[draft.id].justificatif == RECEIVED
     stored_new = after[open_one.id].justificatif

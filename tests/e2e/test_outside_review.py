@@ -8,21 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from domain.funders import Funder
 from domain.ports import Role
 from tests.e2e.reliability_support import (
-    ErrorLogs,
-    Person,
-    UpdateTracker,
     database,
-    incidents,
-    store,
-    stored_actions,
+    scene,
 )
-from tests.e2e.support import new_link_code, running_bot, settings_for
-from tests.factories import make_organisation, make_valid_action
-from tests.fakebotapi import FakeBotApi
-from tests.labels import CHANGE_ORGANISATION, label
+from tests.e2e.support import running_bot
+from tests.factories import make_organisation
+from tests.labels import CHANGE_ORGANISATION, RESUME, label
 
 
 async def _second_organisation(url: str) -> str:
@@ -37,15 +30,11 @@ async def _second_organisation(url: str) -> str:
 async def test_switching_organisation_saves_the_answers_in_their_own_organisation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org, code = await new_link_code(settings)
-        [draft] = await store(settings.database_url, [make_valid_action(Funder.REGION, organisation_id=org)])
-        code_b = await _second_organisation(settings.database_url)
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            await claire.command("start", code)
+    async with scene(tmp_path, monkeypatch) as s:
+        [draft] = await s.store(s.action())
+        code_b = await _second_organisation(s.url)
+        async with running_bot(s.settings):
+            claire = await s.member(1001, "Claire")
             await claire.command("start", code_b)
             await claire.command("menu")
             await claire.press("Forma Sud")
@@ -60,7 +49,7 @@ async def test_switching_organisation_saves_the_answers_in_their_own_organisatio
             await claire.press(CHANGE_ORGANISATION)
             await claire.press("Concurrent SA")
             assert "sauvegardée" in claire.text, claire.text[-400:]
-            assert not any(label.startswith("▶") for label in claire.labels), claire.labels
-            stored = (await stored_actions(settings.database_url))[draft.id or -1]
-            assert stored.intitule == "Titre de Forma Sud" and stored.organisation_id == org
-        assert tracker.errors == [] and incidents(api.users.values()) == [] and logs.lines() == []
+            assert not any(label.startswith(RESUME) for label in claire.labels), claire.labels
+            stored = await s.stored(draft)
+            assert stored.intitule == "Titre de Forma Sud" and stored.organisation_id == s.org
+        s.check_clean()

@@ -27,8 +27,8 @@ from tests.e2e.reliability_support import (
     UpdateTracker,
     check_clean,
     open_recap,
+    scene,
     store,
-    stored_actions,
 )
 from tests.e2e.support import new_link_code, running_bot, settings_for
 from tests.factories import FIRST_SESSION, make_session, make_valid_action
@@ -76,16 +76,12 @@ def _documents(user: FakeUser) -> list[bytes]:
 async def test_one_member_printing_does_not_stall_another_organisation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renders: BlockedRenders
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db", print_workers=0)
-        org, code = await new_link_code(settings)
-        _other, other_code = await new_link_code(settings, "Autre Forma")
-        [draft] = await store(settings.database_url, [make_valid_action(Funder.REGION, organisation_id=org)])
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            denis = Person(api.user(2002, "Denis"), tracker)
-            await claire.command("start", code)
+    async with scene(tmp_path, monkeypatch, print_workers=0) as s:
+        _other, other_code = await new_link_code(s.settings, "Autre Forma")
+        [draft] = await s.store(s.action())
+        async with running_bot(s.settings):
+            claire = await s.member(1001, "Claire")
+            denis = Person(s.api.user(2002, "Denis"), s.tracker)  # of the other organisation
             await denis.command("start", other_code)
             await open_recap(claire, draft)
             await claire.press(label("print"))
@@ -95,41 +91,37 @@ async def test_one_member_printing_does_not_stall_another_organisation(
             assert "Vos actions de formation" in denis.text or denis.screen is not None, denis.text
             assert not renders.finished.is_set(), "Denis was answered only once Claire's PDF was made"
             renders.release.set()
-            await api.wait_until(lambda: len(_documents(claire.user)) == 1, timeout=20.0)
+            await s.api.wait_until(lambda: len(_documents(claire.user)) == 1, timeout=20.0)
             [document] = [m for m in claire.user.bot_messages if m.document is not None]
             assert document.document is not None and document.document.file_name == f"recapitulatif-{draft.reference}.pdf"
             assert _documents(claire.user) == [FAKE_PDF]
             assert any("Voici le récapitulatif à imprimer" in m.text for m in claire.user.bot_messages)
-            check_clean(tracker, api, logs)
+            s.check_clean()
 
 
 async def test_one_pdf_in_preparation_per_member_and_a_few_per_minute(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renders: BlockedRenders
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db", print_workers=0, print_per_minute=2)
-        org, code = await new_link_code(settings)
-        [draft] = await store(settings.database_url, [make_valid_action(Funder.REGION, organisation_id=org)])
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            await claire.command("start", code)
+    async with scene(tmp_path, monkeypatch, print_workers=0, print_per_minute=2) as s:
+        [draft] = await s.store(s.action())
+        async with running_bot(s.settings):
+            claire = await s.member(1001, "Claire")
             await open_recap(claire, draft)
             await claire.press(label("print"))
-            answer = api.callbacks[claire.queries[-1]].answer or {}
+            answer = s.api.callbacks[claire.queries[-1]].answer or {}
             assert answer.get("text") == "🖨 Préparation du récapitulatif…", answer  # at once
             await renders.wait_started()
             await claire.press(label("print"))  # while the first one is being made
             assert "encore en préparation" in claire.text, claire.text
             assert "Récapitulatif" in claire.text  # and the recap's buttons are still there
             renders.release.set()
-            await api.wait_until(lambda: len(_documents(claire.user)) == 1, timeout=20.0)
+            await s.api.wait_until(lambda: len(_documents(claire.user)) == 1, timeout=20.0)
             await claire.press(label("print"))  # the first is sent: a second one may be made
-            await api.wait_until(lambda: len(_documents(claire.user)) == 2, timeout=20.0)
+            await s.api.wait_until(lambda: len(_documents(claire.user)) == 2, timeout=20.0)
             await claire.press(label("print"))  # a third within the minute: the rate limit (2)
             assert "réessayez dans" in claire.text, claire.text
             assert renders.count == 2 and len(_documents(claire.user)) == 2
-            check_clean(tracker, api, logs)
+            s.check_clean()
 
 
 async def test_the_pdf_is_made_in_a_worker_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -152,24 +144,20 @@ async def test_the_pdf_is_made_in_a_worker_process(tmp_path: Path, monkeypatch: 
 
 
 async def test_no_session_beyond_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org, code = await new_link_code(settings)
+    async with scene(tmp_path, monkeypatch) as s:
         full = make_valid_action(
-            Funder.REGION, organisation_id=org, sessions=[make_session(*FIRST_SESSION) for _ in range(MAX_SESSIONS)]
+            Funder.REGION, organisation_id=s.org, sessions=[make_session(*FIRST_SESSION) for _ in range(MAX_SESSIONS)]
         )
-        [draft] = await store(settings.database_url, [full])
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            await claire.command("start", code)
+        [draft] = await store(s.url, [full])
+        async with running_bot(s.settings):
+            claire = await s.member(1001, "Claire")
             await open_recap(claire, draft)
             await claire.press(label("add_session", number=MAX_SESSIONS + 1))
             assert f"au plus {MAX_SESSIONS} sessions" in claire.text, claire.text[-400:]
             assert "Récapitulatif" in claire.text and "Date de début" not in claire.text.split("au plus")[-1]
             await claire.press(label("save"))
-            check_clean(tracker, api, logs)
-        assert len((await stored_actions(settings.database_url))[draft.id or -1].sessions) == MAX_SESSIONS
+            s.check_clean()
+        assert len((await s.stored(draft)).sessions) == MAX_SESSIONS
 
 
 async def test_a_failed_render_is_said_and_does_not_hold_the_member(
@@ -179,14 +167,10 @@ async def test_a_failed_render_is_said_and_does_not_hold_the_member(
         raise ValueError("no PDF today")
 
     monkeypatch.setattr(weasyprint.HTML, "write_pdf", broken)
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db", print_workers=0)
-        org, code = await new_link_code(settings)
-        [draft] = await store(settings.database_url, [make_valid_action(Funder.REGION, organisation_id=org)])
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            await claire.command("start", code)
+    async with scene(tmp_path, monkeypatch, print_workers=0) as s:
+        [draft] = await s.store(s.action())
+        async with running_bot(s.settings):
+            claire = await s.member(1001, "Claire")
             await open_recap(claire, draft)
             await claire.press(label("print"))
             failed = await claire.user.wait_for(lambda m: "n'a pas pu être préparé" in m.text, 20.0)
@@ -194,4 +178,4 @@ async def test_a_failed_render_is_said_and_does_not_hold_the_member(
             await claire.press(label("print"))  # not held as « encore en préparation »
             assert "encore en préparation" not in claire.text
             await claire.user.wait_for(lambda m: "n'a pas pu être préparé" in m.text, 20.0)
-            check_clean(tracker, api, logs)
+            s.check_clean()

@@ -13,19 +13,13 @@ from domain.models import Action, Status
 from domain.ports import Role
 from tests.e2e.reliability_support import (
     STALE,
-    ErrorLogs,
     Person,
-    UpdateTracker,
-    check_clean,
     database,
-    member_code,
     open_recap,
-    store,
+    scene,
     stored_actions,
 )
-from tests.e2e.support import STAFF_ID, new_link_code, running_bot, settings_for
-from tests.factories import make_valid_action
-from tests.fakebotapi import FakeBotApi
+from tests.e2e.support import STAFF_ID, running_bot
 from tests.labels import KEEP_THEIRS, label
 
 CHANGED_MEANWHILE = "a été modifiée entre-temps"
@@ -35,14 +29,10 @@ DUPLICATE_DROPPED_WITHIN = 5.0  # seconds for the three deliveries of one update
 async def test_the_same_update_three_times_is_processed_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org, code = await new_link_code(settings)
-        [draft] = await store(settings.database_url, [make_valid_action(Funder.REGION, organisation_id=org)])
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            await claire.command("start", code)
+    async with scene(tmp_path, monkeypatch) as s:
+        [draft] = await s.store(s.action())
+        async with running_bot(s.settings):
+            claire = await s.member(1001, "Claire")
             await open_recap(claire, draft)
             # A button: « ➕ Ajouter la session n° 3 », the same callback update delivered 3 times.
             add = claire.payload("add")
@@ -70,22 +60,18 @@ async def test_the_same_update_three_times_is_processed_once(
             await claire.command("aide")
             assert "Session n° 3" in claire.text and "Date de fin" in claire.text, claire.text[-400:]
             await claire.press(label("save"))
-            await api.wait_until(lambda: not api.unanswered_callbacks())
-            check_clean(tracker, api, logs, callbacks=True)
-        stored = (await stored_actions(settings.database_url))[draft.id or -1]
+            await s.api.wait_until(lambda: not s.api.unanswered_callbacks())
+            s.check_clean(callbacks=True)
+        stored = await s.stored(draft)
         assert len(stored.sessions) == 3  # one session added, not three
         assert stored.sessions[2].debut is not None and stored.sessions[2].debut.isoformat() == "2028-01-15"
 
 
 async def test_two_taps_racing_on_one_button(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org, code = await new_link_code(settings)
-        [draft] = await store(settings.database_url, [make_valid_action(Funder.REGION, organisation_id=org)])
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            await claire.command("start", code)
+    async with scene(tmp_path, monkeypatch) as s:
+        [draft] = await s.store(s.action())
+        async with running_bot(s.settings):
+            claire = await s.member(1001, "Claire")
             await open_recap(claire, draft)
             add, screen = claire.payload("add"), claire.screen
             start = len(claire.user.messages)
@@ -94,33 +80,25 @@ async def test_two_taps_racing_on_one_button(tmp_path: Path, monkeypatch: pytest
             )
             claire.expect_more(2)
             await claire.settle()
-            await api.wait_until(lambda: not api.unanswered_callbacks())
-            answers = [api.callbacks[q].answer or {} for q in (first, second)]
+            await s.api.wait_until(lambda: not s.api.unanswered_callbacks())
+            answers = [s.api.callbacks[q].answer or {} for q in (first, second)]
             alerts = [a.get("text") for a in answers if a.get("text")]
             assert alerts == [STALE], answers  # one tap done, the other told the button is stale
             replies = [m.text for m in claire.user.messages[start:] if m.from_bot]
             assert sum(STALE in t for t in replies) == 1, replies
             await claire.press(label("save"))
-            check_clean(tracker, api, logs, callbacks=True)
-        stored = (await stored_actions(settings.database_url))[draft.id or -1]
+            s.check_clean(callbacks=True)
+        stored = await s.stored(draft)
         assert len(stored.sessions) == 3  # the session was added once
 
 
 async def test_two_members_edit_the_same_draft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org, code_claire = await new_link_code(settings)
-        code_denis = await member_code(settings.database_url, org)
-        first, second = await store(settings.database_url, [
-            make_valid_action(Funder.REGION, organisation_id=org, intitule="Titre d'origine"),
-            make_valid_action(Funder.REGION, organisation_id=org, intitule="Autre titre d'origine"),
-        ])
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            denis = Person(api.user(1002, "Denis"), tracker)
-            await claire.command("start", code_claire)
-            await denis.command("start", code_denis)
+    async with scene(tmp_path, monkeypatch) as s:
+        first, second = await s.store(
+            s.action(intitule="Titre d'origine"), s.action(intitule="Autre titre d'origine")
+        )
+        async with running_bot(s.settings):
+            claire, denis = await s.member(1001, "Claire"), await s.member(1002, "Denis")
 
             async def edit_title(person: Person, action: Action, title: str) -> None:
                 await open_recap(person, action)
@@ -146,9 +124,9 @@ async def test_two_members_edit_the_same_draft(tmp_path: Path, monkeypatch: pyte
             await asyncio.gather(claire.press(label("save")), denis.press(label("save")))
             told = [p for p in (claire, denis) if CHANGED_MEANWHILE in p.text]
             assert len(told) == 1, (claire.text[-300:], denis.text[-300:])
-            await api.wait_until(lambda: not api.unanswered_callbacks())
-            check_clean(tracker, api, logs, callbacks=True)
-        stored = await stored_actions(settings.database_url)
+            await s.api.wait_until(lambda: not s.api.unanswered_callbacks())
+            s.check_clean(callbacks=True)
+        stored = await stored_actions(s.url)
         assert stored[first.id or -1].intitule == "Titre de Claire"
         winner = denis if told[0] is claire else claire
         expected = "Second titre de Claire" if winner is claire else "Second titre de Denis"
@@ -159,18 +137,14 @@ async def test_two_members_edit_the_same_draft(tmp_path: Path, monkeypatch: pyte
 async def test_staff_and_validator_decide_the_same_action_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org, _ = await new_link_code(settings)
-        [action] = await store(settings.database_url, [
-            make_valid_action(Funder.POLE_EMPLOI, organisation_id=org, status=Status.SUBMITTED)])
-        async with database(settings.database_url) as factory, factory() as uow:
+    async with scene(tmp_path, monkeypatch) as s:
+        [action] = await s.store(s.action(Funder.POLE_EMPLOI, status=Status.SUBMITTED))
+        async with database(s.url) as factory, factory() as uow:
             code = await uow.link_codes.create(Role.VALIDATOR, funder=Funder.POLE_EMPLOI)
             await uow.commit()
-        async with running_bot(settings):
-            sophie = Person(api.user(STAFF_ID, "Sophie"), tracker)
-            paule = Person(api.user(3001, "Paule"), tracker)
+        async with running_bot(s.settings):
+            sophie = Person(s.api.user(STAFF_ID, "Sophie"), s.tracker)
+            paule = Person(s.api.user(3001, "Paule"), s.tracker)
             await paule.command("start", code)
             await sophie.command("menu")
             await sophie.tap("q", "submitted")
@@ -179,10 +153,10 @@ async def test_staff_and_validator_decide_the_same_action_at_once(
             await paule.tap("view", action.id)
             assert sophie.offers("approve") and paule.offers("approve")
             await asyncio.gather(sophie.tap("approve"), paule.tap("approve"))
-            await api.wait_until(lambda: not api.unanswered_callbacks())
-            check_clean(tracker, api, logs, callbacks=True)
+            await s.api.wait_until(lambda: not s.api.unanswered_callbacks())
+            s.check_clean(callbacks=True)
             texts = (sophie.text, paule.text)
-        stored = (await stored_actions(settings.database_url))[action.id or -1]
+        stored = await s.stored(action)
         assert stored.status is Status.APPROVED and stored.version == action.version + 1
         # The one who came second was told why nothing happened (changed meanwhile, or already
         # « Validée »), not shown a success.

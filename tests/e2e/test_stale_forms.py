@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -20,20 +22,15 @@ from domain.models import Action, Status
 from domain.services import backoffice
 from domain.services.actors import Actor
 from tests.e2e.reliability_support import (
-    ErrorLogs,
     Person,
-    UpdateTracker,
+    Scene,
     database,
-    incidents,
-    member_code,
     open_recap,
-    store,
+    scene,
     stored_actions,
 )
-from tests.e2e.support import new_link_code, running_bot, settings_for
-from tests.factories import make_valid_action
-from tests.fakebotapi import FakeBotApi
-from tests.labels import KEEP_MINE, label
+from tests.e2e.support import running_bot
+from tests.labels import KEEP_MINE, RESUME, label
 
 SAVE = label("save")
 CHANGED_MEANWHILE = "a été modifiée entre-temps"
@@ -67,37 +64,41 @@ async def _vote_and_publish(url: str, reference: str) -> None:
             await uow.commit()
 
 
-async def _two_members(settings_url: str, org: int, api: FakeBotApi, tracker: UpdateTracker,
-                       code: str) -> tuple[Person, Person]:
-    claire = Person(api.user(1001, "Claire"), tracker)
-    denis = Person(api.user(1002, "Denis"), tracker)
-    await claire.command("start", code)
-    await denis.command("start", await member_code(settings_url, org))
-    return claire, denis
+async def _two_members(s: Scene) -> tuple[Person, Person]:
+    return await s.member(1001, "Claire"), await s.member(1002, "Denis")
 
 
-def _clean(tracker: UpdateTracker, api: FakeBotApi, logs: ErrorLogs) -> None:
-    assert tracker.errors == []
-    assert incidents(api.users.values()) == []
-    assert logs.lines() == []
+@asynccontextmanager
+async def _denis_saves_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, claire_answers: dict[str, str], denis_answers: dict[str, str]
+) -> AsyncIterator[tuple[Scene, Action, Person]]:
+    """A draft « Titre d'origine »; Claire and Denis answer in their own forms on it, Denis saves,
+    then Claire: the scene, the draft and Claire, the bot still running."""
+    async with scene(tmp_path, monkeypatch) as s:
+        [draft] = await s.store(s.action(intitule="Titre d'origine"))
+        async with running_bot(s.settings):
+            claire, denis = await _two_members(s)
+            for person, answers in ((claire, claire_answers), (denis, denis_answers)):
+                await open_recap(person, draft)
+                for key, value in answers.items():
+                    await _answer(person, key, value)
+            await denis.press(SAVE)
+            await claire.press(SAVE)
+            yield s, draft, claire
 
 
 async def test_an_old_form_cannot_rewrite_a_published_action(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org, code = await new_link_code(settings)
-        [draft] = await store(settings.database_url, [
-            make_valid_action(Funder.REGION, organisation_id=org, intitule="Titre publié")])
+    async with scene(tmp_path, monkeypatch) as s:
+        [draft] = await s.store(s.action(intitule="Titre publié"))
         assert draft.reference is not None
-        async with running_bot(settings):
-            claire, denis = await _two_members(settings.database_url, org, api, tracker, code)
+        async with running_bot(s.settings):
+            claire, denis = await _two_members(s)
             await open_recap(claire, draft)  # Claire opens « ✏ Modifier » and leaves the screen
             await _confirm(denis, draft)
-            await _vote_and_publish(settings.database_url, draft.reference)
-            published = (await stored_actions(settings.database_url))[draft.id or -1]
+            await _vote_and_publish(s.url, draft.reference)
+            published = await s.stored(draft)
             assert published.status is Status.PUBLISHED
 
             told = await claire.press(SAVE)  # back on her old screen
@@ -107,7 +108,7 @@ async def test_an_old_form_cannot_rewrite_a_published_action(
             # The recap's buttons are gone for good: an old or forged one changes nothing.
             await claire.tap("group", 0)
             await claire.tap("save")
-            stored = (await stored_actions(settings.database_url))[draft.id or -1]
+            stored = await s.stored(draft)
             assert stored == published  # nothing of the old form reached the public action
             assert "publiée entre-temps" in told, told[-500:]
             assert IN_DRAFTS not in told and CHANGED_MEANWHILE not in told
@@ -115,22 +116,16 @@ async def test_an_old_form_cannot_rewrite_a_published_action(
             await claire.tap("list", "published")
             await claire.tap("view", draft.id)
             assert claire.offers("full") and not claire.offers("modify")
-            _clean(tracker, api, logs)
+            s.check_clean()
 
 
 async def test_an_old_form_cannot_rewrite_a_confirmed_action_nor_be_resumed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org, code = await new_link_code(settings)
-        first, second = await store(settings.database_url, [
-            make_valid_action(Funder.REGION, organisation_id=org, intitule="Premier titre"),
-            make_valid_action(Funder.REGION, organisation_id=org, intitule="Second titre"),
-        ])
-        async with running_bot(settings):
-            claire, denis = await _two_members(settings.database_url, org, api, tracker, code)
+    async with scene(tmp_path, monkeypatch) as s:
+        first, second = await s.store(s.action(intitule="Premier titre"), s.action(intitule="Second titre"))
+        async with running_bot(s.settings):
+            claire, denis = await _two_members(s)
             # « Sauvegarder » on a form with an unsaved answer, the action confirmed meanwhile.
             await open_recap(claire, first)
             await _answer(claire, "intitule", "Titre changé après coup")
@@ -145,11 +140,11 @@ async def test_an_old_form_cannot_rewrite_a_confirmed_action_nor_be_resumed(
             await claire.command("menu")
             await _confirm(denis, second)
             await claire.command("menu")
-            await claire.press("▶ Reprendre la saisie")
+            await claire.press(RESUME)
             assert "confirmée entre-temps" in claire.text, claire.text[-500:]
             assert claire.offers("full") and not claire.offers("group", 0)
-            _clean(tracker, api, logs)
-        stored = await stored_actions(settings.database_url)
+            s.check_clean()
+        stored = await stored_actions(s.url)
         assert stored[first.id or -1].status is Status.SUBMITTED
         assert stored[first.id or -1].intitule == "Premier titre"
         assert stored[second.id or -1].status is Status.SUBMITTED
@@ -158,85 +153,58 @@ async def test_an_old_form_cannot_rewrite_a_confirmed_action_nor_be_resumed(
 async def test_a_colleagues_save_of_another_field_is_merged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org, code = await new_link_code(settings)
-        [draft] = await store(settings.database_url, [
-            make_valid_action(Funder.REGION, organisation_id=org, intitule="Titre d'origine")])
-        async with running_bot(settings):
-            claire, denis = await _two_members(settings.database_url, org, api, tracker, code)
-            await open_recap(claire, draft)
-            await _answer(claire, "intitule", "Titre de Claire")
-            await open_recap(denis, draft)
-            await _answer(denis, "objectif", "Objectif écrit par Denis, plus précis.")
-            await denis.press(SAVE)
-            await claire.press(SAVE)
-            assert CHANGED_MEANWHILE in claire.text and "un autre membre" in claire.text, claire.text
-            assert "rien n'est perdu" in claire.text
-            assert IN_DRAFTS in claire.text  # saved (she stays on her screen: issue 15 item 5)
-            _clean(tracker, api, logs)
-        stored = (await stored_actions(settings.database_url))[draft.id or -1]
-        assert stored.intitule == "Titre de Claire"
-        assert stored.objectif == "Objectif écrit par Denis, plus précis."
-        assert stored.version == draft.version + 2
+    async with _denis_saves_first(
+        tmp_path, monkeypatch, {"intitule": "Titre de Claire"}, {"objectif": "Objectif écrit par Denis, plus précis."}
+    ) as (s, draft, claire):
+        assert CHANGED_MEANWHILE in claire.text and "un autre membre" in claire.text, claire.text
+        assert "rien n'est perdu" in claire.text
+        assert IN_DRAFTS in claire.text  # saved (she stays on her screen: issue 15 item 5)
+        s.check_clean()
+    stored = await s.stored(draft)
+    assert stored.intitule == "Titre de Claire"
+    assert stored.objectif == "Objectif écrit par Denis, plus précis."
+    assert stored.version == draft.version + 2
 
 
 async def test_the_same_field_changed_by_both_is_chosen_by_the_member(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org, code = await new_link_code(settings)
-        [draft] = await store(settings.database_url, [
-            make_valid_action(Funder.REGION, organisation_id=org, intitule="Titre d'origine")])
-        async with running_bot(settings):
-            claire, denis = await _two_members(settings.database_url, org, api, tracker, code)
-            await open_recap(claire, draft)
-            await _answer(claire, "intitule", "Titre de Claire")
-            await _answer(claire, "objectif", "Objectif de Claire, complet.")
-            await open_recap(denis, draft)
-            await _answer(denis, "intitule", "Titre de Denis")
-            await denis.press(SAVE)
-            await claire.press(SAVE)
-            assert CHANGED_MEANWHILE in claire.text, claire.text
-            assert "Titre de Claire" in claire.text and "Titre de Denis" in claire.text
-            assert "Intitulé de la formation" in claire.text
-            assert IN_DRAFTS not in claire.text  # nothing stored before she chooses
-            assert (await stored_actions(settings.database_url))[draft.id or -1].intitule == "Titre de Denis"
-            await claire.press(KEEP_MINE)
-            assert IN_DRAFTS in claire.text, claire.text
-            _clean(tracker, api, logs)
-        stored = (await stored_actions(settings.database_url))[draft.id or -1]
-        assert stored.intitule == "Titre de Claire"
-        assert stored.objectif == "Objectif de Claire, complet."
+    async with _denis_saves_first(
+        tmp_path, monkeypatch, {"intitule": "Titre de Claire", "objectif": "Objectif de Claire, complet."},
+        {"intitule": "Titre de Denis"},
+    ) as (s, draft, claire):
+        assert CHANGED_MEANWHILE in claire.text, claire.text
+        assert "Titre de Claire" in claire.text and "Titre de Denis" in claire.text
+        assert "Intitulé de la formation" in claire.text
+        assert IN_DRAFTS not in claire.text  # nothing stored before she chooses
+        assert (await s.stored(draft)).intitule == "Titre de Denis"
+        await claire.press(KEEP_MINE)
+        assert IN_DRAFTS in claire.text, claire.text
+        s.check_clean()
+    stored = await s.stored(draft)
+    assert stored.intitule == "Titre de Claire"
+    assert stored.objectif == "Objectif de Claire, complet."
 
 
 async def test_a_justification_sent_during_an_edit_keeps_the_answers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org, code = await new_link_code(settings)
-        [draft] = await store(settings.database_url, [
-            make_valid_action(Funder.ETAT_EMPLOI, organisation_id=org, intitule="Titre d'origine")])
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            await claire.command("start", code)
+    async with scene(tmp_path, monkeypatch) as s:
+        [draft] = await s.store(s.action(Funder.ETAT_EMPLOI, intitule="Titre d'origine"))
+        async with running_bot(s.settings):
+            claire = await s.member(1001, "Claire")
             await open_recap(claire, draft)
             await _answer(claire, "intitule", "Titre tapé avant le justificatif")
             await claire.document(b"%PDF-1.4 convention", "convention.pdf")  # from the recap
             await claire.tap("pick", draft.id)
             assert "convention.pdf" in claire.text, claire.text[-300:]
             await claire.command("menu")
-            await claire.press("▶ Reprendre la saisie")
+            await claire.press(RESUME)
             await claire.press(SAVE)
             assert "justificatif que vous avez envoyé" in claire.text, claire.text
             assert "un autre membre" not in claire.text
             assert IN_DRAFTS in claire.text
-            _clean(tracker, api, logs)
-        stored = (await stored_actions(settings.database_url))[draft.id or -1]
+            s.check_clean()
+        stored = await s.stored(draft)
         assert stored.intitule == "Titre tapé avant le justificatif"
         assert stored.justificatif is not None and stored.justificatif.file_name == "convention.pdf"

@@ -16,16 +16,13 @@ from dialogs.state import DialogState, ScreenName
 from domain.funders import Funder
 from domain.models import Document, Status
 from tests.e2e.reliability_support import (
-    ErrorLogs,
-    Person,
-    UpdateTracker,
     database,
+    scene,
     store,
     stored_actions,
 )
-from tests.e2e.support import new_link_code, running_bot, settings_for
+from tests.e2e.support import running_bot
 from tests.factories import make_valid_action
-from tests.fakebotapi import FakeBotApi
 
 WAITING = Document(file_id="OLD-STATE-1", file_name="convention-ancienne.pdf",
                    mime_type="application/pdf", size=1234)
@@ -45,18 +42,14 @@ async def _store_as_the_previous_version(url: str, chat_id: int) -> None:
 
 
 async def test_a_state_stored_by_the_previous_version_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org_id, code = await new_link_code(settings)
-        (action,) = await store(settings.database_url, [
-            make_valid_action(Funder.ETAT_EMPLOI, organisation_id=org_id, status=Status.SUBMITTED,
+    async with scene(tmp_path, monkeypatch) as s:
+        (action,) = await store(s.url, [
+            make_valid_action(Funder.ETAT_EMPLOI, organisation_id=s.org, status=Status.SUBMITTED,
                               intitule="Titre pro"),
         ])
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            await claire.command("start", code)
-            await _store_as_the_previous_version(settings.database_url, claire.user.chat_id)
+        async with running_bot(s.settings):
+            claire = await s.member(1001, "Claire")
+            await _store_as_the_previous_version(s.url, claire.user.chat_id)
 
             # The screen shown again (/aide, then the current screen): the file still waits.
             await claire.command("aide")
@@ -65,8 +58,8 @@ async def test_a_state_stored_by_the_previous_version_goes_on(tmp_path: Path, mo
             await claire.tap("pick", action.id)
             assert "convention-ancienne.pdf" in claire.text and "enregistré" in claire.text
 
-        async with database(settings.database_url) as factory, factory() as uow:
+        async with database(s.url) as factory, factory() as uow:
             state = DialogState.model_validate((await uow.conversations.load(claire.user.chat_id)).data)
         assert state.screen is ScreenName.VIEW and state.pending_document is None
-        assert logs.lines() == []
-    assert (await stored_actions(settings.database_url))[action.id].justificatif == WAITING
+        assert s.logs.lines() == []
+    assert (await stored_actions(s.url))[action.id].justificatif == WAITING

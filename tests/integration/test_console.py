@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.labels import label
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -26,7 +28,7 @@ def test_make_run_without_token_opens_the_console_on_demo_data(tmp_path: Path) -
     for listing in ("En cours de création (1)", "En cours d'instruction (2)", "Publiées (2)", "Archivées (1)", "À corriger (1)"):
         assert listing in text
     assert "Intitulé de la formation *" in text and "Objectif de la formation *" in text
-    assert "▶ Reprendre la saisie : Soudeur TIG" in text  # the answer was kept
+    assert label("resume", title="Soudeur TIG") in text  # the answer was kept
 
 
 def test_buttons_by_number_and_demo_is_idempotent(tmp_path: Path) -> None:
