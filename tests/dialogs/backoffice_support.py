@@ -70,3 +70,20 @@ async def outbox_rows(world: World, action_id: int | None) -> list[tuple[str, in
         )
         rows = result.all()
     return sorted((kind, chat) for kind, chat, payload in rows if payload.get("action_id") == action_id)
+
+
+async def member_opens(world: World, listed: str, action: Action) -> DialogClient:
+    """A member of organisation A opens the action from the menu's list ``listed`` (« Refusées (1) »)."""
+    member = world.client()
+    await member.command("menu")
+    await member.press(listed)
+    await member.press(f"{action.reference}")
+    return member
+
+
+async def stored_after(world: World, action: Action, status: Status, event: tuple[str, dict[str, Any]]) -> Action:
+    """The action as stored now, in ``status``, ``event`` (kind, payload) its only event."""
+    stored = await world.get_action(action.id or 0)
+    assert stored is not None and stored.status is status
+    assert await events(world, action.id) == [event]
+    return stored

@@ -53,17 +53,22 @@ class World:
             return await uow.all_actions().list(limit=1000)
 
 
-def current_field(client: DialogClient) -> FieldSpec | None:
-    """The field the last screen asks, found by its label as the user reads it."""
-    m = re.search(r"· question \d+/\d+", client.text)
+def field_asked(text: str) -> FieldSpec | None:
+    """The field a screen's text asks, found by its label as the user reads it (None: no question)."""
+    m = re.search(r"· question \d+/\d+", text)
     if m is None:
         return None
-    lines = [line.strip() for line in client.text.splitlines()]
-    section = "session" if "Session n°" in client.text[: m.end()] else None
+    lines = [line.strip() for line in text.splitlines()]
+    section = "session" if "Session n°" in text[: m.end()] else None
     for f in ALL_FIELDS:
         if f.display_label in lines and (section is None or f.section == section):
             return f
     return None
+
+
+def current_field(client: DialogClient) -> FieldSpec | None:
+    """The field the last screen asks."""
+    return field_asked(client.text)
 
 
 async def answer(client: DialogClient, spec: FieldSpec, overrides: dict[str, str] | None = None) -> None:
@@ -113,10 +118,11 @@ async def view_action(client: DialogClient, list_label: str, action: Action) -> 
     await client.press(f"{action.reference}")
 
 
-async def open_draft(client: DialogClient, action: Action) -> None:
-    """« ✏ Modifier » on a draft from the menu's list: its récapitulatif."""
+async def open_draft(client: DialogClient, action: Action, *, drafts: int | None = None) -> None:
+    """« ✏ Modifier » on a draft from the menu's list (whose button shows ``drafts`` when given):
+    its récapitulatif."""
     await client.command("menu")
-    await client.press("En cours de création")
+    await client.press("En cours de création" if drafts is None else f"En cours de création ({drafts})")
     await client.press(f"{action.reference}")
     await client.press(label("op_modify"))
     assert "Récapitulatif" in client.text
@@ -167,13 +173,24 @@ async def open_question(world: World, spec: FieldSpec, funder: Funder | None = N
         await client.press(spec.display_label)
         return client
     draft = await world.add_action(make_valid_action(funder or _funder_for(spec), organisation_id=world.org_a))
-    await client.command("menu")
-    await client.press("En cours de création (1)")
-    await client.press(f"{draft.reference}")
-    await client.press(label("op_modify"))
+    await open_draft(client, draft, drafts=1)
     if spec in SESSION_FIELDS:
         await client.press(label("edit_session", number=1, period=""))
     else:
         await client.press(label("edit_group", group=spec.group))
     await client.press(spec.display_label)
     return client
+
+
+TITLE = "Intitulé de la formation *"
+
+
+async def saved_before_the_other(draft: Action, saver: DialogClient, other: DialogClient, saved: str,
+                                 answered: str) -> None:
+    """Both open the draft's récapitulatif; ``saver`` changes its title to ``saved`` and saves, then
+    ``other`` answers ``answered`` to the title in the older form (not saved yet)."""
+    for client in (saver, other):
+        await open_draft(client, draft)
+    await answer_general(saver, TITLE, saved)
+    await saver.press(label("save"))
+    await answer_general(other, TITLE, answered)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from dialogs.render import TELEGRAM_LIMIT
+from dialogs.testing import DialogClient
 from domain.funders import Funder
-from domain.models import Status
-from tests.dialogs.support import World, current_field, fill, keep_recopied, view_action
+from domain.models import Action, Status
+from tests.dialogs.support import World, current_field, fill, keep_recopied, open_draft, view_action
 from tests.factories import make_session, make_valid_action
 from tests.labels import label
 
@@ -16,6 +17,16 @@ async def published_region(world: World, **overrides: object):
     action = make_valid_action(Funder.REGION, organisation_id=world.org_a, status=Status.PUBLISHED,
                                reference_carif="CO-2027-0001", **overrides)
     return await world.add_action(action)
+
+
+async def _new_dates_of_session(world: World, number: int) -> tuple[Action, DialogClient]:
+    """/dates on a published Région action, its session ``number``: the question of its dates."""
+    source = await published_region(world)
+    client = world.client()
+    await client.command("dates")
+    await client.press(f"{source.reference}")
+    await client.press(f"Session n° {number}")
+    return source, client
 
 
 async def test_copy_of_a_published_region_action_gives_a_draft_without_sessions(world: World) -> None:
@@ -29,7 +40,7 @@ async def test_copy_of_a_published_region_action_gives_a_draft_without_sessions(
     assert "Saisissez ou vérifiez les données recopiées" in client.text
     assert "question 1/" in client.text and "Intitulé de la formation" in client.text
     assert "« Numéro du bon de commande » et « Semestre de début prévu au bon de commande »" in client.text
-    assert client.labels[0] == label("keep", value='Soudeur TIG')
+    assert client.labels[0] == label("keep", value="Soudeur TIG")
     assert await keep_recopied(client) == ["numero_bon_commande", "semestre_debut"]
     assert client.labels[0] == label("add_session", number=1)
     await client.press(label("add_session", number=1))
@@ -72,11 +83,7 @@ async def test_only_region_actions_published_or_archived_offer_a_copy(world: Wor
 
 
 async def test_date_update_of_a_published_action_refused_then_accepted(world: World) -> None:
-    source = await published_region(world)
-    client = world.client()
-    await client.command("dates")
-    await client.press(f"{source.reference}")
-    await client.press("Session n° 1")
+    source, client = await _new_dates_of_session(world, 1)
     await client.send("du 12/01/2029 au 30/06/2029")  # outside the semester of the purchase order
     assert "semestre" in client.text
     assert (await world.get_action(source.id)).sessions[0].debut == source.sessions[0].debut
@@ -88,11 +95,7 @@ async def test_date_update_of_a_published_action_refused_then_accepted(world: Wo
 
 
 async def test_date_update_in_two_messages(world: World) -> None:
-    source = await published_region(world)
-    client = world.client()
-    await client.command("dates")
-    await client.press(f"{source.reference}")
-    await client.press("Session n° 2")
+    _, client = await _new_dates_of_session(world, 2)
     await client.send("20/09/2027")
     assert "Et la nouvelle date de fin" in client.text
     await client.send("31/13/2027")
@@ -149,10 +152,7 @@ async def test_recap_over_4096_characters_is_split(world: World) -> None:
         rythme=long, sessions=[make_session(), make_session(debut=date(2027, 4, 1), fin=date(2027, 5, 1))],
     ))
     client = world.client()
-    await client.command("menu")
-    await client.press("En cours de création (1)")
-    await client.press(f"{draft.reference}")
-    await client.press(label("op_modify"))
+    await open_draft(client, draft, drafts=1)
     parts = [r.text for r in client.replies]
     assert len(parts) >= 3
     assert all(len(p) <= TELEGRAM_LIMIT for p in parts)
@@ -163,10 +163,7 @@ async def test_recap_over_4096_characters_is_split(world: World) -> None:
 async def test_recap_correction_goes_straight_back_to_the_recap(world: World) -> None:
     draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
     client = world.client()
-    await client.command("menu")
-    await client.press("En cours de création (1)")
-    await client.press(f"{draft.reference}")
-    await client.press(label("op_modify"))
+    await open_draft(client, draft, drafts=1)
     await client.press(label("edit_session", number=2, period=""))
     await client.press("Date de fin *")
     assert current_field(client).key == "fin"
@@ -179,10 +176,7 @@ async def test_recap_correction_goes_straight_back_to_the_recap(world: World) ->
 async def test_print_sends_the_recap_as_a_pdf(world: World) -> None:
     draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
     client = world.client()
-    await client.command("menu")
-    await client.press("En cours de création (1)")
-    await client.press(f"{draft.reference}")
-    await client.press(label("op_modify"))
+    await open_draft(client, draft, drafts=1)
     await client.press(label("print"))
     [doc] = [r.document for r in client.replies if r.document]
     assert doc.mime_type == "application/pdf" and doc.content.startswith(b"%PDF")
@@ -204,11 +198,8 @@ async def test_two_members_editing_the_same_draft_second_is_told_to_reload(world
     draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
     first, second = world.client(), world.client(7002)
     for c in (first, second):
-        await c.command("menu")
-        await c.press("En cours de création (1)")
-        await c.press(f"{draft.reference}")
-        await c.press(label("op_modify"))
-        await c.press(label("edit_group", group='Présentation générale'))
+        await open_draft(c, draft, drafts=1)
+        await c.press(label("edit_group", group="Présentation générale"))
         await c.press("Intitulé de la formation *")
     await first.send("Par le premier")
     await first.press(label("save"))
@@ -225,10 +216,7 @@ async def test_no_session_beyond_the_cap_from_the_recap_nor_the_sessions_screen(
     action.sessions = [action.sessions[0]] * (MAX_SESSIONS - 1)
     draft = await world.add_action(action)
     client = world.client()
-    await client.command("menu")
-    await client.press("En cours de création (1)")
-    await client.press(f"{draft.reference}")
-    await client.press(label("op_modify"))
+    await open_draft(client, draft, drafts=1)
     await client.press(label("add_session", number=MAX_SESSIONS))  # the last one allowed
     assert f"Session n° {MAX_SESSIONS}" in client.text and "Date de début" in client.text
     await client.press(label("back"))  # its first question: back to the sessions screen
@@ -247,10 +235,7 @@ async def test_a_second_print_while_one_is_being_made_is_told_to_wait(world: Wor
 
     draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
     client = world.client()
-    await client.command("menu")
-    await client.press("En cours de création (1)")
-    await client.press(f"{draft.reference}")
-    await client.press(label("op_modify"))
+    await open_draft(client, draft, drafts=1)
     payload = client.button(label("print")).payload
     first = await client.engine.handle(Incoming(chat_id=client.chat_id, user_id=client.user_id, payload=payload))
     [pending] = [r.pending for r in first if r.pending is not None]
@@ -272,11 +257,7 @@ async def test_a_date_update_meeting_a_concurrent_write_is_replayed_not_lost(
     engine replays the input on fresh data; the user is not told to start again."""
     from domain.errors import StaleVersion
 
-    source = await published_region(world)
-    client = world.client()
-    await client.command("dates")
-    await client.press(f"{source.reference}")
-    await client.press("Session n° 1")
+    source, client = await _new_dates_of_session(world, 1)
     async with world.uow_factory() as uow:
         repo_type = type(uow.actions_for_organisation(world.org_a))
     original = repo_type.save

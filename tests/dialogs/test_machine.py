@@ -31,7 +31,7 @@ async def test_every_transition_taken_is_declared_for_the_graph(world: World) ->
     await client.press(label("add_session", number=1))
     await fill(client)
     await client.press("Terminer votre saisie")
-    await client.press(label("edit_group", group='Présentation générale'))
+    await client.press(label("edit_group", group="Présentation générale"))
     await client.press(label("back_recap"))
     await client.press(label("quit"))
     await client.press("Non, continuer la saisie")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from domain.models import Status
 from tests.dialogs.support import World, current_field, fill
 from tests.dialogs.test_intake import start_action
-from tests.labels import label
+from tests.labels import RESUME, label
 
 
 async def test_back_keeps_the_answer_and_skip_only_for_optional_fields(world: World) -> None:
@@ -16,7 +16,7 @@ async def test_back_keeps_the_answer_and_skip_only_for_optional_fields(world: Wo
     assert current_field(client).key == "intitule"
     assert "Réponse actuelle : Soudeur TIG" in client.text
     assert "11/255 caractères" in client.text
-    await client.press(label("keep", value='Soudeur TIG'))
+    await client.press(label("keep", value="Soudeur TIG"))
     assert current_field(client).key == "objectif"
     # An optional field can be skipped.
     await fill(client, until="codes_rome")
@@ -55,7 +55,7 @@ async def test_save_keeps_the_draft_and_quit_restores_the_last_save(world: World
     await client.press("Oui, quitter sans sauvegarder")
     [after] = await world.actions()
     assert after.intitule == "Version sauvegardée"
-    assert not any(label.startswith("▶ Reprendre") for label in client.labels)
+    assert not any(label.startswith(RESUME) for label in client.labels)
 
 
 async def test_quit_a_new_action_drops_it_entirely(world: World) -> None:
@@ -78,7 +78,7 @@ async def test_resume_after_restart_same_question_every_answer_kept(world: World
     # A new engine (the process restarted): the state comes from storage only.
     restarted = world.client()
     await restarted.command("menu")
-    resume = [label for label in restarted.labels if label.startswith("▶ Reprendre")]
+    resume = [label for label in restarted.labels if label.startswith(RESUME)]
     assert resume, restarted.labels
     await restarted.press(resume[0])
     assert current_field(restarted).key == key_before

@@ -14,7 +14,15 @@ from domain.models import Status
 from domain.services import backoffice as operations
 from domain.services.actors import Actor
 from domain.services.backoffice import VoteOutcome
-from tests.dialogs.backoffice_support import STAFF_USER, add, events, outbox_rows, staff
+from tests.dialogs.backoffice_support import (
+    STAFF_USER,
+    add,
+    events,
+    member_opens,
+    outbox_rows,
+    staff,
+    stored_after,
+)
 from tests.dialogs.support import ORG_A_USER, World
 from tests.labels import blabel, label
 
@@ -87,17 +95,12 @@ async def test_returned_for_correction_then_corrected_and_confirmed_again(world:
     assert "Écrivez ce que l'organisme doit corriger" in client.text
     await client.send("Le Formacode 42752 ne correspond pas au contenu.")
     assert f"Action {action.reference} renvoyée pour correction" in client.text
-    stored = await world.get_action(action.id)
-    assert stored is not None and stored.status is Status.RETURNED
+    stored = await stored_after(
+        world, action, Status.RETURNED, ("returned", {"comment": "Le Formacode 42752 ne correspond pas au contenu."})
+    )
     assert stored.staff_comment == "Le Formacode 42752 ne correspond pas au contenu."
-    assert await events(world, action.id) == [
-        ("returned", {"comment": "Le Formacode 42752 ne correspond pas au contenu."})
-    ]
 
-    member = world.client()
-    await member.command("menu")
-    await member.press("À corriger (1)")
-    await member.press(f"{action.reference}")
+    member = await member_opens(world, "À corriger (1)", action)
     assert "Commentaire du Carif-Oref : Le Formacode 42752 ne correspond pas au contenu." in member.text
     await member.press(label("op_modify"))
     assert "Récapitulatif" in member.text and "Le Formacode 42752" in member.text

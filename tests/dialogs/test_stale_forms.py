@@ -10,9 +10,15 @@ import pytest
 
 from domain.funders import Funder
 from domain.models import Action, Status
-from tests.dialogs.support import ORG_A_USER_2, World, answer_general, open_draft
+from tests.dialogs.support import (
+    ORG_A_USER_2,
+    World,
+    answer_general,
+    open_draft,
+    saved_before_the_other,
+)
 from tests.factories import make_valid_action
-from tests.labels import KEEP_MINE, KEEP_THEIRS, label
+from tests.labels import KEEP_MINE, KEEP_THEIRS, RESUME, label
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 SAVE = label("save")
@@ -64,7 +70,7 @@ async def test_a_form_on_an_action_that_moved_on_is_closed_and_the_action_shown(
     stored = await world.get_action(draft.id)
     assert stored is not None and stored.intitule == draft.intitule and stored.version == moved.version
     await member.command("menu")
-    assert not any(label.startswith("▶ Reprendre") for label in member.labels)
+    assert not any(label.startswith(RESUME) for label in member.labels)
 
 
 async def test_resuming_a_form_whose_action_was_confirmed_shows_the_action(world: World) -> None:
@@ -74,7 +80,7 @@ async def test_resuming_a_form_whose_action_was_confirmed_shows_the_action(world
     await open_draft(member, draft)
     await member.command("menu")
     await _move_to(world, draft.id, Status.SUBMITTED)
-    await member.press("▶ Reprendre la saisie")
+    await member.press(RESUME)
     assert WORDS[Status.SUBMITTED] in member.text
     assert label("op_view") in member.labels
 
@@ -97,11 +103,7 @@ async def test_a_returned_action_is_still_modified_and_saved_in_its_list(world: 
 async def test_both_changed_the_same_field_the_stored_value_may_be_kept(world: World) -> None:
     draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
     first, second = world.client(), world.client(ORG_A_USER_2)
-    for client in (first, second):
-        await open_draft(client, draft)
-    await answer_general(first, "Intitulé de la formation *", "Titre du premier")
-    await first.press(SAVE)
-    await answer_general(second, "Intitulé de la formation *", "Titre du second")
+    await saved_before_the_other(draft, first, second, "Titre du premier", "Titre du second")
     await answer_general(second, "Objectif de la formation *", "Objectif du second, détaillé.")
     await second.press(SAVE)
     assert "Titre du premier" in second.text and "Titre du second" in second.text
@@ -116,11 +118,7 @@ async def test_both_changed_the_same_field_the_stored_value_may_be_kept(world: W
 async def test_a_conflict_on_confirm_goes_back_to_the_recap_to_confirm_again(world: World) -> None:
     draft = await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
     first, second = world.client(), world.client(ORG_A_USER_2)
-    for client in (first, second):
-        await open_draft(client, draft)
-    await answer_general(first, "Intitulé de la formation *", "Titre du premier")
-    await first.press(SAVE)
-    await answer_general(second, "Intitulé de la formation *", "Titre du second")
+    await saved_before_the_other(draft, first, second, "Titre du premier", "Titre du second")
     await second.press(label("op_confirm"))
     await second.press(label("confirm_yes"))
     await second.press(KEEP_MINE)
@@ -137,11 +135,7 @@ async def test_choices_pending_are_not_saved_by_opening_another_action(world: Wo
     draft, other = [await world.add_action(make_valid_action(Funder.REGION, organisation_id=world.org_a))
                     for _ in range(2)]
     first, second = world.client(), world.client(ORG_A_USER_2)
-    for client in (first, second):
-        await open_draft(client, draft)
-    await answer_general(first, "Intitulé de la formation *", "Titre du premier")
-    await first.press(SAVE)
-    await answer_general(second, "Intitulé de la formation *", "Titre du second")
+    await saved_before_the_other(draft, first, second, "Titre du premier", "Titre du second")
     await second.press(SAVE)
     await second.command("menu")  # from the menu: another action, choices still to make
     await second.press("En cours de création")

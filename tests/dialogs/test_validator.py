@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from dialogs.operations import describe
+from dialogs.testing import DialogClient
 from domain.errors import OperationRefused
 from domain.funders import Funder
-from domain.models import Status
+from domain.models import Action, Status
 from domain.services import backoffice as operations
 from domain.services.actors import Actor, UnknownAction
-from tests.dialogs.backoffice_support import add, events, outbox_rows, validator
+from tests.dialogs.backoffice_support import (
+    add,
+    events,
+    member_opens,
+    outbox_rows,
+    stored_after,
+    validator,
+)
 from tests.dialogs.support import ORG_A_USER, ORG_A_USER_2, World
 from tests.labels import blabel
 
@@ -43,11 +53,17 @@ async def test_a_pole_emploi_validator_sees_only_pole_emploi_submitted_actions(w
     assert not any("Modifier" in label for label in client.labels)
 
 
-async def test_the_validator_approves_and_the_organisation_is_told(world: World) -> None:
-    action = await add(world, Funder.POLE_EMPLOI, intitule="Soudeur TIG")
+async def _pole_emploi_action_opened(world: World, **fields: Any) -> tuple[Action, DialogClient]:
+    """A Pôle emploi action proposed, opened by its validator from the queue."""
+    action = await add(world, Funder.POLE_EMPLOI, **fields)
     client = await validator(world, Funder.POLE_EMPLOI, PE_VALIDATOR)
     await client.press(blabel("funder_queue", funder="Pôle emploi", count=1))
     await client.press(f"{action.reference}")
+    return action, client
+
+
+async def test_the_validator_approves_and_the_organisation_is_told(world: World) -> None:
+    action, client = await _pole_emploi_action_opened(world, intitule="Soudeur TIG")
     await client.press(blabel("approve"))
     assert f"Action {action.reference} validée" in client.text
     assert "Aucune action dans cette liste" in client.text
@@ -61,10 +77,7 @@ async def test_the_validator_approves_and_the_organisation_is_told(world: World)
 
 
 async def test_the_validator_refuses_with_a_reason(world: World) -> None:
-    action = await add(world, Funder.POLE_EMPLOI, intitule="Soudeur TIG")
-    client = await validator(world, Funder.POLE_EMPLOI, PE_VALIDATOR)
-    await client.press(blabel("funder_queue", funder="Pôle emploi", count=1))
-    await client.press(f"{action.reference}")
+    action, client = await _pole_emploi_action_opened(world, intitule="Soudeur TIG")
     await client.press(blabel("refuse"))
     assert "Écrivez le motif du refus" in client.text
     await client.send("x" * 1001)
@@ -77,28 +90,20 @@ async def test_the_validator_refuses_with_a_reason(world: World) -> None:
     await client.press(blabel("refuse_yes"))
     assert f"Action {action.reference} refusée" in client.text
 
-    stored = await world.get_action(action.id)
-    assert stored is not None and stored.status is Status.REFUSED
+    stored = await stored_after(
+        world, action, Status.REFUSED, ("refused", {"reason": "Tarif horaire hors de la grille 2027"})
+    )
     assert stored.refusal_reason == "Tarif horaire hors de la grille 2027"
-    assert await events(world, action.id) == [
-        ("refused", {"reason": "Tarif horaire hors de la grille 2027"})
-    ]
     rows = await outbox_rows(world, action.id)
     if rows is not None:
         assert ("refused", ORG_A_USER) in rows
 
-    member = world.client()
-    await member.command("menu")
-    await member.press("Refusées (1)")
-    await member.press(f"{action.reference}")
+    member = await member_opens(world, "Refusées (1)", action)
     assert "Motif du refus : Tarif horaire hors de la grille 2027" in member.text
 
 
 async def test_cancelling_a_refusal_changes_nothing(world: World) -> None:
-    action = await add(world, Funder.POLE_EMPLOI)
-    client = await validator(world, Funder.POLE_EMPLOI, PE_VALIDATOR)
-    await client.press(blabel("funder_queue", funder="Pôle emploi", count=1))
-    await client.press(f"{action.reference}")
+    action, client = await _pole_emploi_action_opened(world)
     await client.press(blabel("refuse"))
     await client.send("Pas maintenant")
     await client.press("Annuler")
@@ -149,10 +154,7 @@ async def test_the_operations_keep_a_validator_in_their_funder_scope(world: Worl
 
 
 async def test_an_action_decided_meanwhile_cannot_be_decided_again(world: World) -> None:
-    action = await add(world, Funder.POLE_EMPLOI)
-    client = await validator(world, Funder.POLE_EMPLOI, PE_VALIDATOR)
-    await client.press(blabel("funder_queue", funder="Pôle emploi", count=1))
-    await client.press(f"{action.reference}")
+    action, client = await _pole_emploi_action_opened(world)
     async with world.uow_factory() as uow:  # a colleague approves it first
         await operations.approve(uow, Actor.validator(Funder.POLE_EMPLOI), action.id)
         await uow.commit()

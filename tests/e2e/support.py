@@ -5,13 +5,8 @@ The player waits for conditions (the screen message arrived), never for fixed de
 
 from __future__ import annotations
 
-<<<<<<< HEAD
 import asyncio
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-=======
-from collections.abc import AsyncIterator
->>>>>>> b98904d (E2E reliability tests: one scene (fake API, tracker, error logs, organisation and link codes) in reliability_support instead of the same eight lines in every test; Player.current_field uses the dialogs' field_asked; RESUME label (duplicates, issue 14 item 8))
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -20,18 +15,14 @@ import pytest
 
 from bot.config import Settings
 from bot.runtime import BotRuntime
-<<<<<<< HEAD
-from domain.catalogue import ALL_FIELDS, FieldSpec, Kind
+from domain.catalogue import FieldSpec, Kind
 from domain.models import Action
 from domain.ports import Role
-=======
-from domain.catalogue import FieldSpec, Kind
->>>>>>> b98904d (E2E reliability tests: one scene (fake API, tracker, error logs, organisation and link codes) in reliability_support instead of the same eight lines in every test; Player.current_field uses the dialogs' field_asked; RESUME label (duplicates, issue 14 item 8))
 from storage.database import create_engine, upgrade
 from storage.uow import SqlUnitOfWorkFactory
 from tests.dialogs.support import field_asked
 from tests.fakebotapi import ChatMessage, FakeBotApi, FakeUser
-from tests.labels import label, label_start
+from tests.labels import label_start
 from tests.samples import VALID_SAMPLES
 
 STAFF_ID = 9001
@@ -169,14 +160,9 @@ class Player:
             if spec.key in overrides:
                 await self.say(overrides[spec.key])
             elif spec.kind is Kind.MULTI_CHOICE:
-<<<<<<< HEAD
                 # The first choice offered (« Autres financeurs » leaves out the principal funder).
-                await self.press(next(box for box in self.labels if box.startswith("☐ ")))
-                await self.press("✅ Valider")
-=======
-                await self.press(label("unticked", label=spec.choices[0].label))
+                await self.press(next(box for box in self.labels if box.startswith(label_start("unticked", "label"))))
                 await self.press(label_start("validate", "count"))
->>>>>>> 6ca1559 (Tests name buttons through the label helpers (tests/labels.py: buttons.j2, backoffice_buttons.j2, reload/texts/notification labels) instead of copying emoji labels from the templates (issue 14, item 8))
             else:
                 await self.say(VALID_SAMPLES[spec.key])
             assert "⚠" not in self.text, self.text
