@@ -16,6 +16,7 @@ __all__ = [
     "KEEP_MINE",
     "KEEP_THEIRS",
     "NOTIFICATION_DATES",
+    "PRINT_PREPARING",
     "RESUME",
     "blabel",
     "label",
@@ -27,6 +28,8 @@ CHANGE_ORGANISATION = label("organisation", title=macro_text("texts.j2", "change
 KEEP_MINE = macro_text("reload.j2", "keep_mine")
 KEEP_THEIRS = macro_text("reload.j2", "keep_theirs")
 NOTIFICATION_DATES = macro_text("notifications/labels.j2", "update_dates")
+# The alert a « 🖨 Imprimer » answers at once (the callback answer, not a button).
+PRINT_PREPARING = macro_text("texts.j2", "print_preparing")
 
 _CUT = "\x00"
 

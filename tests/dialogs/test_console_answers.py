@@ -9,6 +9,7 @@ import io
 from bot.console import Console
 from dialogs.testing import DialogClient
 from tests.dialogs.support import ORG_A_USER, World, fill
+from tests.labels import label
 
 STAFF = 9001  # staff by configuration (World.engine)
 
@@ -31,7 +32,7 @@ async def console_at(world: World, key: str) -> tuple[Console, io.StringIO, str]
     it shows there (« /aide » shows the screen where the conversation stands)."""
     client = world.client(ORG_A_USER)
     await client.command("menu")
-    await client.press("➕ Créer une action")
+    await client.press(label("create"))
     await client.press("Région")
     await fill(client, until=key)
     console, out = console_of(client)
@@ -48,13 +49,13 @@ def slash(console: Console, label: str) -> str:
 async def test_a_number_at_a_text_question_is_the_answer(world: World) -> None:
     console, out = console_of(world.client())
     await said(console, out, "/menu")
-    assert "1. ➕ Créer une action" in out.getvalue()
+    assert f"1. {label('create')}" in out.getvalue()
     await said(console, out, "1")  # no text on the menu: a bare number is its button
     shown = await said(console, out, "Région")  # a button by its label
     assert "Intitulé de la formation *" in shown
     # The buttons of a question taking text are shown as « /N »: « 2 » was « 💾 Sauvegarder ».
-    assert "/2  💾 Sauvegarder" in shown and "/3  ✖ Quitter" in shown
-    assert " 2. 💾 Sauvegarder" not in shown
+    assert f"/2  {label('save')}" in shown and f"/3  {label('quit')}" in shown
+    assert f" 2. {label('save')}" not in shown
     assert "Un nombre tapé ici est votre réponse" in shown
 
     shown = await said(console, out, "2")
@@ -67,14 +68,14 @@ async def test_a_number_at_a_text_question_is_the_answer(world: World) -> None:
         and "2" in shown.split("Intitulé de la formation *")[1]
     )
 
-    shown = await said(console, out, "💾 Sauvegarder")  # a button by its label
+    shown = await said(console, out, label("save"))  # a button by its label
     [saved] = await world.actions()
     assert saved.intitule == "2"
 
 
 async def test_a_number_at_a_number_question_is_the_answer_and_slash_presses(world: World) -> None:
     console, out, shown = await console_at(world, "numero_bon_commande")
-    assert "Numéro du bon de commande *" in shown and "💾 Sauvegarder" in shown
+    assert "Numéro du bon de commande *" in shown and label("save") in shown
     assert console.typed
 
     assert len(console.buttons) >= 2  # « 2 » would be a button's number
@@ -82,7 +83,7 @@ async def test_a_number_at_a_number_question_is_the_answer_and_slash_presses(wor
     assert "Semestre de début prévu au bon de commande" in shown  # « 2 » answered the question
     assert await world.actions() == []  # and pressed no « 💾 Sauvegarder »
 
-    await said(console, out, slash(console, "💾 Sauvegarder"))
+    await said(console, out, slash(console, label("save")))
     [saved] = await world.actions()
     assert saved.numero_bon_commande == 2
 

@@ -10,6 +10,7 @@ from domain.services import backoffice
 from domain.services.actors import Actor
 from tests.dialogs.support import TODAY, World, open_draft
 from tests.factories import make_valid_action
+from tests.labels import label
 from tests.pdf_support import opened, text_of
 
 HEADER = (
@@ -46,7 +47,7 @@ async def test_a_published_action_shows_its_carif_oref_number_in_the_header(worl
     await client.command("menu")
     await client.press("Publiées (1)")
     await client.press(f"{published.reference}")
-    await client.press("👁 Voir le récapitulatif")
+    await client.press(label("op_view"))
     assert "Référence Carif-Oref de l'action : CO-2026-000077" in client.text
     assert client.text.index("CO-2026-000077") < client.text.index("Organisme responsable")
 
@@ -56,7 +57,7 @@ async def test_the_printed_recap_has_the_header_the_date_and_page_numbers(world:
                                                      intitule=None))
     client = world.client()
     await open_draft(client, draft)
-    await client.press("🖨 Imprimer")
+    await client.press(label("print"))
     [doc] = [r.document for r in client.replies if r.document]
     with opened(doc.content) as pdf:
         first, pages = text_of(pdf[0]), len(pdf)

@@ -19,6 +19,7 @@ from storage.tables import audit, outbox
 from tests.dialogs.backoffice_support import add, staff
 from tests.dialogs.support import ORG_A_USER, ORG_A_USER_2, World
 from tests.fakes import FakeUnitOfWork
+from tests.labels import blabel, label
 
 
 async def _org(world: World, organisation_id: int) -> Organisation:
@@ -59,7 +60,7 @@ async def _told(world: World, kind: str) -> list[int] | None:
 async def _open_organisation(world: World, reference: str) -> Any:
     client = await staff(world)
     await client.send(reference)  # a reference typed at the staff menu opens the action
-    await client.press("🏢 Organisme")
+    await client.press(blabel("organisation"))
     return client
 
 
@@ -82,7 +83,7 @@ async def test_staff_give_the_reference_the_fiche_shows_it_and_the_organisation_
 
     member = world.client(ORG_A_USER)
     await member.command("menu")
-    await member.press("🏢 Votre fiche organisme")
+    await member.press(label("fiche"))
     assert "Votre référence Carif-Oref : 7320143" in member.text
 
     # Changed later: audited with the previous one; the same again changes nothing.
@@ -91,7 +92,7 @@ async def test_staff_give_the_reference_the_fiche_shows_it_and_the_organisation_
     assert (await _org(world, world.org_a)).reference_carif == "CO-ORG-12"
     assert [e.get("previous") for e in await _organisation_events(world, world.org_a)] == [None, "7320143"]
     await client.press("⬅ Retour à l'action")
-    assert action.reference in client.text and "🏢 Organisme" in client.labels
+    assert action.reference in client.text and blabel("organisation") in client.labels
 
 
 async def test_a_reference_of_another_organisation_or_malformed_is_refused(world: World) -> None:
@@ -111,7 +112,7 @@ async def test_a_reference_of_another_organisation_or_malformed_is_refused(world
 async def test_the_organisation_cannot_set_its_reference(world: World) -> None:
     member = world.client(ORG_A_USER)
     await member.command("menu")
-    await member.press("🏢 Votre fiche organisme")
+    await member.press(label("fiche"))
     assert "Votre référence Carif-Oref : pas encore attribuée" in member.text
     assert not any("Carif-Oref" in label for label in member.labels)
     # A forged button asking the fiche's question for the reference is refused.
@@ -130,7 +131,7 @@ async def test_the_organisation_cannot_set_its_reference(world: World) -> None:
 async def test_a_fiche_answer_keeps_the_reference_given_meanwhile(world: World) -> None:
     member = world.client(ORG_A_USER)
     await member.command("menu")
-    await member.press("🏢 Votre fiche organisme")
+    await member.press(label("fiche"))
     await member.press("Téléphone")  # the fiche as it was is in the member's question
     async with world.uow_factory(actor_user_id=9001) as uow:
         await backoffice.set_organisation_reference(uow, Actor.staff(9001), world.org_a, "7320143")

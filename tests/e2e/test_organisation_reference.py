@@ -12,6 +12,7 @@ from tests.e2e.reliability_support import database
 from tests.e2e.support import STAFF_ID, Player, new_link_code, running_bot, settings_for
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import blabel, label
 
 
 async def test_staff_give_the_reference_in_the_chat_and_the_member_sees_it(tmp_path: Path) -> None:
@@ -29,7 +30,7 @@ async def test_staff_give_the_reference_in_the_chat_and_the_member_sees_it(tmp_p
             await staff.command("start")
 
             await staff.say(action.reference or "")
-            await staff.press("🏢 Organisme")
+            await staff.press(blabel("organisation"))
             assert "Référence Carif-Oref de l'organisme : pas encore attribuée" in staff.text
             await staff.say("7320143")
             assert "Référence Carif-Oref 7320143 attribuée" in staff.text
@@ -37,7 +38,7 @@ async def test_staff_give_the_reference_in_the_chat_and_the_member_sees_it(tmp_p
             told = await claire.user.wait_for(lambda m: "Votre référence Carif-Oref" in m.text)
             assert "7320143" in told.text and "fiche organisme" in told.text
             await claire.command("menu")
-            await claire.press("🏢 Votre fiche organisme")
+            await claire.press(label("fiche"))
             assert "Votre référence Carif-Oref : 7320143" in claire.text
             assert not any("Carif-Oref" in label for label in claire.labels)
 

@@ -24,6 +24,7 @@ from tests.e2e.reliability_support import (
 from tests.e2e.support import new_link_code, running_bot, settings_for
 from tests.factories import make_session, make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import label
 from tests.pdf_support import A4, band, find, opened, reddish, text_of
 
 
@@ -42,7 +43,7 @@ async def test_the_member_receives_a_document_to_file(tmp_path: Path, monkeypatc
             claire = Person(api.user(1001, "Claire"), tracker)
             await claire.command("start", code)
             await open_recap(claire, draft)
-            await claire.press("🖨 Imprimer")
+            await claire.press(label("print"))
             await api.wait_until(lambda: any(m.document for m in claire.user.bot_messages), timeout=60.0)
             [message] = [m for m in claire.user.bot_messages if m.document is not None]
             assert message.document is not None

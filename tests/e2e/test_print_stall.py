@@ -33,7 +33,7 @@ from tests.e2e.reliability_support import (
 from tests.e2e.support import new_link_code, running_bot, settings_for
 from tests.factories import FIRST_SESSION, make_session, make_valid_action
 from tests.fakebotapi import FakeBotApi, FakeUser
-from tests.labels import label
+from tests.labels import PRINT_PREPARING, label
 
 RENDER_HOLD = 10.0  # seconds a blocked render waits for its release at most (a bound, not a pause)
 FAKE_PDF = b"%PDF-1.7 rendered while others went on"
@@ -109,7 +109,7 @@ async def test_one_pdf_in_preparation_per_member_and_a_few_per_minute(
             await open_recap(claire, draft)
             await claire.press(label("print"))
             answer = s.api.callbacks[claire.queries[-1]].answer or {}
-            assert answer.get("text") == "🖨 Préparation du récapitulatif…", answer  # at once
+            assert answer.get("text") == PRINT_PREPARING, answer  # at once
             await renders.wait_started()
             await claire.press(label("print"))  # while the first one is being made
             assert "encore en préparation" in claire.text, claire.text

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.console import PROMPT
+from tests.labels import label
 
 ROOT = Path(__file__).resolve().parents[2]
 MENU = "Vos actions de formation"
@@ -101,7 +102,7 @@ async def test_the_menu_is_shown_before_the_first_input_every_run(terminal: Open
     for _run in range(2):  # the second run, on the database the first left, is the one that failed
         console = await terminal()
         before = await console.prompt()
-        assert MENU in before and "1. ➕ Créer une action" in before, before
+        assert MENU in before and f"1. {label('create')}" in before, before
         answer = await console.type("1")
         assert CREATE in answer and NO_TEXT not in answer, answer
         await console.quit()
