@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -27,10 +27,12 @@ async def migrated_engine(url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @asynccontextmanager
-async def database(url: str, clock: Clock | None = None) -> AsyncIterator[SqlUnitOfWorkFactory]:
+async def database(
+    url: str, clock: Clock | None = None, *, staff_ids: Collection[int] = ()
+) -> AsyncIterator[SqlUnitOfWorkFactory]:
     """The units of work of the database at ``url`` (migrated first), as the bot's own."""
     async with migrated_engine(url) as engine:
-        yield SqlUnitOfWorkFactory(engine, clock)
+        yield SqlUnitOfWorkFactory(engine, clock, staff_ids=staff_ids)
 
 
 def prepared_sqlite(

@@ -347,13 +347,16 @@ class Scene:
 
 
 @asynccontextmanager
-async def scene(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **settings: object) -> AsyncIterator[Scene]:
-    """A fresh database with an organisation, the fake API and the updates tracked; the bot is
-    started by the test (``running_bot(s.settings)``), after what it stores."""
+async def scene(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, fiche: dict[str, Any] | None = None, **settings: object
+) -> AsyncIterator[Scene]:
+    """A fresh database with an organisation (``fiche``: fields of its fiche other than the
+    factory's), the fake API and the updates tracked; the bot is started by the test
+    (``running_bot(s.settings)``), after what it stores."""
     tracker = UpdateTracker().install(monkeypatch)
     async with FakeBotApi() as api, ErrorLogs.captured() as logs:
         bot_settings = settings_for(api, tmp_path / "bot.db", **settings)
-        org, code = await new_link_code(bot_settings)
+        org, code = await new_link_code(bot_settings, **(fiche or {}))
         yield Scene(api, tracker, logs, bot_settings, org, code)
 
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,8 +73,11 @@ async def uses_fast_paths(runtime: BotRuntime) -> bool:
     return driver
 
 
-async def new_link_code(settings: Settings, organisation_name: str = "Forma Sud") -> tuple[int, str]:
-    """An organisation with a complete fiche, and a link code for it (as `formabot org add`)."""
+async def new_link_code(
+    settings: Settings, organisation_name: str = "Forma Sud", **fiche: Any
+) -> tuple[int, str]:
+    """An organisation with a complete fiche (``fiche``: fields other than the factory's), and a link
+    code for it (as `formabot org add`)."""
     from domain.ports import Role
     from tests.factories import make_organisation
 
@@ -81,7 +85,7 @@ async def new_link_code(settings: Settings, organisation_name: str = "Forma Sud"
     await upgrade(engine)
     try:
         async with SqlUnitOfWorkFactory(engine)() as uow:
-            org = await uow.organisations.add(make_organisation(nom_organisme=organisation_name))
+            org = await uow.organisations.add(make_organisation(nom_organisme=organisation_name, **fiche))
             assert org.id is not None
             code = await uow.link_codes.create(Role.MEMBER, organisation_id=org.id)
             await uow.commit()

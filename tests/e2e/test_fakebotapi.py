@@ -369,23 +369,20 @@ async def test_pause_refuses_connections_until_resume(bot: Bot, api: FakeBotApi)
 # ---------------------------------------------------------------------- raw HTTP, like Telegram
 
 
+def _refusal(code: int, description: str) -> dict[str, object]:
+    """The Bot API's answer to a refused call."""
+    return {"ok": False, "error_code": code, "description": description}
+
+
 async def test_wrong_token_unknown_method_and_encodings(api: FakeBotApi, claire: FakeUser) -> None:
     root = api.base_url
     async with aiohttp.ClientSession() as session:
         async with session.post(f"{root}999:WRONG/getMe") as response:
             assert response.status == 401
-            assert await response.json() == {
-                "ok": False,
-                "error_code": 401,
-                "description": "Unauthorized",
-            }
+            assert await response.json() == _refusal(401, "Unauthorized")
         async with session.get(f"{root}{api.token}/sendPigeon") as response:
             assert response.status == 404
-            assert await response.json() == {
-                "ok": False,
-                "error_code": 404,
-                "description": "Not Found",
-            }
+            assert await response.json() == _refusal(404, "Not Found")
         async with session.post(
             f"{root}{api.token}/sendMessage", json={"chat_id": CHAT, "text": "json"}
         ) as response:

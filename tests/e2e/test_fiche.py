@@ -86,30 +86,26 @@ async def test_a_colleagues_new_phone_survives_an_answer_to_another_fiche_questi
 async def test_an_answer_after_being_unlinked_lands_in_no_organisation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org_a, code_a = await new_link_code(settings, "Forma Sud")
-        org_b, code_b = await new_link_code(settings, "Forma Nord")
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            await claire.command("start", code_a)
+    async with scene(tmp_path, monkeypatch) as s:
+        org_b, code_b = await new_link_code(s.settings, "Forma Nord")
+        async with running_bot(s.settings):
+            claire = await s.member(1001, "Claire")
             await claire.command("start", code_b)
             assert "Pour quel organisme travaillez-vous ?" in claire.text, claire.text[-300:]
             await claire.press("Forma Sud")
             await claire.press(label("fiche"))
             assert "Forma Sud" in claire.text
             await claire.tap("f", "telephone")
-            before_a = await _organisation(settings.database_url, org_a)
-            before_b = await _organisation(settings.database_url, org_b)
-            async with database(settings.database_url) as factory, factory() as uow:
-                assert await uow.members.remove(Membership(user_id=1001, role=Role.MEMBER, organisation_id=org_a))
+            before_a = await _organisation(s.url, s.org)
+            before_b = await _organisation(s.url, org_b)
+            async with database(s.url) as factory, factory() as uow:
+                assert await uow.members.remove(Membership(user_id=1001, role=Role.MEMBER, organisation_id=s.org))
                 await uow.commit()
             await claire.say("05 34 00 00 07")
             assert "Vous n'êtes plus membre de cet organisme" in claire.text, claire.text[-400:]
-            check_clean(tracker, api, logs)
-        assert await _organisation(settings.database_url, org_a) == before_a
-        assert await _organisation(settings.database_url, org_b) == before_b
+            s.check_clean()
+        assert await _organisation(s.url, s.org) == before_a
+        assert await _organisation(s.url, org_b) == before_b
 
 
 async def test_an_incomplete_fiche_is_completed_in_the_conversation_before_confirmation(

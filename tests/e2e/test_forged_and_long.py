@@ -20,20 +20,14 @@ from pathlib import Path
 import pytest
 
 from bot.logs import LEAKY_LOGGERS, setup_logging
-from domain.funders import Funder
 from domain.models import Contact
-from domain.ports import Role
 from tests.e2e.reliability_support import (
-    ErrorLogs,
     Person,
-    UpdateTracker,
-    database,
+    Scene,
     incidents,
-    store,
+    scene,
 )
-from tests.e2e.support import running_bot, settings_for
-from tests.factories import make_organisation, make_valid_action
-from tests.fakebotapi import FakeBotApi
+from tests.e2e.support import running_bot
 
 EMAIL = "zephirine.secrete@forma-sud.fr"
 PHONE = "05 61 42 42 42"
@@ -57,37 +51,28 @@ def json_logs() -> Iterator[io.StringIO]:
             logging.getLogger(name).setLevel(value)
 
 
-async def _organisation(url: str) -> tuple[int, str]:
-    async with database(url) as factory, factory() as uow:
-        org = await uow.organisations.add(make_organisation(
-            nom_organisme="Forma Sud", courriel=EMAIL, telephone=PHONE,
-            contact=Contact(nom=CONTACT_NAME, prenom="Claire", telephone=PHONE, courriel=EMAIL),
-        ))
-        assert org.id is not None
-        code = await uow.link_codes.create(Role.MEMBER, organisation_id=org.id)
-        await uow.commit()
-    return org.id, code
+# The personal data of Forma Sud's fiche that no log line may show.
+FICHE = {
+    "courriel": EMAIL, "telephone": PHONE,
+    "contact": Contact(nom=CONTACT_NAME, prenom="Claire", telephone=PHONE, courriel=EMAIL),
+}
 
 
-def _clean(api: FakeBotApi, person: Person, tracker: UpdateTracker, error_logs: ErrorLogs) -> None:
+def _clean(s: Scene, person: Person) -> None:
     assert incidents([person.user]) == []
-    assert tracker.errors == []
-    assert error_logs.lines() == []
-    refused = [f"{r.method}: {r.description}" for r in api.failed_requests() if r.method.lower() != "getupdates"]
+    assert s.tracker.errors == []
+    assert s.logs.lines() == []
+    refused = [f"{r.method}: {r.description}" for r in s.api.failed_requests() if r.method.lower() != "getupdates"]
     assert refused == []
 
 
 async def test_forged_buttons_on_a_fiche_question_are_refused_and_log_no_personal_data(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
     with json_logs() as logs:
-        async with FakeBotApi() as api, ErrorLogs.captured() as error_logs:
-            settings = settings_for(api, tmp_path / "bot.db")
-            _, code = await _organisation(settings.database_url)
-            async with running_bot(settings):
-                claire = Person(api.user(1001, "Claire"), tracker)
-                await claire.command("start", code)
+        async with scene(tmp_path, monkeypatch, fiche=FICHE) as s:
+            async with running_bot(s.settings):
+                claire = await s.member(1001, "Claire")
                 await claire.tap("fiche")
                 await claire.tap("f", "telephone")
                 assert "Téléphone" in claire.text and not claire.offers("quit")
@@ -109,7 +94,7 @@ async def test_forged_buttons_on_a_fiche_question_are_refused_and_log_no_persona
                 await claire.say("05 61 11 22 33")
                 assert "05 61 11 22 33" in claire.text
                 assert claire.unanswered() == []
-            _clean(api, claire, tracker, error_logs)
+            _clean(s, claire)
     output = logs.getvalue()
     assert "button payload refused" in output  # the refusals are logged, by type and place
     for secret in (EMAIL, PHONE, CONTACT_NAME, "05 61 11 22 33"):
@@ -124,15 +109,10 @@ LONG_ANSWER = "\n".join(
 async def test_a_long_answer_can_be_revisited_and_every_message_is_accepted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tracker = UpdateTracker().install(monkeypatch)
-    async with FakeBotApi() as api, ErrorLogs.captured() as error_logs:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org_id, code = await _organisation(settings.database_url)
-        (draft,) = await store(settings.database_url, [
-            make_valid_action(Funder.REGION, organisation_id=org_id, intitule="Soudeur TIG")])
-        async with running_bot(settings):
-            claire = Person(api.user(1001, "Claire"), tracker)
-            await claire.command("start", code)
+    async with scene(tmp_path, monkeypatch, fiche=FICHE) as s:
+        (draft,) = await s.store(s.action(intitule="Soudeur TIG"))
+        async with running_bot(s.settings):
+            claire = await s.member(1001, "Claire")
             await claire.tap("list", "draft")
             await claire.tap("view", draft.id)
             await claire.tap("modify")
@@ -153,4 +133,4 @@ async def test_a_long_answer_can_be_revisited_and_every_message_is_accepted(
             # Keep it: back to the recap, which shows all of it, over several messages if needed.
             await claire.tap("keep")
             assert "Module 39 <39>" in claire.text
-        _clean(api, claire, tracker, error_logs)
+        _clean(s, claire)

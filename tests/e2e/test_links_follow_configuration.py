@@ -21,10 +21,9 @@ from bot.wiring import clock_for
 from domain.events import Confirmed
 from domain.funders import Funder
 from domain.models import Action, Status
-from domain.ports import Role
-from storage.database import create_engine
+from domain.ports import Clock, Role
 from storage.tables import members, outbox
-from storage.uow import SqlUnitOfWorkFactory
+from tests.databases import database
 from tests.e2e.support import STAFF_ID, Player, eventually, new_link_code, running_bot, settings_for
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
@@ -35,24 +34,23 @@ OTHER_STAFF = 9002
 
 
 async def _add(url: str, *actions: Action, staff_ids: tuple[int, ...] = ()) -> list[Action]:
-    engine = create_engine(url)
-    try:
-        async with SqlUnitOfWorkFactory(engine, staff_ids=staff_ids)() as uow:
-            stored = [await uow.all_actions().add(a) for a in actions]
-            await uow.commit()
-    finally:
-        await engine.dispose()
+    async with database(url, staff_ids=staff_ids) as factory, factory() as uow:
+        stored = [await uow.all_actions().add(a) for a in actions]
+        await uow.commit()
     return stored
 
 
+async def _queue_confirmed(url: str, clock: Clock, action: Action, staff_ids: list[int]) -> None:
+    """The « confirmed » notices of the action queued on the bot's clock (not delivered yet)."""
+    async with database(url, clock, staff_ids=staff_ids) as factory, factory() as uow:
+        uow.publish(Confirmed(action.id, action.organisation_id, funder=action.funder.value))
+        await uow.commit()
+
+
 async def _outbox_of(url: str, chat_id: int) -> list[str]:
-    engine = create_engine(url)
-    try:
-        async with SqlUnitOfWorkFactory(engine)() as uow:
-            rows = await uow.connection.execute(select(outbox.c.status).where(outbox.c.chat_id == chat_id))
-            return [row.status for row in rows]
-    finally:
-        await engine.dispose()
+    async with database(url) as factory, factory() as uow:
+        rows = await uow.connection.execute(select(outbox.c.status).where(outbox.c.chat_id == chat_id))
+        return [row.status for row in rows]
 
 
 def told(player: Player, fragment: str) -> int:
@@ -92,14 +90,7 @@ async def test_staff_removed_from_the_configuration_is_no_longer_told_nor_staff(
                 assert "Validées, à publier" in staff.text  # the staff menu (and their link rows)
         # A staff notice queued while Sophie was still configured, not delivered yet (on the bot's
         # clock: due at once for the next process).
-        engine = create_engine(url)
-        try:
-            configured = SqlUnitOfWorkFactory(engine, clock_for(before), staff_ids=[STAFF_ID, OTHER_STAFF])
-            async with configured() as uow:
-                uow.publish(Confirmed(submitted.id, org, funder=submitted.funder.value))
-                await uow.commit()
-        finally:
-            await engine.dispose()
+        await _queue_confirmed(url, clock_for(before), submitted, [STAFF_ID, OTHER_STAFF])
         assert sorted(await _outbox_of(url, STAFF_ID)) == ["pending"]
 
         after = settings_for(api, tmp_path / "bot.db", admin_ids=[OTHER_STAFF])
@@ -124,15 +115,11 @@ async def _has_no_pending(url: str, chat_id: int) -> bool:
 
 
 async def _staff_rows(url: str) -> list[int]:
-    engine = create_engine(url)
-    try:
-        async with SqlUnitOfWorkFactory(engine)() as uow:
-            rows = await uow.connection.execute(
-                select(members.c.user_id).where(members.c.role == Role.STAFF.value).order_by(members.c.user_id)
-            )
-            return [row.user_id for row in rows]
-    finally:
-        await engine.dispose()
+    async with database(url) as factory, factory() as uow:
+        rows = await uow.connection.execute(
+            select(members.c.user_id).where(members.c.role == Role.STAFF.value).order_by(members.c.user_id)
+        )
+        return [row.user_id for row in rows]
 
 
 async def test_an_unlinked_member_no_longer_sees_the_actions_nor_is_told(
@@ -147,13 +134,9 @@ async def test_an_unlinked_member_no_longer_sees_the_actions_nor_is_told(
             make_valid_action(Funder.REGION, organisation_id=org, intitule="Soudeur"),
             make_valid_action(Funder.REGION, organisation_id=org, status=Status.SUBMITTED, intitule="Cariste"),
         )
-        engine = create_engine(url)
-        try:
-            async with SqlUnitOfWorkFactory(engine)() as uow:
-                second_code = await uow.link_codes.create(Role.MEMBER, organisation_id=org)
-                await uow.commit()
-        finally:
-            await engine.dispose()
+        async with database(url) as factory, factory() as uow:
+            second_code = await uow.link_codes.create(Role.MEMBER, organisation_id=org)
+            await uow.commit()
         monkeypatch.setenv("FORMABOT_DATABASE_URL", url)
         monkeypatch.setenv("FORMABOT_ADMIN_IDS", str(STAFF_ID))
         claire = Player(api.user(1001, "Claire"))
@@ -166,13 +149,7 @@ async def test_an_unlinked_member_no_longer_sees_the_actions_nor_is_told(
             await claire.command("menu")
             assert "En cours de création (1)" in claire.labels
         # A notice for the organisation queued while Claire was still a member, not sent yet …
-        engine = create_engine(url)
-        try:
-            async with SqlUnitOfWorkFactory(engine, clock_for(settings), staff_ids=[STAFF_ID])() as uow:
-                uow.publish(Confirmed(submitted.id, org, funder=submitted.funder.value))
-                await uow.commit()
-        finally:
-            await engine.dispose()
+        await _queue_confirmed(url, clock_for(settings), submitted, [STAFF_ID])
         assert await _outbox_of(url, 1001) == ["pending"]
         # … then she is unlinked.
         assert await _cli(["member", "unlink", "1001", "--org", str(org)]) == 0
@@ -240,10 +217,6 @@ async def _reachable(url: str, chat_id: int) -> bool:
 
 
 async def _flags(url: str, chat_id: int) -> list[bool]:
-    engine = create_engine(url)
-    try:
-        async with SqlUnitOfWorkFactory(engine)() as uow:
-            rows = await uow.connection.execute(select(members.c.unreachable).where(members.c.chat_id == chat_id))
-            return [bool(row.unreachable) for row in rows]
-    finally:
-        await engine.dispose()
+    async with database(url) as factory, factory() as uow:
+        rows = await uow.connection.execute(select(members.c.unreachable).where(members.c.chat_id == chat_id))
+        return [bool(row.unreachable) for row in rows]
