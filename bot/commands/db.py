@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,31 +68,38 @@ def _size(size: int) -> str:
     return f"{size / 1024:.0f} Ko" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} Mo"
 
 
-async def _backup(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.backup import BackupError, backup_sqlite
+async def _on_sqlite(
+    settings: Settings, file: Path, operation: str, run: Callable[[str, Path], Awaitable[Any]], failed: str
+) -> Any:
+    """``run(url, file)`` on a SQLite database: its result; else the exit code, PostgreSQL's own
+    tools named for ``operation`` (2), or the failure said by the message ``failed`` (1)."""
+    from storage.backup import BackupError
     from storage.database import is_sqlite
 
     if not is_sqlite(settings.database_url):
-        return _postgres(settings, args.file, "sauvegarde")
+        return _postgres(settings, file, operation)
     try:
-        result = await backup_sqlite(settings.database_url, args.file)
+        return await run(settings.database_url, file)
     except BackupError as exc:
-        print(say("backup_failed", error=exc), file=sys.stderr)
+        print(say(failed, error=exc), file=sys.stderr)
         return 1
+
+
+async def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.backup import backup_sqlite
+
+    result = await _on_sqlite(settings, args.file, "sauvegarde", backup_sqlite, "backup_failed")
+    if isinstance(result, int):
+        return result
     print(say("backup_written", result=result, size=_size(result.size)))
     return 0
 
 
 async def _restore(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.backup import BackupError, restore_sqlite
-    from storage.database import is_sqlite
+    from storage.backup import restore_sqlite
 
-    if not is_sqlite(settings.database_url):
-        return _postgres(settings, args.file, "restauration")
-    try:
-        result = await restore_sqlite(settings.database_url, args.file)
-    except BackupError as exc:
-        print(say("restore_failed", error=exc), file=sys.stderr)
-        return 1
+    result = await _on_sqlite(settings, args.file, "restauration", restore_sqlite, "restore_failed")
+    if isinstance(result, int):
+        return result
     print(say("restored", result=result))
     return 0

@@ -89,47 +89,39 @@ async def _region_vote(args: argparse.Namespace, settings: Settings) -> int:
     return await _in_transaction(settings, work)
 
 
-async def _publish(args: argparse.Namespace, settings: Settings) -> int:
-    return await _run_one(
-        settings, args.reference,
-        lambda uow, actor, clock: backoffice.publish(  # the business date: the reference's year
-            uow, actor, args.reference, now=clock.now(), reference_carif=args.reference_carif,
-            today=clock.today(),
-        ),
-        "done_publish",
-    )
+def _on_one_action(
+    operation: Callable[[UnitOfWork, Actor, Clock, argparse.Namespace], Awaitable[Action]], done: str
+) -> Callable[[argparse.Namespace, Settings], Awaitable[int]]:
+    """The handler of ``formabot action OPERATION REF …``: ``operation`` on the action ``args.reference``."""
+
+    async def handler(args: argparse.Namespace, settings: Settings) -> int:
+        return await _run_one(
+            settings, args.reference, lambda uow, actor, clock: operation(uow, actor, clock, args), done
+        )
+
+    return handler
 
 
-async def _return(args: argparse.Namespace, settings: Settings) -> int:
-    return await _run_one(
-        settings, args.reference,
-        lambda uow, actor, clock: backoffice.return_for_correction(uow, actor, args.reference, args.comment),
-        "done_return",
-    )
-
-
-async def _approve(args: argparse.Namespace, settings: Settings) -> int:
-    return await _run_one(
-        settings, args.reference,
-        lambda uow, actor, clock: backoffice.approve(uow, actor, args.reference),
-        "done_approve",
-    )
-
-
-async def _refuse(args: argparse.Namespace, settings: Settings) -> int:
-    return await _run_one(
-        settings, args.reference,
-        lambda uow, actor, clock: backoffice.refuse(uow, actor, args.reference, args.reason),
-        "done_refuse",
-    )
-
-
-async def _justification(args: argparse.Namespace, settings: Settings) -> int:
-    return await _run_one(
-        settings, args.reference,
-        lambda uow, actor, clock: backoffice.mark_justification(uow, actor, args.reference),
-        "done_justification",
-    )
+_publish = _on_one_action(
+    lambda uow, actor, clock, args: backoffice.publish(  # the business date: the reference's year
+        uow, actor, args.reference, now=clock.now(), reference_carif=args.reference_carif, today=clock.today(),
+    ),
+    "done_publish",
+)
+_return = _on_one_action(
+    lambda uow, actor, clock, args: backoffice.return_for_correction(uow, actor, args.reference, args.comment),
+    "done_return",
+)
+_approve = _on_one_action(
+    lambda uow, actor, clock, args: backoffice.approve(uow, actor, args.reference), "done_approve"
+)
+_refuse = _on_one_action(
+    lambda uow, actor, clock, args: backoffice.refuse(uow, actor, args.reference, args.reason), "done_refuse"
+)
+_justification = _on_one_action(
+    lambda uow, actor, clock, args: backoffice.mark_justification(uow, actor, args.reference),
+    "done_justification",
+)
 
 
 def register(sub: Any) -> None:
