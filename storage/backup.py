@@ -78,13 +78,22 @@ async def backup_sqlite(url: str, file: Path) -> BackupResult:
     return await asyncio.to_thread(_backup_sync, sqlite_path(url), Path(file))
 
 
+def _copyable(source: Path, target: Path, missing: str, same: str, no_folder: str) -> None:
+    """Refuse (``BackupError`` with these messages) a copy of ``source`` over ``target``: a source
+    that is not a file, the same file on both sides, a target whose folder does not exist."""
+    if not source.is_file():
+        raise BackupError(missing)
+    if target.exists() and target.resolve() == source.resolve():
+        raise BackupError(same)
+    if not target.parent.is_dir():
+        raise BackupError(no_folder)
+
+
 def _backup_sync(database: Path, file: Path) -> BackupResult:
-    if not database.is_file():
-        raise BackupError(f"La base {database} n'existe pas : rien à sauvegarder.")
-    if file.exists() and file.resolve() == database.resolve():
-        raise BackupError("Le fichier de sauvegarde ne peut pas être la base elle-même.")
-    if not file.parent.is_dir():
-        raise BackupError(f"Le dossier {file.parent} n'existe pas.")
+    _copyable(
+        database, file, f"La base {database} n'existe pas : rien à sauvegarder.",
+        "Le fichier de sauvegarde ne peut pas être la base elle-même.", f"Le dossier {file.parent} n'existe pas.",
+    )
     fd, tmp_name = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -129,12 +138,11 @@ async def restore_sqlite(url: str, file: Path) -> RestoreResult:
 
 
 def _restore_sync(database: Path, file: Path) -> tuple[Path | None, str | None]:
-    if not file.is_file():
-        raise BackupError(f"La sauvegarde {file} n'existe pas.")
-    if database.exists() and file.resolve() == database.resolve():
-        raise BackupError("La sauvegarde est la base elle-même : rien à restaurer.")
-    if not database.parent.is_dir():
-        raise BackupError(f"Le dossier de la base, {database.parent}, n'existe pas.")
+    _copyable(
+        file, database, f"La sauvegarde {file} n'existe pas.",
+        "La sauvegarde est la base elle-même : rien à restaurer.",
+        f"Le dossier de la base, {database.parent}, n'existe pas.",
+    )
     source = _connect(file, read_only=True)
     try:
         backup_revision = _check(source, file)
