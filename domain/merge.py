@@ -18,13 +18,17 @@ Without a base (a state saved before bases were kept), every differing field is 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from domain.lifecycle import CONTENT_KEYS, SESSION_KEYS
 from domain.models import Action, Session
 
 _SESSION_CONTENT = tuple(key for key in SESSION_KEYS if key != "id")
+
+
+_Content = TypeVar("_Content", Action, Session)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +61,26 @@ def _merge_value(base: Any, mine: Any, theirs: Any) -> tuple[Any, bool]:
     return mine, True
 
 
-def _merge_session(
-    base: Session | None, mine: Session, theirs: Session, conflicts: list[Conflict]
-) -> Session:
+def _merge_fields(
+    base: _Content | None, mine: _Content, theirs: _Content, keys: Iterable[str], conflicts: list[Conflict],
+    session_id: int | None = None,
+) -> _Content:
+    """A copy of ``theirs`` with each of ``keys`` merged; a conflict noted under ``session_id``."""
     merged = theirs.model_copy(deep=True)
-    for key in _SESSION_CONTENT:
+    for key in keys:
         value, conflict = _merge_value(
             base.get(key) if base is not None else _MISSING, mine.get(key), theirs.get(key)
         )
         merged.set(key, value)
         if conflict:
-            conflicts.append(Conflict(key, theirs.id))
+            conflicts.append(Conflict(key, session_id))
     return merged
+
+
+def _merge_session(
+    base: Session | None, mine: Session, theirs: Session, conflicts: list[Conflict]
+) -> Session:
+    return _merge_fields(base, mine, theirs, _SESSION_CONTENT, conflicts, theirs.id)
 
 
 def _as_new(session: Session) -> Session:
@@ -119,14 +131,7 @@ def _changed_since(base: Action | None, theirs: Action) -> tuple[str, ...]:
 def merge(base: Action | None, mine: Action, theirs: Action) -> Merge:
     """The working copy ``mine`` (edited from ``base``) merged with the stored ``theirs``."""
     conflicts: list[Conflict] = []
-    merged = theirs.model_copy(deep=True)
-    for key in CONTENT_KEYS:
-        value, conflict = _merge_value(
-            base.get(key) if base is not None else _MISSING, mine.get(key), theirs.get(key)
-        )
-        merged.set(key, value)
-        if conflict:
-            conflicts.append(Conflict(key))
+    merged = _merge_fields(base, mine, theirs, CONTENT_KEYS, conflicts)
     merged.sessions = _merge_sessions(base, mine, theirs, conflicts)
     return Merge(merged, tuple(conflicts), _changed_since(base, theirs))
 

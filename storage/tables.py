@@ -92,17 +92,22 @@ class OrganisationRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
+def _target_matches_role() -> CheckConstraint:
+    """A link (or a link code) names what its role needs: an organisation, a funder, or nothing."""
+    return CheckConstraint(
+        "(role = 'member' AND organisation_id IS NOT NULL AND funder IS NULL)"
+        " OR (role = 'validator' AND funder IS NOT NULL AND organisation_id IS NULL)"
+        " OR (role = 'staff' AND organisation_id IS NULL AND funder IS NULL)",
+        name="target_matches_role",
+    )
+
+
 class MemberRow(Base):
     """One link of a Telegram user: to an organisation (member), a funder (validator), or staff."""
 
     __tablename__ = "members"
     __table_args__ = (
-        CheckConstraint(
-            "(role = 'member' AND organisation_id IS NOT NULL AND funder IS NULL)"
-            " OR (role = 'validator' AND funder IS NOT NULL AND organisation_id IS NULL)"
-            " OR (role = 'staff' AND organisation_id IS NULL AND funder IS NULL)",
-            name="target_matches_role",
-        ),
+        _target_matches_role(),
         UniqueConstraint("user_id", "organisation_id"),
         UniqueConstraint("user_id", "funder"),
         Index(None, "organisation_id"),
@@ -125,14 +130,7 @@ class LinkCodeRow(Base):
     """A single-use link code: only its SHA-256 is stored, never the code itself."""
 
     __tablename__ = "link_codes"
-    __table_args__ = (
-        CheckConstraint(
-            "(role = 'member' AND organisation_id IS NOT NULL AND funder IS NULL)"
-            " OR (role = 'validator' AND funder IS NOT NULL AND organisation_id IS NULL)"
-            " OR (role = 'staff' AND organisation_id IS NULL AND funder IS NULL)",
-            name="target_matches_role",
-        ),
-    )
+    __table_args__ = (_target_matches_role(),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     code_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)

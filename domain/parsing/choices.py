@@ -143,12 +143,7 @@ def parse_multi_choice(spec: Spec, text: str) -> tuple[str, ...]:
                 unknown.append(part)
             index += 1
     if unknown:
-        names = ", ".join(quote(u) for u in unknown[:5])
-        raise FieldError(
-            f"Choix non reconnu{'s' if len(unknown) > 1 else ''} : {names}. "
-            f"Choix possibles : {_labels_hint(spec.choices)}",
-            key=spec.key,
-        )
+        raise _unknown_choices(spec, unknown, "non reconnu")
     if ambiguous:
         candidates = tuple(_match_choice(spec.choices, ambiguous[0]))
         raise FieldError(
@@ -160,16 +155,21 @@ def parse_multi_choice(spec: Spec, text: str) -> tuple[str, ...]:
 
 
 
+def _unknown_choices(spec: Spec, unknown: list[str], adjective: str) -> FieldError:
+    """« Choix {adjective}(s) : » the first five, and the choices there are."""
+    names = ", ".join(quote(u) for u in unknown[:5])
+    return FieldError(
+        f"Choix {adjective}{'s' if len(unknown) > 1 else ''} : {names}. "
+        f"Choix possibles : {_labels_hint(spec.choices)}",
+        key=spec.key,
+    )
+
+
 def check_multi_choice(spec: Spec, value: Any) -> tuple[str, ...]:
     entries = {item: _entry(spec, item) for item in as_items(spec, value)}
     unknown = [item for item, entry in entries.items() if entry is None]
     if unknown:
-        names = ", ".join(quote(u) for u in unknown[:5])
-        raise FieldError(
-            f"Choix inconnu{'s' if len(unknown) > 1 else ''} : {names}. "
-            f"Choix possibles : {_labels_hint(spec.choices)}",
-            key=spec.key,
-        )
+        raise _unknown_choices(spec, unknown, "inconnu")
     items = dedup(tuple(entry.code for entry in entries.values() if entry is not None))
     message = count_message(spec, len(items))
     if message is not None:

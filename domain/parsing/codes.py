@@ -51,11 +51,16 @@ def check_codes(spec: Spec, value: Any) -> tuple[str, ...]:
     return items
 
 
-def check_siret(spec: Spec, value: Any) -> str:
+def _typed_digits(spec: Spec, value: Any) -> tuple[str, str]:
+    """What the user typed (cleaned), and it without the spaces, dots and dashes between digits."""
     if not isinstance(value, str):
         raise unexpected(spec)
     text = clean(value, spec.key, INPUT_MAX)
-    compact = re.sub(r"[\s.\-]", "", text)
+    return text, re.sub(r"[\s.\-]", "", text)
+
+
+def check_siret(spec: Spec, value: Any) -> str:
+    text, compact = _typed_digits(spec, value)
     if not (compact.isascii() and compact.isdigit()):
         raise FieldError(
             f"Le SIRET ne doit contenir que des chiffres (vous avez écrit : {quote(text)}). "
@@ -77,10 +82,7 @@ def check_siret(spec: Spec, value: Any) -> str:
 
 
 def check_digits(spec: Spec, value: Any) -> str:
-    if not isinstance(value, str):
-        raise unexpected(spec)
-    text = clean(value, spec.key, INPUT_MAX)
-    compact = re.sub(r"[\s.\-]", "", text)
+    text, compact = _typed_digits(spec, value)
     low, high = spec.min_len, spec.max_len
     if low is not None and low == high:
         wanted = plural(low, "chiffre")
