@@ -38,6 +38,17 @@ def button(*verbs: str) -> Callable[[H], H]:
     return bind
 
 
+def goes_to(target: ScreenName, *verbs: str) -> Callable[[Screen, Context, DialogState, str], Awaitable[None]]:
+    """A handler of the buttons of ``verbs`` that only shows the screen ``target``
+    (``back = goes_to(ScreenName.RECAP, "back")`` in a screen's class)."""
+
+    @button(*verbs)
+    async def show(self: Screen, ctx: Context, st: DialogState, arg: str) -> None:
+        st.screen = target
+
+    return show
+
+
 class Redirect(Exception):
     """Raised by ``render``: the state names a screen that cannot be shown now (its action is
     gone, or out of the user's scope); the router shows ``target`` instead (a declared target),

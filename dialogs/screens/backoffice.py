@@ -16,7 +16,7 @@ from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.recap import general_groups, session_rows
 from dialogs.render import macro_html, macro_text, plain, render, split_message
-from dialogs.router import Redirect, Screen, button, screen
+from dialogs.router import Redirect, Screen, button, goes_to, screen
 from dialogs.state import DialogState, ScreenName
 from domain.errors import DomainError, StaleVersion
 from domain.funders import Funder
@@ -94,6 +94,14 @@ async def load(ctx: Context, st: DialogState, action_id: int | None) -> Action |
         return None
 
 
+async def load_or_leave(ctx: Context, st: DialogState, home: ScreenName) -> Action:
+    """For ``render``: the screen's action in the actor's scope; gone, the screen ``home`` instead."""
+    action = await load(ctx, st, st.action_id)
+    if action is None:
+        raise Redirect(home)
+    return action
+
+
 async def attempt(ctx: Context, st: DialogState, operation: Awaitable[T]) -> T | None:
     """Run an operation; a refusal becomes the screen's error, a concurrent change a notice."""
     try:
@@ -142,9 +150,7 @@ class RefuseReason(BackofficeScreen):
     shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        action = await load(ctx, st, st.action_id)
-        if action is None:
-            raise Redirect(list_screen(st))
+        action = await load_or_leave(ctx, st, list_screen(st))
         kb.add(blabel("cancel"), "back")
         body = render("refuse_reason.j2", action=action, limit=backoffice.MAX_TEXT, error=st.error)
         return [Reply(body, kb.rows)]
@@ -179,9 +185,7 @@ class RefuseAsk(BackofficeScreen):
         kb.add(blabel("cancel"), "no")
         return [Reply(render("refuse_ask.j2", action=action, reason=reason), kb.rows)]
 
-    @button("edit")
-    async def edit(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.REFUSE_REASON
+    edit = goes_to(ScreenName.REFUSE_REASON, "edit")
 
     @button("no")
     async def cancel(self, ctx: Context, st: DialogState, arg: str) -> None:

@@ -10,7 +10,7 @@ from dialogs.form import session_period
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import label, plain, render, text
-from dialogs.router import Redirect, Screen, button, screen
+from dialogs.router import Redirect, Screen, button, goes_to, opens_action, screen
 from dialogs.screens.common import load_action
 from dialogs.screens.paged import PagedList
 from dialogs.screens.session_update import (
@@ -65,10 +65,7 @@ class DatesPickAction(PagedList):
     async def body(self, ctx: Context, st: DialogState, actions: list[Action]) -> str:
         return render("dates_pick_action.j2", count=len(actions), notice=st.notice)
 
-    @button("pick")
-    async def pick(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.action_id = int(arg)
-        st.screen = ScreenName.DATES_PICK_SESSION
+    pick = opens_action(ScreenName.DATES_PICK_SESSION, "pick")
 
     @button("close", "reopen")
     async def recruit(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -87,9 +84,7 @@ class DatesPickAction(PagedList):
             ctx.say(st.error)
             st.error = None
 
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.MENU
+    menu = goes_to(ScreenName.MENU, "menu")
 
 
 @screen
@@ -114,13 +109,8 @@ class DatesPickSession(Screen):
         st.new_debut = None
         st.screen = ScreenName.DATES_INPUT
 
-    @button("back")
-    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.DATES_PICK_ACTION
-
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.MENU
+    back = goes_to(ScreenName.DATES_PICK_ACTION, "back")
+    menu = goes_to(ScreenName.MENU, "menu")
 
 
 @screen

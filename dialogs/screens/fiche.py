@@ -18,7 +18,7 @@ from dialogs.form import enter, next_key, open_template, spec_of
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import label, render, text
-from dialogs.router import Screen, button, screen
+from dialogs.router import Screen, button, goes_to, screen
 from dialogs.state import DialogState, FormState, ScreenName
 from domain.catalogue import ORGANISATION_FIELDS, Section
 from domain.models import Organisation
@@ -56,9 +56,7 @@ class Fiche(Screen):
         assert st.form is not None
         open_template(st, st.form, ScreenName.FICHE)
 
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.MENU
+    menu = goes_to(ScreenName.MENU, "menu")
 
 
 def _park(st: DialogState) -> None:

@@ -49,8 +49,20 @@ def _problems_text(problems: list[Problem]) -> str:
     return text("problems", problems=[p.message for p in problems])
 
 
+class FormScreen(Screen):
+    """A screen of a form in progress: its « Sauvegarder » and « Quitter » buttons."""
+
+    @button("save")
+    async def save(self, ctx: Context, st: DialogState, arg: str) -> None:
+        await save_and_stay(ctx, st)
+
+    @button("quit")
+    async def quit(self, ctx: Context, st: DialogState, arg: str) -> None:
+        ask_quit(st)
+
+
 @screen
-class Question(Screen):
+class Question(FormScreen):
     name = ScreenName.QUESTION
     targets = (ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.MENU, ScreenName.QUIT_ASK,
                ScreenName.FICHE, ScreenName.CONFIRM_ASK, ScreenName.MERGE, ScreenName.VIEW,
@@ -215,14 +227,6 @@ class Question(Screen):
     async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
         _back(st)
 
-    @button("save")
-    async def save(self, ctx: Context, st: DialogState, arg: str) -> None:
-        await save_and_stay(ctx, st)
-
-    @button("quit")
-    async def quit(self, ctx: Context, st: DialogState, arg: str) -> None:
-        ask_quit(st)
-
     @button("done")
     async def done(self, ctx: Context, st: DialogState, arg: str) -> None:
         if form_of(st).action().sessions:
@@ -278,6 +282,15 @@ async def _skip(ctx: Context, st: DialogState, spec: FieldSpec) -> None:
     await _accept(ctx, st, spec.default)
 
 
+def _returned(st: DialogState, form: FormState) -> bool:
+    """A question opened from another screen (the récapitulatif…) goes back there: True if it did."""
+    if not form.return_to:
+        return False
+    st.screen = form.return_to
+    form.return_to = None
+    return True
+
+
 def _back(st: DialogState) -> None:
     form = form_of(st)
     if form.substep > 0:
@@ -285,9 +298,7 @@ def _back(st: DialogState) -> None:
         return
     if form.kind == "organisation" and leave_fiche_completion(st):
         return
-    if form.return_to:
-        st.screen = form.return_to
-        form.return_to = None
+    if _returned(st, form):
         return
     prev = previous_key(form)
     if prev is not None:
@@ -319,9 +330,7 @@ async def _advance(ctx: Context, st: DialogState) -> None:
     if form.kind == "organisation":
         await save_fiche_answer(ctx, st)
         return
-    if form.return_to and not end_comes_next(form):
-        st.screen = form.return_to
-        form.return_to = None
+    if not end_comes_next(form) and _returned(st, form):
         return
     nxt = next_key(form)
     if nxt is not None:
@@ -393,7 +402,7 @@ def start_session(st: DialogState, index: int) -> None:
 
 
 @screen
-class Sessions(Screen):
+class Sessions(FormScreen):
     """The session loop: « Ajouter la session n° k », the sessions so far, « Terminer votre saisie »."""
 
     name = ScreenName.SESSIONS
@@ -456,14 +465,6 @@ class Sessions(Screen):
             st.screen = ScreenName.RECAP
         else:
             ctx.say(text("unexpected_button"))
-
-    @button("save")
-    async def save(self, ctx: Context, st: DialogState, arg: str) -> None:
-        await save_and_stay(ctx, st)
-
-    @button("quit")
-    async def quit(self, ctx: Context, st: DialogState, arg: str) -> None:
-        ask_quit(st)
 
 
 def ask_quit(st: DialogState) -> None:

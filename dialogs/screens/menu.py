@@ -8,7 +8,7 @@ from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.recap import recap_messages
 from dialogs.render import label, plain, render, text
-from dialogs.router import Redirect, Screen, button, screen
+from dialogs.router import Redirect, Screen, button, goes_to, screen
 from dialogs.screens.common import (
     load_action,
     open_form,
@@ -132,9 +132,7 @@ class Menu(Screen):
         if st.screen == ScreenName.QUIT_ASK:
             st.screen = ScreenName.QUESTION
 
-    @button("create")
-    async def create(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.CREATE
+    create = goes_to(ScreenName.CREATE, "create")
 
     @button("catalogue")
     async def catalogue(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -149,17 +147,11 @@ class Menu(Screen):
         st.list_page = 0
         st.screen = ScreenName.LIST
 
-    @button("dates")
-    async def dates(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.DATES_PICK_ACTION
+    dates = goes_to(ScreenName.DATES_PICK_ACTION, "dates")
 
-    @button("fiche")
-    async def fiche(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.FICHE
+    fiche = goes_to(ScreenName.FICHE, "fiche")
 
-    @button("orgs")
-    async def organisations(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.CHOOSE_ORG
+    organisations = goes_to(ScreenName.CHOOSE_ORG, "orgs")
 
 
 @screen
@@ -192,9 +184,7 @@ class Create(Screen):
         st.list_page = 0
         st.screen = ScreenName.COPY_PICK
 
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.MENU
+    menu = goes_to(ScreenName.MENU, "menu")
 
 
 async def open_copy(ctx: Context, st: DialogState, source: Action) -> None:
@@ -242,9 +232,7 @@ class CopyPick(PagedList):
         if source is not None:
             await open_copy(ctx, st, source)
 
-    @button("back")
-    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.CREATE
+    back = goes_to(ScreenName.CREATE, "back")
 
 
 @screen
@@ -274,9 +262,7 @@ class ActionList(PagedList):
         st.action_id = int(arg)
         st.screen = ScreenName.VIEW
 
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.MENU
+    menu = goes_to(ScreenName.MENU, "menu")
 
 
 _OPERATION_BUTTONS = (
@@ -381,9 +367,7 @@ class DeleteAsk(Screen):
         kb.add(label("delete_yes"), "yes").add(label("cancel"), "no")
         return [Reply(render("delete_ask.j2", action=action), kb.rows)]
 
-    @button("no")
-    async def cancel(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.VIEW
+    cancel = goes_to(ScreenName.VIEW, "no")
 
     @button("yes")
     async def delete(self, ctx: Context, st: DialogState, arg: str) -> None:

@@ -8,10 +8,10 @@ from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.recap import general_groups, part_rows, recap_messages, recap_pdf
 from dialogs.render import label, plain, render, text
-from dialogs.router import Screen, button, screen
-from dialogs.screens.common import form_of, save_and_stay, save_working_copy
+from dialogs.router import Screen, button, goes_to, screen
+from dialogs.screens.common import form_of, save_working_copy
 from dialogs.screens.fiche import complete_fiche_first
-from dialogs.screens.form import add_session, ask_quit
+from dialogs.screens.form import FormScreen, add_session
 from dialogs.screens.template import open_part_template
 from dialogs.state import DialogState, ScreenName
 from domain.errors import ActionInvalid, DomainError
@@ -21,7 +21,7 @@ from domain.services import member
 
 
 @screen
-class Recap(Screen):
+class Recap(FormScreen):
     name = ScreenName.RECAP
     targets = (ScreenName.PICK_FIELD, ScreenName.QUESTION, ScreenName.CONFIRM_ASK, ScreenName.MENU,
                ScreenName.QUIT_ASK, ScreenName.SESSIONS, ScreenName.MERGE, ScreenName.VIEW)
@@ -80,14 +80,6 @@ class Recap(Screen):
         elif await complete_fiche_first(ctx, st, then=ScreenName.CONFIRM_ASK):
             st.screen = ScreenName.CONFIRM_ASK
 
-    @button("save")
-    async def save(self, ctx: Context, st: DialogState, arg: str) -> None:
-        await save_and_stay(ctx, st)
-
-    @button("quit")
-    async def quit(self, ctx: Context, st: DialogState, arg: str) -> None:
-        ask_quit(st)
-
 
 @screen
 class PickField(Screen):
@@ -132,9 +124,7 @@ class PickField(Screen):
                 st.notice = text("session_removed", number=int(arg) + 1)
         st.screen = ScreenName.RECAP
 
-    @button("back")
-    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.RECAP
+    back = goes_to(ScreenName.RECAP, "back")
 
 
 @screen
@@ -146,9 +136,7 @@ class ConfirmAsk(Screen):
         kb.add(label("confirm_yes"), "yes").add(label("back_recap"), "no")
         return [Reply(render("confirm_ask.j2", action=form_of(st).action(), notice=st.notice), kb.rows)]
 
-    @button("no")
-    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.RECAP
+    back = goes_to(ScreenName.RECAP, "no")
 
     @button("yes")
     async def confirm(self, ctx: Context, st: DialogState, arg: str) -> None:

@@ -11,7 +11,7 @@ from dialogs.context import Context
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import plain, render, text
-from dialogs.router import Redirect, button, screen
+from dialogs.router import button, goes_to, goes_to_with_action, opens_action, screen
 from dialogs.screens import staff_edit, staff_sessions
 from dialogs.screens.backoffice import (
     BackofficeScreen,
@@ -21,6 +21,7 @@ from dialogs.screens.backoffice import (
     blabel,
     btext,
     load,
+    load_or_leave,
 )
 from dialogs.screens.paged import PagedList
 from dialogs.state import DialogState, ScreenName
@@ -102,9 +103,7 @@ class StaffMenu(BackofficeScreen):
         st.list_page = 0
         st.screen = ScreenName.STAFF_LIST
 
-    @button("vote")
-    async def vote(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.STAFF_VOTE
+    vote = goes_to(ScreenName.STAFF_VOTE, "vote")
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         await open_reference(ctx, st, value)
@@ -133,14 +132,8 @@ class StaffList(BackofficeScreen, PagedList):
         return render("backoffice_list.j2", title=btext(f"queue_{self._queue(st)}"), count=len(actions),
                       notice=st.notice)
 
-    @button("view")
-    async def view(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.action_id = int(arg)
-        st.screen = ScreenName.STAFF_VIEW
-
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.STAFF_MENU
+    view = opens_action(ScreenName.STAFF_VIEW, "view")
+    menu = goes_to(ScreenName.STAFF_MENU, "menu")
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         await open_reference(ctx, st, value)
@@ -168,9 +161,7 @@ class StaffView(BackofficeScreen):
     shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        action = await load(ctx, st, st.action_id)
-        if action is None:
-            raise Redirect(ScreenName.STAFF_LIST if st.list_status else ScreenName.STAFF_MENU)
+        action = await load_or_leave(ctx, st, ScreenName.STAFF_LIST if st.list_status else ScreenName.STAFF_MENU)
         allowed = staff_operations(action, ctx.clock.today())
         for op, name, verb in _OPERATION_BUTTONS:
             if op in allowed:
@@ -227,10 +218,7 @@ class StaffView(BackofficeScreen):
             st.reference_carif = None
             st.screen = ScreenName.STAFF_PUBLISH
 
-    @button("return")
-    async def send_back(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if await self._action(ctx, st, Operation.RETURN) is not None:
-            st.screen = ScreenName.STAFF_RETURN
+    send_back = goes_to_with_action(ScreenName.STAFF_RETURN, "return", Operation.RETURN)
 
     @button("refuse")
     async def refuse(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -263,20 +251,9 @@ class StaffView(BackofficeScreen):
                 ctx.say(btext("document_info", reference=action.reference, name=doc.file_name,
                               mime=doc.mime_type, size=doc.size))
 
-    @button("org")
-    async def organisation(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if await self._action(ctx, st, None) is not None:
-            st.screen = ScreenName.STAFF_ORGANISATION
-
-    @button("back")
-    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if await self._action(ctx, st, None) is not None:
-            st.screen = ScreenName.STAFF_LIST
-
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if await self._action(ctx, st, None) is not None:
-            st.screen = ScreenName.STAFF_MENU
+    organisation = goes_to_with_action(ScreenName.STAFF_ORGANISATION, "org")
+    back = goes_to_with_action(ScreenName.STAFF_LIST, "back")
+    menu = goes_to_with_action(ScreenName.STAFF_MENU, "menu")
 
 
 @screen
@@ -288,9 +265,7 @@ class StaffPublish(BackofficeScreen):
     shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        action = await load(ctx, st, st.action_id)
-        if action is None:
-            raise Redirect(ScreenName.STAFF_MENU)
+        action = await load_or_leave(ctx, st, ScreenName.STAFF_MENU)
         reference = st.reference_carif or backoffice.proposed_reference(
             action, ctx.clock.today()
         )
@@ -336,16 +311,12 @@ class StaffReturn(BackofficeScreen):
     shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        action = await load(ctx, st, st.action_id)
-        if action is None:
-            raise Redirect(ScreenName.STAFF_MENU)
+        action = await load_or_leave(ctx, st, ScreenName.STAFF_MENU)
         kb.add(blabel("cancel"), "no")
         body = render("staff_return.j2", action=action, limit=backoffice.MAX_TEXT, error=st.error)
         return [Reply(body, kb.rows)]
 
-    @button("no")
-    async def cancel(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.STAFF_VIEW
+    cancel = goes_to(ScreenName.STAFF_VIEW, "no")
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         if not 1 <= len(value) <= backoffice.MAX_TEXT:
@@ -375,9 +346,7 @@ class StaffVote(BackofficeScreen):
         body = render("staff_vote.j2", error=st.error)
         return [Reply(body, kb.rows)]
 
-    @button("no")
-    async def cancel(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.STAFF_MENU
+    cancel = goes_to(ScreenName.STAFF_MENU, "no")
 
     async def on_text(self, ctx: Context, st: DialogState, value: str) -> None:
         references = parse_references(value)

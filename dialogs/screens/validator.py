@@ -8,7 +8,7 @@ from dialogs.context import Context
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import render, text
-from dialogs.router import Redirect, button, screen
+from dialogs.router import button, goes_to, screen
 from dialogs.screens.backoffice import (
     BackofficeScreen,
     action_view,
@@ -18,6 +18,7 @@ from dialogs.screens.backoffice import (
     btext,
     current_funder,
     load,
+    load_or_leave,
 )
 from dialogs.screens.paged import PagedList
 from dialogs.state import DialogState, ScreenName
@@ -79,9 +80,7 @@ class ValidatorList(BackofficeScreen, PagedList):
         st.action_id = int(arg)
         st.screen = ScreenName.VALIDATOR_VIEW
 
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.VALIDATOR_MENU
+    menu = goes_to(ScreenName.VALIDATOR_MENU, "menu")
 
 
 @screen
@@ -93,9 +92,7 @@ class ValidatorView(BackofficeScreen):
     shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        action = await load(ctx, st, st.action_id)
-        if action is None:
-            raise Redirect(ScreenName.VALIDATOR_LIST)
+        action = await load_or_leave(ctx, st, ScreenName.VALIDATOR_LIST)
         if funder_can_decide(current_funder(ctx, st), action):
             kb.row(kb.button(blabel("approve"), "approve"), kb.button(blabel("refuse"), "refuse"))
         kb.row(kb.button(blabel("back"), "back"), kb.button(blabel("menu"), "menu"))
@@ -117,10 +114,6 @@ class ValidatorView(BackofficeScreen):
         elif action is not None:
             st.error = text("operation_not_allowed")
 
-    @button("back")
-    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.VALIDATOR_LIST
+    back = goes_to(ScreenName.VALIDATOR_LIST, "back")
 
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.VALIDATOR_MENU
+    menu = goes_to(ScreenName.VALIDATOR_MENU, "menu")
