@@ -49,6 +49,18 @@ def goes_to(target: ScreenName, *verbs: str) -> Callable[[Screen, Context, Dialo
     return show
 
 
+def opens_action(target: ScreenName, *verbs: str) -> Callable[[Screen, Context, DialogState, str], Awaitable[None]]:
+    """A handler of the buttons of ``verbs`` whose argument is an action's id: that action, on the
+    screen ``target``."""
+
+    @button(*verbs)
+    async def open_action(self: Screen, ctx: Context, st: DialogState, arg: str) -> None:
+        st.action_id = int(arg)
+        st.screen = target
+
+    return open_action
+
+
 class Redirect(Exception):
     """Raised by ``render``: the state names a screen that cannot be shown now (its action is
     gone, or out of the user's scope); the router shows ``target`` instead (a declared target),

@@ -8,7 +8,7 @@ from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.recap import recap_messages
 from dialogs.render import label, plain, render, text
-from dialogs.router import Redirect, Screen, button, goes_to, screen
+from dialogs.router import Redirect, Screen, button, goes_to, opens_action, screen
 from dialogs.screens.common import (
     load_action,
     open_form,
@@ -148,9 +148,7 @@ class Menu(Screen):
         st.screen = ScreenName.LIST
 
     dates = goes_to(ScreenName.DATES_PICK_ACTION, "dates")
-
     fiche = goes_to(ScreenName.FICHE, "fiche")
-
     organisations = goes_to(ScreenName.CHOOSE_ORG, "orgs")
 
 
@@ -257,11 +255,7 @@ class ActionList(PagedList):
         name = st.list_status or "draft"
         return render("list.j2", title=text(f"list_{name}"), count=len(actions), notice=st.notice)
 
-    @button("view")
-    async def view(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.action_id = int(arg)
-        st.screen = ScreenName.VIEW
-
+    view = opens_action(ScreenName.VIEW, "view")
     menu = goes_to(ScreenName.MENU, "menu")
 
 

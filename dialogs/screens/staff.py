@@ -5,6 +5,7 @@ return for correction, justification received, approve, refuse, vote)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from dialogs import operations
 from dialogs.context import Context
@@ -28,8 +29,9 @@ from dialogs.state import DialogState, ScreenName
 from domain.errors import DomainError
 from domain.lifecycle import Operation, staff_operations
 from domain.models import Action, Status
+from domain.ports import UnitOfWork
 from domain.services import backoffice
-from domain.services.actors import find, parse_references
+from domain.services.actors import Actor, find, parse_references
 
 # The queues of the staff menu: a name, and its title (in backoffice_texts.j2).
 QUEUES = ("submitted", "approved", "justif")
@@ -187,21 +189,25 @@ class StaffView(BackofficeScreen):
             return None
         return action
 
+    async def _decide(
+        self, ctx: Context, st: DialogState, operation: Operation,
+        decision: Callable[[UnitOfWork, Actor, int], Awaitable[Action]], notice: str,
+    ) -> None:
+        """``decision`` on the action viewed, if it allows ``operation``; ``notice`` says it was done."""
+        if (action := await self._action(ctx, st, operation)) is not None:
+            assert action.id is not None
+            done = await attempt(ctx, st, decision(ctx.uow, actor(ctx, st), action.id))
+            if done is not None:
+                st.notice = btext(notice, reference=done.reference)
+
     @button("justif")
     async def mark_justification(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if (action := await self._action(ctx, st, Operation.MARK_JUSTIFICATION)) is not None:
-            assert action.id is not None
-            done = await attempt(ctx, st, backoffice.mark_justification(ctx.uow, actor(ctx, st), action.id))
-            if done is not None:
-                st.notice = btext("justification_marked", reference=done.reference)
+        await self._decide(ctx, st, Operation.MARK_JUSTIFICATION, backoffice.mark_justification,
+                           "justification_marked")
 
     @button("approve")
     async def approve(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if (action := await self._action(ctx, st, Operation.APPROVE)) is not None:
-            assert action.id is not None
-            done = await attempt(ctx, st, backoffice.approve(ctx.uow, actor(ctx, st), action.id))
-            if done is not None:
-                st.notice = btext("approved", reference=done.reference)
+        await self._decide(ctx, st, Operation.APPROVE, backoffice.approve, "approved")
 
     @button("vote")
     async def vote(self, ctx: Context, st: DialogState, arg: str) -> None:

@@ -8,7 +8,7 @@ from dialogs.context import Context
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import render, text
-from dialogs.router import button, goes_to, screen
+from dialogs.router import button, goes_to, opens_action, screen
 from dialogs.screens.backoffice import (
     BackofficeScreen,
     action_view,
@@ -75,11 +75,7 @@ class ValidatorList(BackofficeScreen, PagedList):
         return render("backoffice_list.j2", title=btext("queue_funder", funder=funder.label),
                       count=len(actions), notice=st.notice)
 
-    @button("view")
-    async def view(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.action_id = int(arg)
-        st.screen = ScreenName.VALIDATOR_VIEW
-
+    view = opens_action(ScreenName.VALIDATOR_VIEW, "view")
     menu = goes_to(ScreenName.VALIDATOR_MENU, "menu")
 
 
@@ -115,5 +111,4 @@ class ValidatorView(BackofficeScreen):
             st.error = text("operation_not_allowed")
 
     back = goes_to(ScreenName.VALIDATOR_LIST, "back")
-
     menu = goes_to(ScreenName.VALIDATOR_MENU, "menu")
