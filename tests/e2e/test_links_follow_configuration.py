@@ -11,12 +11,15 @@ findings 4 and 5), through the fake Bot API with the real bot:
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.cli import main as cli
+from bot.config import Settings
 from bot.wiring import clock_for
 from domain.events import Confirmed
 from domain.funders import Funder
@@ -38,6 +41,15 @@ async def _add(url: str, *actions: Action, staff_ids: tuple[int, ...] = ()) -> l
         stored = [await uow.all_actions().add(a) for a in actions]
         await uow.commit()
     return stored
+
+
+@asynccontextmanager
+async def _forma_sud(tmp_path: Path) -> AsyncIterator[tuple[FakeBotApi, Settings, int, str]]:
+    """The fake Bot API, the bot's settings, an organisation and a link code of it."""
+    async with FakeBotApi() as api:
+        settings = settings_for(api, tmp_path / "bot.db")
+        org, code = await new_link_code(settings)
+        yield api, settings, org, code
 
 
 async def _queue_confirmed(url: str, clock: Clock, action: Action, staff_ids: list[int]) -> None:
@@ -125,9 +137,7 @@ async def _staff_rows(url: str) -> list[int]:
 async def test_an_unlinked_member_no_longer_sees_the_actions_nor_is_told(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with FakeBotApi() as api:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org, code = await new_link_code(settings)
+    async with _forma_sud(tmp_path) as (api, settings, org, code):
         url = settings.database_url
         draft, submitted = await _add(
             url,
@@ -177,9 +187,7 @@ async def test_an_unlinked_member_no_longer_sees_the_actions_nor_is_told(
 async def test_a_chat_that_blocked_the_bot_is_told_again_once_it_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with FakeBotApi() as api:
-        settings = settings_for(api, tmp_path / "bot.db")
-        org, code = await new_link_code(settings)
+    async with _forma_sud(tmp_path) as (api, settings, org, code):
         url = settings.database_url
         first, second = await _add(url, *(
             make_valid_action(Funder.REGION, organisation_id=org, status=Status.SUBMITTED, intitule=title)

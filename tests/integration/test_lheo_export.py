@@ -218,20 +218,24 @@ def test_distance_only_action_has_no_place_and_partial_inscription_uses_neutral_
     assert periods == [("00000000", "20270301"), ("20270110", "99999999")]
 
 
-def _with_a_title_too_long() -> tuple[list[tuple[Action, Organisation]], Action]:
-    """An action of every funder, and FB-000042 whose title is forced in past the catalogue (last)."""
+# The export in a child process (the command line's) and in the caller's.
+BOTH_WAYS = pytest.mark.parametrize("parallel", [True, False], ids=["child-process", "in-process"])
+
+
+def _with_a_title_too_long(tmp_path: Path) -> tuple[Path, list[tuple[Action, Organisation]], Action]:
+    """The file to write; an action of every funder, and FB-000042 whose title is forced in past the
+    catalogue (last)."""
     bad = published(Funder.AGEFIPH, 42)
     bad.intitule = "x" * 300
-    return [(a, make_organisation()) for a in [*every_funder(), bad]], bad
+    return tmp_path / "offre.xml", [(a, make_organisation()) for a in [*every_funder(), bad]], bad
 
 
-@pytest.mark.parametrize("parallel", [True, False], ids=["child-process", "in-process"])
+@BOTH_WAYS
 def test_invalid_action_is_left_out_named_and_every_other_one_exported(
     tmp_path: Path, parallel: bool
 ) -> None:
     """RULES.md « Exports never fail as a whole » (issue 13, finding 15)."""
-    out = tmp_path / "offre.xml"
-    items, bad = _with_a_title_too_long()
+    out, items, bad = _with_a_title_too_long(tmp_path)
     report = export_lheo(out, items, NOW, parallel=parallel)
     assert report.formations == len(Funder)
     assert report.left_out == [LeftOut(
@@ -260,12 +264,11 @@ def test_action_of_an_incomplete_fiche_is_left_out_before_it_is_built(tmp_path: 
     assert validate_lheo(out).valid
 
 
-@pytest.mark.parametrize("parallel", [True, False], ids=["child-process", "in-process"])
+@BOTH_WAYS
 def test_without_per_action_check_one_invalid_action_refuses_the_file(
     tmp_path: Path, parallel: bool
 ) -> None:
-    out = tmp_path / "offre.xml"
-    items, _ = _with_a_title_too_long()
+    out, items, _ = _with_a_title_too_long(tmp_path)
     with pytest.raises(LheoExportError) as raised:
         export_lheo(out, items, NOW, parallel=parallel, check=False)
     message = str(raised.value)

@@ -613,17 +613,18 @@ class Invariants(RuleBasedStateMachine):
         """« ✏ Modifier » on one of the organisation's actions, one field corrected, not saved."""
         self.begin(uid, "edit")
         action = self.pick(which, organisation=ORG_OF[uid])
-        if (
-            action is not None
-            and self._open(uid, action, "modify")
-            and self.press_first(uid, lambda p: p.endswith(f":group:{group}"))
-        ):
+        if action is not None:
+            self._edit_a_field(uid, action, group, index, valid)
+        self.end()
+
+    def _edit_a_field(self, uid: int, action: Action, group: int, index: int, valid: bool) -> None:
+        """The action's recap (« Modifier »), its group ``group``, a field of it, an answer."""
+        if self._open(uid, action, "modify") and self.press_first(uid, lambda p: p.endswith(f":group:{group}")):
             fields = [b.payload for row in self.clients[uid].keyboard for b in row
                       if parse_payload(b.payload)[1] == "f"]
             if fields:
                 self.input(uid, payload=fields[index % len(fields)])
                 self.answer_current(uid, valid)
-        self.end()
 
     @rule(uid=st.sampled_from(MEMBERS))
     def save(self, uid: int) -> None:
@@ -666,15 +667,7 @@ class Invariants(RuleBasedStateMachine):
             self.end()
             return
         if what == "edit":
-            if (
-                self._open(mate, action, "modify")
-                and self.press_first(mate, lambda p: p.endswith(f":group:{group}"))
-            ):
-                fields = [b.payload for row in self.clients[mate].keyboard for b in row
-                          if parse_payload(b.payload)[1] == "f"]
-                if fields:
-                    self.input(mate, payload=fields[index % len(fields)])
-                    self.answer_current(mate, True)
+            self._edit_a_field(mate, action, group, index, True)
             self.press_first(mate, lambda p: parse_payload(p)[1] == "save")
         elif what == "confirm":
             if self._open(mate, action, "confirm") and self.press_first(

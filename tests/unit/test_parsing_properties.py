@@ -7,6 +7,7 @@ or raises ``FieldError`` with a non-empty French message; nothing else escapes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -227,35 +228,29 @@ def _contacts() -> st.SearchStrategy[str]:
     )
 
 
+# The answers typical of each kind of question (a kind not listed: any text).
+_KIND_ANSWERS: dict[Kind, Callable[[FieldSpec], st.SearchStrategy[str]]] = {
+    Kind.DATE: lambda _: _dates(),
+    Kind.INTEGER: lambda _: _integers(),
+    Kind.DECIMAL: lambda _: _decimals(),
+    Kind.CHOICE: _choices,
+    Kind.MULTI_CHOICE: _choices,
+    Kind.CODES: _codes,
+    Kind.SIRET: lambda _: _sirets(),
+    Kind.DIGITS: lambda _: _sirets(),
+    Kind.PHONE: lambda _: _phones(),
+    Kind.EMAIL: lambda _: _emails(),
+    Kind.URL: lambda _: _urls(),
+    Kind.SEMESTER: lambda _: _semesters(),
+    Kind.ADDRESS: lambda _: _addresses(),
+    Kind.CONTACT: lambda _: _contacts(),
+    Kind.YESNO: lambda _: st.sampled_from(["oui", "Non", "O", "n", "vrai", "FAUX", "yes", "1", "0", "peut-être"]),
+}
+
+
 def _by_kind(spec: FieldSpec) -> st.SearchStrategy[str]:
-    kind = spec.kind
-    if kind is Kind.DATE:
-        return _dates()
-    if kind is Kind.INTEGER:
-        return _integers()
-    if kind is Kind.DECIMAL:
-        return _decimals()
-    if kind in (Kind.CHOICE, Kind.MULTI_CHOICE):
-        return _choices(spec)
-    if kind is Kind.CODES:
-        return _codes(spec)
-    if kind in (Kind.SIRET, Kind.DIGITS):
-        return _sirets()
-    if kind is Kind.PHONE:
-        return _phones()
-    if kind is Kind.EMAIL:
-        return _emails()
-    if kind is Kind.URL:
-        return _urls()
-    if kind is Kind.SEMESTER:
-        return _semesters()
-    if kind is Kind.ADDRESS:
-        return _addresses()
-    if kind is Kind.CONTACT:
-        return _contacts()
-    if kind is Kind.YESNO:
-        return st.sampled_from(["oui", "Non", "O", "n", "vrai", "FAUX", "yes", "1", "0", "peut-être"])
-    return ANY_TEXT
+    strategy = _KIND_ANSWERS.get(spec.kind)
+    return strategy(spec) if strategy is not None else ANY_TEXT
 
 
 def answers(spec: FieldSpec) -> st.SearchStrategy[str]:
