@@ -241,17 +241,14 @@ def main() -> int:
     global INVALID_EVERY
     INVALID_EVERY = args.invalid_every
 
-    if args.phase == "generate":
-        print(json.dumps(phase_generate(args.actions)))
-        return 0
-    if args.phase == "export":
-        print(json.dumps(phase_export(args.actions, args.out)))
-        return 0
-    if args.phase == "validate":
-        print(json.dumps(phase_validate(args.out)))
-        return 0
-    if args.phase == "production":
-        print(json.dumps(phase_production(args.actions, args.out)))
+    phases = {  # one phase in this process, its figures as JSON on stdout
+        "generate": lambda: phase_generate(args.actions),
+        "export": lambda: phase_export(args.actions, args.out),
+        "validate": lambda: phase_validate(args.out),
+        "production": lambda: phase_production(args.actions, args.out),
+    }
+    if args.phase in phases:
+        print(json.dumps(phases[args.phase]()))
         return 0
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, insert, select, update
 
 from domain.errors import StaleVersion
 from domain.models import Organisation
@@ -23,22 +23,15 @@ class SqlOrganisationRepository(Repository):
         return None if row is None else mapping.load_organisation(row)
 
     async def by_siret(self, siret: str) -> Organisation | None:
-        row = (
-            await self._conn.execute(
-                select(organisations)
-                .where(organisations.c.siret == siret.replace(" ", ""))
-                .order_by(organisations.c.id)
-            )
-        ).mappings().first()
-        return None if row is None else mapping.load_organisation(row)
+        return await self._first(organisations.c.siret == siret.replace(" ", ""))
 
     async def by_reference_carif(self, reference: str) -> Organisation | None:
+        return await self._first(organisations.c.reference_carif == reference)
+
+    async def _first(self, condition: ColumnElement[bool]) -> Organisation | None:
+        """The organisation of lowest id meeting ``condition``."""
         row = (
-            await self._conn.execute(
-                select(organisations)
-                .where(organisations.c.reference_carif == reference)
-                .order_by(organisations.c.id)
-            )
+            await self._conn.execute(select(organisations).where(condition).order_by(organisations.c.id))
         ).mappings().first()
         return None if row is None else mapping.load_organisation(row)
 
