@@ -13,7 +13,6 @@ import mimetypes
 import secrets
 from typing import Any
 
-from .markup import validate_markup
 from .messages import MessagesMixin
 from .models import StoredFile, UploadedFile
 from .protocol import Params, bad_request
@@ -63,18 +62,7 @@ class DocumentsMixin(MessagesMixin):
         else:
             raise bad_request("wrong file identifier/HTTP URL specified")
         caption, entities = self._caption(params)
-        inline, other = validate_markup(params)
-        stored = self._bot_message(
-            user,
-            caption=caption,
-            entities=entities,
-            source_text=params.str("caption"),
-            parse_mode=params.str("parse_mode"),
-            document=file,
-            inline_markup=inline,
-            other_markup=other,
-        )
-        return self._message_json(stored)
+        return self._sent(user, params, "caption", caption=caption, entities=entities, document=file)
 
     def _get_file(self, params: Params) -> dict[str, Any]:
         file = self.files.get(params.str("file_id") or "")

@@ -142,12 +142,16 @@ class MessagesMixin(ServerState):
     def _send_message(self, params: Params) -> dict[str, Any]:
         user = self._chat(params)
         text, entities = self._message_text(params, editing=False)
+        return self._sent(user, params, "text", text=text, entities=entities)
+
+    def _sent(self, user: FakeUser, params: Params, source: str, **content: Any) -> dict[str, Any]:
+        """A message (or document) sent: ``content`` as parsed from ``params[source]``, the markup
+        of ``params`` checked after it; the message as the Bot API answers it."""
         inline, other = validate_markup(params)
         stored = self._bot_message(
             user,
-            text=text,
-            entities=entities,
-            source_text=params.str("text"),
+            **content,
+            source_text=params.str(source),
             parse_mode=params.str("parse_mode"),
             inline_markup=inline,
             other_markup=other,
@@ -157,19 +161,28 @@ class MessagesMixin(ServerState):
     def _edit_message_text(self, params: Params) -> dict[str, Any] | bool:
         target = self._message_to_edit(params)
         text, entities = self._message_text(params, editing=True)
+        return self._edited(params, target, "text", text, entities)
+
+    def _edited(
+        self, params: Params, target: tuple[FakeUser, StoredMessage] | None, field: str, value: str | None,
+        entities: tuple[Entity, ...],
+    ) -> dict[str, Any] | bool:
+        """editMessageText or editMessageCaption, its new ``field`` (« text », « caption ») parsed:
+        the checks in the Bot API's order, then the message changed."""
         inline, _ = validate_markup(params)
         if target is None:
             raise bad_request("MESSAGE_ID_INVALID")
         user, stored = target
-        if stored.text is None:
-            raise bad_request("there is no text in the message to edit")
-        if (stored.text, stored.entities, stored.inline_markup) == (text, entities, inline):
+        if (stored.text if field == "text" else stored.document) is None:
+            raise bad_request(f"there is no {field} in the message to edit")
+        if (getattr(stored, field), stored.entities, stored.inline_markup) == (value, entities, inline):
             raise bad_request(_NOT_MODIFIED)
-        stored.text = text
+        setattr(stored, field, value)
         stored.entities = entities
-        stored.source_text = params.str("text")
-        stored.parse_mode = params.str("parse_mode")
         stored.inline_markup = inline
+        if field == "text":
+            stored.source_text = params.str("text")
+            stored.parse_mode = params.str("parse_mode")
         return self._record_edit(user, stored)
 
     def _edit_message_reply_markup(self, params: Params) -> dict[str, Any] | bool:
@@ -186,18 +199,7 @@ class MessagesMixin(ServerState):
     def _edit_message_caption(self, params: Params) -> dict[str, Any] | bool:
         target = self._message_to_edit(params)
         caption, entities = self._caption(params)
-        inline, _ = validate_markup(params)
-        if target is None:
-            raise bad_request("MESSAGE_ID_INVALID")
-        user, stored = target
-        if stored.document is None:
-            raise bad_request("there is no caption in the message to edit")
-        if (stored.caption, stored.entities, stored.inline_markup) == (caption, entities, inline):
-            raise bad_request(_NOT_MODIFIED)
-        stored.caption = caption
-        stored.entities = entities
-        stored.inline_markup = inline
-        return self._record_edit(user, stored)
+        return self._edited(params, target, "caption", caption, entities)
 
     def _delete_message(self, params: Params) -> bool:
         user = self._chat(params, for_sending=False)
