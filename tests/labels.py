@@ -19,6 +19,7 @@ __all__ = [
     "PRINT_PREPARING",
     "RESUME",
     "blabel",
+    "clabel",
     "label",
     "label_start",
 ]
@@ -32,6 +33,11 @@ NOTIFICATION_DATES = macro_text("notifications/labels.j2", "update_dates")
 PRINT_PREPARING = macro_text("texts.j2", "print_preparing")
 
 _CUT = "\x00"
+
+
+def clabel(name: str, **context: Any) -> str:
+    """A button of the staff's corrections (« Corriger / coder »): the macro ``name`` of ``codification.j2``."""
+    return macro_text("codification.j2", name, **context)
 
 
 def label_start(name: str, argument: str, *, template: str = "buttons.j2", **context: Any) -> str:

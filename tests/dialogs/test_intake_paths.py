@@ -12,8 +12,9 @@ from domain.models import Action, Status
 from tests.dialogs.support import World, current_field, fill, open_draft
 from tests.dialogs.test_intake import start_action
 from tests.factories import make_valid_action
+from tests.labels import KEEP_MINE, label
 
-SAVE = "💾 Sauvegarder"
+SAVE = label("save")
 TEMPLATES = Path(__file__).parents[2] / "dialogs" / "templates"
 
 
@@ -30,7 +31,7 @@ async def _modify(world: World, action: Action, user: int | None = None):
     await client.command("menu")
     await client.press("En cours de création")
     await client.press(f"{action.reference}")
-    await client.press("✏ Modifier")
+    await client.press(label("op_modify"))
     return client
 
 
@@ -46,14 +47,14 @@ async def test_general_errors_block_the_first_session_on_every_path(
     draft = await _draft(world, numero_bon_commande=2, resume_at=where)
     client = await _modify(world, draft)
     assert ("Récapitulatif" if where == "recap" else "Sessions de formation") in client.text
-    await client.press("➕ Ajouter la session n° 1")
+    await client.press(label("add_session", number=1))
     assert "bon de commande n° 1" in client.text and "⚠" in client.text
     assert current_field(client).key == "numero_bon_commande"
     assert "Session n° 1" not in client.text
     await client.send("1")
     await fill(client)  # the rest of the general data, then the session loop
-    assert client.labels[0] == "➕ Ajouter la session n° 1"
-    await client.press("➕ Ajouter la session n° 1")
+    assert client.labels[0] == label("add_session", number=1)
+    await client.press(label("add_session", number=1))
     assert "Session n° 1" in client.text and current_field(client).key == "debut"
 
 
@@ -61,7 +62,7 @@ async def test_a_valid_draft_adds_its_first_session_from_the_recap(world: World)
     draft = await _draft(world)
     client = world.client()
     await open_draft(client, draft)
-    await client.press("➕ Ajouter la session n° 1")
+    await client.press(label("add_session", number=1))
     assert "Session n° 1" in client.text and current_field(client).key == "debut"
 
 
@@ -90,7 +91,7 @@ async def test_save_on_a_question_stays_there_and_modify_reopens_it(world: World
 async def test_save_in_a_session_reopens_that_session_question(world: World) -> None:
     client = await start_action(world)
     await fill(client)
-    await client.press("➕ Ajouter la session n° 1")
+    await client.press(label("add_session", number=1))
     await fill(client, until="adresse_inscription")
     await client.press(SAVE)
     assert "sauvegardée" in client.text and current_field(client).key == "adresse_inscription"
@@ -108,7 +109,7 @@ async def test_save_on_the_sessions_screen_or_the_recap_stays_and_reopens_there(
 ) -> None:
     client = await start_action(world)
     await fill(client)
-    await client.press("➕ Ajouter la session n° 1")
+    await client.press(label("add_session", number=1))
     await fill(client)
     if where == "recap":
         await client.press("Terminer votre saisie")
@@ -153,7 +154,7 @@ async def test_save_that_meets_a_colleagues_change_comes_back_once_chosen(world:
     assert current_field(member).key == "resultats_attendus"
     await member.press(SAVE)
     assert "Objectif du collègue." in member.text and "Objectif du membre." in member.text
-    await member.press("✍ Garder ma réponse")
+    await member.press(KEEP_MINE)
     assert "💾 Votre saisie est sauvegardée" in member.text
     assert current_field(member).key == "resultats_attendus"
     stored = await world.get_action(draft.id)

@@ -10,6 +10,7 @@ from domain.funders import Funder
 from domain.models import Status
 from tests.dialogs.backoffice_support import add, events, outbox_rows, staff
 from tests.dialogs.support import ORG_A_USER, World
+from tests.labels import blabel, clabel, label
 
 
 async def _open(world: World, reference: str) -> DialogClient:
@@ -27,9 +28,9 @@ async def play(client: DialogClient, *steps: str) -> None:
 async def test_staff_correct_and_code_fields_see_the_changes_then_publish(world: World) -> None:
     action = await add(world, Funder.AGEFIPH, Status.APPROVED, intitule="Cariste")
     client = await _open(world, action.reference)
-    await client.press("✏ Corriger / coder")
+    await client.press(clabel("correct"))
     assert "Contrôle et codification" in client.text and "Aucune modification" in client.text
-    await client.press("✏ Présentation générale")
+    await client.press(label("edit_group", group="Présentation générale"))
     await client.press("Code(s) Formacode")
     assert "Code(s) Formacode" in client.text  # the intake's question
     assert "Sauvegarder" not in " ".join(client.labels) and "Quitter" not in " ".join(client.labels)
@@ -37,23 +38,23 @@ async def test_staff_correct_and_code_fields_see_the_changes_then_publish(world:
     assert "⚠" in client.text and "Code(s) Formacode" in client.text
     await client.send("31795")
     assert "Code(s) Formacode : 42752, 42745 → 31795" in client.text
-    await client.press("✏ Présentation générale")
+    await client.press(label("edit_group", group="Présentation générale"))
     await client.press("Niveau de sortie")
     await client.press("Niveau 4")  # a choice button of the same question
     assert "Niveau de sortie : Niveau 3" in client.text and "→ Niveau 4" in client.text
-    await client.press("✏ Session n° 2")
+    await client.press(label("edit_session", number=2, period=""))
     await client.press("Nombre de places")
     await client.send("10")
     assert "Session n° 2 · Nombre de places : 12 → 10" in client.text
     assert (await world.get_action(action.id)).formacodes == ("42752", "42745")  # nothing stored yet
 
-    await client.press("📢 Enregistrer puis publier")
+    await client.press(clabel("save_publish"))
     assert "Corrections de l'action" in client.text and "(3 donnée(s))" in client.text
     stored = await world.get_action(action.id)
     assert stored.formacodes == ("31795",) and stored.niveau_sortie == "14"
     assert stored.sessions[1].places == 10 and stored.status is Status.APPROVED
     expected = f"CO-2026-{action.id:06d}"
-    await client.press(f"📢 Oui, publier ({expected})")
+    await client.press(blabel("publish_yes", reference=expected))
     assert (await world.get_action(action.id)).status is Status.PUBLISHED
 
     kinds = await events(world, action.id)
@@ -67,20 +68,20 @@ async def test_staff_correct_and_code_fields_see_the_changes_then_publish(world:
 async def test_a_correction_may_not_bring_a_new_problem_nor_touch_a_published_action(world: World) -> None:
     region = await add(world, Funder.REGION, Status.SUBMITTED)
     client = await _open(world, region.reference)
-    await client.press("✏ Corriger / coder")
-    await client.press("✏ Session n° 1")
+    await client.press(clabel("correct"))
+    await client.press(label("edit_session", number=1, period=""))
     await client.press("Date de début")
     await client.send("15/09/2027")  # outside the purchase order's semester (S1 2027)
     assert "À régler avant d'enregistrer" in client.text and "semestre de début" in client.text
-    await client.press("💾 Enregistrer les corrections (1)")
+    await client.press(clabel("save", count=1))
     assert "semestre de début" in client.text
     assert (await world.get_action(region.id)).sessions[0].debut == date(2027, 3, 15)
-    await client.press("✖ Abandonner ces corrections")
-    assert "✏ Corriger / coder" in client.labels
+    await client.press(clabel("drop"))
+    assert clabel("correct") in client.labels
 
     published = await add(world, Funder.AGEFIPH, Status.PUBLISHED, reference_carif="CO-X-1")
     client = await _open(world, published.reference)
-    assert "✏ Corriger / coder" not in client.labels
+    assert clabel("correct") not in client.labels
     member = world.client()
     await member.command("menu")
     assert "Corriger" not in " ".join(member.labels)
@@ -89,7 +90,7 @@ async def test_a_correction_may_not_bring_a_new_problem_nor_touch_a_published_ac
 async def test_staff_publish_the_next_purchase_order_split_into_two_sessions(world: World) -> None:
     first = await add(world, Funder.REGION, Status.PUBLISHED, intitule="Soudeur", reference_carif="CO-R-1")
     client = await _open(world, first.reference)
-    await client.press("📦 Bon de commande suivant")
+    await client.press(clabel("next_order"))
     assert "Bon de commande n° 2" in client.text and "Semestre de début prévu au bon de commande : à indiquer" in client.text
     assert not any(label.startswith("📢") for label in client.labels)
     await play(client, "[✏ Semestre de début prévu au bon de commande]", "S1 2028", "[➕ Ajouter la session n° 1]")
@@ -121,7 +122,7 @@ async def test_staff_publish_the_next_purchase_order_split_into_two_sessions(wor
 
     # From order 2 (or again from order 1), the next one is n° 3.
     client = await _open(world, order.reference)
-    await client.press("📦 Bon de commande suivant")
+    await client.press(clabel("next_order"))
     assert "Bon de commande n° 3" in client.text
 
 
@@ -130,7 +131,7 @@ async def test_no_later_order_from_a_submitted_or_non_region_action(world: World
     agefiph = await add(world, Funder.AGEFIPH, Status.PUBLISHED, reference_carif="CO-A-1")
     for action in (submitted, agefiph):
         client = await _open(world, action.reference)
-        assert "📦 Bon de commande suivant" not in client.labels
+        assert clabel("next_order") not in client.labels
 
 
 async def test_a_correction_over_a_newer_version_is_not_stored(world: World) -> None:
@@ -142,8 +143,8 @@ async def test_a_correction_over_a_newer_version_is_not_stored(world: World) -> 
         other.places_financees = 8
         await uow.all_actions().save(other)
         await uow.commit()
-    await client.press("💾 Enregistrer les corrections (1)")
-    assert "modifiée entre-temps" in client.text and "✏ Corriger / coder" in client.labels
+    await client.press(clabel("save", count=1))
+    assert "modifiée entre-temps" in client.text and clabel("correct") in client.labels
     stored = await world.get_action(action.id)
     assert stored.codes_rome == ("G1602",) and stored.places_financees == 8
     assert [kind for kind, _ in await events(world, action.id)] == []

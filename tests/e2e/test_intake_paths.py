@@ -18,8 +18,9 @@ from domain.funders import Funder
 from domain.models import Action, Status
 from tests.e2e.reliability_support import one_member, open_recap, stored_actions
 from tests.factories import make_valid_action
+from tests.labels import label
 
-SAVE = "💾 Sauvegarder"
+SAVE = label("save")
 
 
 def _draft_with_a_wrong_purchase_order(organisation_id: int) -> list[Action]:
@@ -36,7 +37,7 @@ async def test_general_errors_block_the_first_session_from_the_recap(
     async with one_member(tmp_path, monkeypatch, _draft_with_a_wrong_purchase_order) as run:
         claire, [draft] = run.person, run.actions
         await open_recap(claire, draft)
-        await claire.press("➕ Ajouter la session n° 1")
+        await claire.press(label("add_session", number=1))
         assert "bon de commande n° 1" in claire.text, claire.text[-400:]
         assert "Numéro du bon de commande *" in claire.text and "Session n° 1" not in claire.text
         await claire.say("1")
@@ -74,11 +75,11 @@ async def test_only_region_published_actions_are_copied_and_the_copy_opens_at_th
         await claire.command("menu")
         await claire.tap("list", "published")
         await claire.tap("view", published.id)
-        await claire.press("📋 Copier")
+        await claire.press(label("op_copy"))
         assert "Saisissez ou vérifiez les données recopiées" in claire.text, claire.text[-400:]
         assert (
             "Données générales · question 1/" in claire.text
-            and "✔ Garder : Soudeur TIG" in claire.labels
+            and label("keep", value="Soudeur TIG") in claire.labels
         )
         await claire.press(SAVE)
         assert "sauvegardée" in claire.text and "Données générales · question 1/" in claire.text
@@ -112,6 +113,6 @@ async def test_save_keeps_the_question_and_modify_reopens_it(
         await claire.command("menu")
         await claire.tap("list", "draft")
         await claire.tap("view", draft.id)
-        await claire.press("✏ Modifier")
+        await claire.press(label("op_modify"))
         assert "Objectif de la formation *" in claire.text and "Récapitulatif" not in claire.text
     assert draft.intitule == "Soudeur TIG" and draft.resume_at == "objectif"

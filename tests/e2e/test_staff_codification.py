@@ -19,6 +19,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.support import STAFF_ID, Player, new_link_code, running_bot, settings_for
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
+from tests.labels import clabel, label_start
 
 
 async def play(player: Player, *steps: str) -> None:
@@ -59,8 +60,8 @@ async def test_staff_codify_an_action_then_publish_the_next_purchase_order(
                        "[Code(s) Formacode]", "31795", "[✏ Présentation générale]", "[Code(s) ROME]", "H2913")
             assert "Code(s) Formacode : 42752, 42745 → 31795" in staff.text
             assert "Code(s) ROME : G1602 → H2913" in staff.text
-            await staff.press("📢 Enregistrer puis publier")
-            await staff.press("📢 Oui, publier")
+            await staff.press(clabel("save_publish"))
+            await staff.press(label_start("publish_yes", "reference", template="backoffice_buttons.j2"))
             told = await claire.user.wait_for(lambda m: "Action corrigée par le Carif-Oref" in m.text)
             assert "Code(s) Formacode : 42752, 42745 → 31795" in told.text
             assert "Code(s) ROME : G1602 → H2913" in told.text
