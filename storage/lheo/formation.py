@@ -174,18 +174,36 @@ def _certification(out: Out, code: str) -> None:
     out.append("</certification>")
 
 
+# Runs of simple elements, each (element, attribute of the action), in the schema's order.
+_PRESENTATION = (
+    ("intitule-formation", "intitule"), ("objectif-formation", "objectif"),
+    ("resultats-attendus", "resultats_attendus"), ("contenu-formation", "contenu"), ("certifiante", "certifiante"),
+)
+_ACCESS = (
+    ("info-public-vise", "info_public"), ("niveau-entree-obligatoire", "niveau_entree_obligatoire"),
+    ("modalites-alternance", "modalites_alternance"), ("modalites-enseignement", "modalites_enseignement"),
+    ("conditions-specifiques", "conditions_specifiques"), ("prise-en-charge-frais-possible", "prise_en_charge"),
+)
+_COSTS = (
+    ("acces-handicapes", "acces_handicapes"), ("prix-total-TTC", "prix_total"),
+    ("duree-indicative", "duree_indicative"), ("nombre-heures-centre", "heures_centre"),
+    ("nombre-heures-entreprise", "heures_entreprise"), ("nombre-heures-total", "heures_total"),
+)
+
+
+def _leaves(out: Out, source: object, elements: tuple[tuple[str, str], ...]) -> None:
+    """``leaf`` for each (element, attribute of ``source``)."""
+    for name, attribute in elements:
+        leaf(out, name, getattr(source, attribute))
+
+
 def _action(out: Out, action: Action, now: datetime) -> None:
     open_tag(out, "action", numero=action.reference_carif or action.reference,
           **_stamps(action.created_at, action.updated_at, now))
     leaf(out, "rythme-formation", action.rythme)
     for code in action.publics or ():
         leaf(out, "code-public-vise", code, ref=FORMACODE_VERSION)
-    leaf(out, "info-public-vise", action.info_public)
-    leaf(out, "niveau-entree-obligatoire", action.niveau_entree_obligatoire)
-    leaf(out, "modalites-alternance", action.modalites_alternance)
-    leaf(out, "modalites-enseignement", action.modalites_enseignement)
-    leaf(out, "conditions-specifiques", action.conditions_specifiques)
-    leaf(out, "prise-en-charge-frais-possible", action.prise_en_charge)
+    _leaves(out, action, _ACCESS)
     if action.lieu_formation is not None and not action.is_distance_only:
         out.append("<lieu-de-formation><coordonnees>")
         _address(out, action.lieu_formation)
@@ -193,12 +211,7 @@ def _action(out: Out, action: Action, now: datetime) -> None:
     leaf(out, "modalites-entrees-sorties", action.entrees_sorties)
     for index, session in enumerate(action.sessions, start=1):
         _session(out, action, session, index)
-    leaf(out, "acces-handicapes", action.acces_handicapes)
-    leaf(out, "prix-total-TTC", action.prix_total)
-    leaf(out, "duree-indicative", action.duree_indicative)
-    leaf(out, "nombre-heures-centre", action.heures_centre)
-    leaf(out, "nombre-heures-entreprise", action.heures_entreprise)
-    leaf(out, "nombre-heures-total", action.heures_total)
+    _leaves(out, action, _COSTS)
     out.append("<organisme-financeur>")
     leaf(out, "code-financeur", action.funder.lheo_code)
     leaf(out, "nb-places-financees", action.places_financees)
@@ -260,11 +273,7 @@ def formation_xml(action: Action, organisation: Organisation, now: datetime) -> 
     for code in action.codes_rome or ():
         leaf(out, "code-ROME", code)
     out.append("</domaine-formation>")
-    leaf(out, "intitule-formation", action.intitule)
-    leaf(out, "objectif-formation", action.objectif)
-    leaf(out, "resultats-attendus", action.resultats_attendus)
-    leaf(out, "contenu-formation", action.contenu)
-    leaf(out, "certifiante", action.certifiante)
+    _leaves(out, action, _PRESENTATION)
     _contact(out, "contact-formation", action.contact_formation)
     leaf(out, "parcours-de-formation", action.parcours)
     leaf(out, "code-niveau-entree", action.niveau_entree)
