@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from dialogs.context import Context
 from dialogs.form import checked_justification
@@ -59,6 +59,20 @@ def opens_action(target: ScreenName, *verbs: str) -> Callable[[Screen, Context, 
         st.screen = target
 
     return open_action
+
+
+def goes_to_with_action(
+    target: ScreenName, verb: str, operation: object = None
+) -> Callable[[Any, Context, DialogState, str], Awaitable[None]]:
+    """A button of an action's screen that shows ``target`` while the screen's
+    ``_action(ctx, st, operation)`` still finds the action (in scope, allowing ``operation``)."""
+
+    @button(verb)
+    async def show(self: Any, ctx: Context, st: DialogState, arg: str) -> None:
+        if await self._action(ctx, st, operation) is not None:
+            st.screen = target
+
+    return show
 
 
 class Redirect(Exception):

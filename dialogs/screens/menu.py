@@ -8,7 +8,15 @@ from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.recap import recap_messages
 from dialogs.render import label, plain, render, text
-from dialogs.router import Redirect, Screen, button, goes_to, opens_action, screen
+from dialogs.router import (
+    Redirect,
+    Screen,
+    button,
+    goes_to,
+    goes_to_with_action,
+    opens_action,
+    screen,
+)
 from dialogs.screens.common import (
     load_action,
     open_form,
@@ -317,20 +325,14 @@ class ViewAction(Screen):
         if (action := await self._action(ctx, st, Operation.MODIFY)) is not None:
             await open_form(ctx, st, action, screen=ScreenName.RECAP)
 
-    @button("dates")
-    async def dates(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if await self._action(ctx, st, Operation.UPDATE_DATES) is not None:
-            st.screen = ScreenName.DATES_PICK_SESSION
+    dates = goes_to_with_action(ScreenName.DATES_PICK_SESSION, "dates", Operation.UPDATE_DATES)
 
     @button("copy")
     async def copy(self, ctx: Context, st: DialogState, arg: str) -> None:
         if (action := await self._action(ctx, st, Operation.COPY)) is not None:
             await open_copy(ctx, st, action)
 
-    @button("delete")
-    async def delete(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if await self._action(ctx, st, Operation.DELETE) is not None:
-            st.screen = ScreenName.DELETE_ASK
+    delete = goes_to_with_action(ScreenName.DELETE_ASK, "delete", Operation.DELETE)
 
     @button("full")
     async def full(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -340,15 +342,8 @@ class ViewAction(Screen):
             for part in recap_messages(action, problems, organisation=org):
                 ctx.say(part)
 
-    @button("back")
-    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if await self._action(ctx, st, None) is not None:
-            st.screen = ScreenName.LIST
-
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if await self._action(ctx, st, None) is not None:
-            st.screen = ScreenName.MENU
+    back = goes_to_with_action(ScreenName.LIST, "back")
+    menu = goes_to_with_action(ScreenName.MENU, "menu")
 
 
 @screen
