@@ -262,13 +262,18 @@ class StaffView(BackofficeScreen):
     menu = goes_to_with_action(ScreenName.STAFF_MENU, "menu")
 
 
+class _StaffTyping(BackofficeScreen):
+    """A screen where the staff types something about the action viewed, then goes back to it."""
+
+    targets = (ScreenName.STAFF_VIEW, ScreenName.STAFF_LIST, ScreenName.STAFF_MENU)
+    shows_error = True
+
+
 @screen
-class StaffPublish(BackofficeScreen):
+class StaffPublish(_StaffTyping):
     """« Publier »: the Carif-Oref reference it will get (or one typed instead), then confirm."""
 
     name = ScreenName.STAFF_PUBLISH
-    targets = (ScreenName.STAFF_VIEW, ScreenName.STAFF_LIST, ScreenName.STAFF_MENU)
-    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load_or_leave(ctx, st, ScreenName.STAFF_MENU)
@@ -309,12 +314,10 @@ class StaffPublish(BackofficeScreen):
 
 
 @screen
-class StaffReturn(BackofficeScreen):
+class StaffReturn(_StaffTyping):
     """« Renvoyer pour correction »: the comment, typed; the organisation reads it."""
 
     name = ScreenName.STAFF_RETURN
-    targets = (ScreenName.STAFF_VIEW, ScreenName.STAFF_LIST, ScreenName.STAFF_MENU)
-    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load_or_leave(ctx, st, ScreenName.STAFF_MENU)
