@@ -36,7 +36,9 @@ async def database(
 
 
 def prepared_sqlite(
-    path: Path, prepare: Callable[[SqlUnitOfWorkFactory], Awaitable[object]], clock: Clock | None = None
+    path: Path,
+    prepare: Callable[[SqlUnitOfWorkFactory], Awaitable[object]],
+    clock: Clock | None = None,
 ) -> str:
     """A SQLite database file at ``path``, migrated and filled by ``prepare`` before a command line
     runs on it (outside any event loop); its URL."""

@@ -62,7 +62,9 @@ class DocumentsMixin(MessagesMixin):
         else:
             raise bad_request("wrong file identifier/HTTP URL specified")
         caption, entities = self._caption(params)
-        return self._sent(user, params, "caption", caption=caption, entities=entities, document=file)
+        return self._sent(
+            user, params, "caption", caption=caption, entities=entities, document=file
+        )
 
     def _get_file(self, params: Params) -> dict[str, Any]:
         file = self.files.get(params.str("file_id") or "")

@@ -164,7 +164,11 @@ class MessagesMixin(ServerState):
         return self._edited(params, target, "text", text, entities)
 
     def _edited(
-        self, params: Params, target: tuple[FakeUser, StoredMessage] | None, field: str, value: str | None,
+        self,
+        params: Params,
+        target: tuple[FakeUser, StoredMessage] | None,
+        field: str,
+        value: str | None,
         entities: tuple[Entity, ...],
     ) -> dict[str, Any] | bool:
         """editMessageText or editMessageCaption, its new ``field`` (« text », « caption ») parsed:
@@ -175,7 +179,11 @@ class MessagesMixin(ServerState):
         user, stored = target
         if (stored.text if field == "text" else stored.document) is None:
             raise bad_request(f"there is no {field} in the message to edit")
-        if (getattr(stored, field), stored.entities, stored.inline_markup) == (value, entities, inline):
+        if (getattr(stored, field), stored.entities, stored.inline_markup) == (
+            value,
+            entities,
+            inline,
+        ):
             raise bad_request(_NOT_MODIFIED)
         setattr(stored, field, value)
         stored.entities = entities
