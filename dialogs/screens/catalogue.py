@@ -16,7 +16,7 @@ from dialogs.context import Context
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import label, plain, render, split_message, text
-from dialogs.router import Screen, button, screen
+from dialogs.router import Screen, button, goes_to, screen
 from dialogs.screens.common import open_form
 from dialogs.screens.form import goto_problem
 from dialogs.state import DialogState, ScreenName
@@ -88,9 +88,7 @@ class Catalogue(Screen):
             goto_problem(form, first)
             st.error = plain(first.message)
 
-    @button("menu")
-    async def menu(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.MENU
+    menu = goes_to(ScreenName.MENU, "menu")
 
 
 def _refusal(ctx: Context, st: DialogState, document: Document) -> str | None:

@@ -141,10 +141,7 @@ class Menu(Screen):
             st.screen = ScreenName.QUESTION
 
     create = goes_to(ScreenName.CREATE, "create")
-
-    @button("catalogue")
-    async def catalogue(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.CATALOGUE
+    catalogue = goes_to(ScreenName.CATALOGUE, "catalogue")
 
     @button("list")
     async def open_list(self, ctx: Context, st: DialogState, arg: str) -> None:

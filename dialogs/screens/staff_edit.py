@@ -26,7 +26,7 @@ from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.recap import general_groups, part_rows
 from dialogs.render import macro_html, macro_text, plain, render
-from dialogs.router import Redirect, button, screen
+from dialogs.router import Redirect, button, goes_to, screen
 from dialogs.screens.backoffice import BackofficeScreen, actor, attempt, btext
 from dialogs.screens.common import form_of
 from dialogs.screens.form import Question
@@ -202,9 +202,7 @@ class StaffPick(BackofficeScreen):
         if arg in rules.NOT_CORRECTED or not _ask(st, st.pick_kind, st.pick_index, arg, ScreenName.STAFF_EDIT):
             raise ValueError(arg)
 
-    @button("back")
-    async def back(self, ctx: Context, st: DialogState, arg: str) -> None:
-        st.screen = ScreenName.STAFF_EDIT
+    back = goes_to(ScreenName.STAFF_EDIT, "back")
 
 
 @screen

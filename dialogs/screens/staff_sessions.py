@@ -13,8 +13,8 @@ from dialogs.form import resolve_shortcut
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import label, plain, render, text
-from dialogs.router import Redirect, button, screen
-from dialogs.screens.backoffice import BackofficeScreen, actor, attempt, blabel, load
+from dialogs.router import button, screen
+from dialogs.screens.backoffice import BackofficeScreen, actor, attempt, blabel, load, load_or_leave
 from dialogs.screens.session_update import slabel, stext
 from dialogs.state import DialogState, ScreenName
 from domain.catalogue import SESSION_FIELDS, Kind
@@ -65,9 +65,7 @@ class StaffSession(BackofficeScreen):
     targets = (ScreenName.STAFF_VIEW, ScreenName.STAFF_MENU)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
-        action = await load(ctx, st, st.action_id)
-        if action is None:
-            raise Redirect(ScreenName.STAFF_MENU)
+        action = await load_or_leave(ctx, st, ScreenName.STAFF_MENU)
         number = len(action.sessions) + 1
         key = st.session_key if st.session_key in (*KEYS, REVIEW) else KEYS[0]
         if key == REVIEW:
