@@ -15,6 +15,7 @@ from domain.rules import validate_action
 from storage.lheo.import_ import describe, read_lheo
 from tests.dialogs.support import ORG_B_USER, World, current_field, fill
 from tests.dialogs.test_intake import start_action
+from tests.labels import label
 
 AFPA = (
     Path(__file__).resolve().parents[1]
@@ -64,7 +65,7 @@ async def test_each_draft_opens_at_its_first_question_to_complete(world: World) 
     await client.press("✏ Compléter n° 1")
     first = next(p for p in lacks if p.key is not None)
     assert current_field(client).key == first.key and first.message in client.text
-    await client.press("💾 Sauvegarder")
+    await client.press(label("save"))
     await client.command("menu")
     assert "En cours de création (2)" in " ".join(client.labels)
     await client.press("📥 Votre catalogue importé (2)")  # the others, one by one

@@ -8,12 +8,13 @@ import pytest
 from dialogs.testing import DialogClient
 from tests.dialogs.support import World, current_field, fill
 from tests.dialogs.test_intake import start_action
+from tests.labels import label
 
 
 async def first_session(world: World) -> DialogClient:
     client = await start_action(world)
     await fill(client)
-    await client.press("➕ Ajouter la session n° 1")
+    await client.press(label("add_session", number=1))
     assert current_field(client).key == "debut"
     assert "du 15/03/2027 au 30/10/2027" in client.text  # the question says it can be done
     return client
@@ -59,8 +60,8 @@ async def test_a_refused_end_keeps_the_start_and_asks_the_end(
     assert "Réponse actuelle" not in client.text  # the refused end is not stored
     await client.send("30/10/2027")
     assert current_field(client).key == "adresse_inscription"
-    await client.press("⬅ Retour")
-    await client.press("⬅ Retour")
+    await client.press(label("back"))
+    await client.press(label("back"))
     assert current_field(client).key == "debut"
     assert "Réponse actuelle : 15/03/2027" in client.text  # the start was kept
 
@@ -123,7 +124,7 @@ async def test_a_session_like_the_previous_one_asks_only_the_dates(world: World)
     assert "Session n° 1 : 15/03/2027 → 30/06/2027" in client.text
     assert "Session n° 2 : 01/09/2027 → 15/12/2027" in client.text
     await client.press("Terminer votre saisie")
-    await client.press("💾 Sauvegarder")
+    await client.press(label("save"))
     [action] = await world.actions()
     first, second = action.sessions
     assert (second.debut.isoformat(), second.fin.isoformat()) == ("2027-09-01", "2027-12-15")

@@ -12,6 +12,7 @@ from domain.funders import Funder
 from domain.models import Status
 from tests.dialogs.support import World, current_field, fill, play
 from tests.factories import make_session, make_valid_action
+from tests.labels import label
 
 SUPPORT = "aide@carif.example"
 
@@ -162,11 +163,11 @@ async def test_back_and_menu_leave_a_half_typed_period(world: World) -> None:
         ("press", "Session n° 1", "Dates actuelles"),
         ("press", "🗓 Période d'inscription", "Écrivez la période"),
         ("send", "01/02/2027", "Et le dernier jour"),
-        ("press", "⬅ Retour", "Pour déplacer la session"),  # the start typed alone forgotten
+        ("press", label("back"), "Pour déplacer la session"),  # the start typed alone forgotten
     ))
     await play(client, (
         ("send", "20/03/2027", "Et la nouvelle date de fin"),
-        ("press", "⬅ Retour", "Choisissez la session"),
+        ("press", label("back"), "Choisissez la session"),
         ("press", "Session n° 1", "Pour déplacer la session"),
         ("press", "🏠 Menu", "Vos actions de formation"),
     ))

@@ -10,6 +10,7 @@ from storage.database import create_engine
 from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.support import Player, new_link_code, running_bot, settings_for
 from tests.fakebotapi import FakeBotApi
+from tests.labels import label
 
 
 async def linked(api: FakeBotApi, settings: Settings) -> Player:
@@ -24,10 +25,10 @@ async def test_a_second_session_like_the_first_costs_two_inputs_and_a_tap(tmp_pa
         settings = settings_for(api, tmp_path / "bot.db")
         async with running_bot(settings):
             claire = await linked(api, settings)
-            for step in ("➕ Créer une action", "Région"):
+            for step in (label("create"), "Région"):
                 await claire.press(step)
             await claire.fill()
-            await claire.press("➕ Ajouter la session n° 1")
+            await claire.press(label("add_session", number=1))
             await claire.say("du 15/03/2027 au 30/06/2027")
             assert claire.current_field().key == "adresse_inscription"
             await claire.fill({"places": "12"})
