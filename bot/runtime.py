@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.delivery import OutboxDelivery
 from bot.jobs import background_jobs, make_delivery
 from bot.telegram_channel import TelegramChannel, build_application, register_commands
+from bot.webhook import WebhookServer
 from bot.wiring import Services, open_services
 
 log = logging.getLogger("formabot.runtime")
@@ -54,6 +55,7 @@ class BotRuntime:
         self.channel: TelegramChannel | None = None
         self.delivery: OutboxDelivery | None = None
         self._app: object = None
+        self._webhook: WebhookServer | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
         self._resources = contextlib.AsyncExitStack()  # the services, closed last by ``stop``
@@ -80,15 +82,10 @@ class BotRuntime:
         if self.webhook_url:
             limit_webhook_bodies()
             secret = self.settings.webhook_secret or secrets.token_urlsafe(32)
-            path = urlparse(self.webhook_url).path.lstrip("/")
-            await app.updater.start_webhook(
-                listen=self.settings.webhook_listen,
-                port=self.settings.webhook_port,
-                url_path=path,
-                webhook_url=self.webhook_url,
-                secret_token=secret,
-                allowed_updates=ALLOWED_UPDATES,
-            )
+            self._webhook = WebhookServer(app, path=urlparse(self.webhook_url).path, secret=secret,
+                                          max_body=WEBHOOK_MAX_BODY, body_timeout=WEBHOOK_BODY_TIMEOUT)
+            self._webhook.listen(self.settings.webhook_port, self.settings.webhook_listen)
+            await app.bot.set_webhook(self.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
             log.info("webhook started", extra={"port": self.settings.webhook_port})
         else:
             await app.updater.start_polling(
@@ -107,6 +104,9 @@ class BotRuntime:
 
     async def stop(self) -> None:
         self._stop.set()
+        if self._webhook is not None:  # no new update; one being handled gets no 200 (redelivered)
+            await self._webhook.stop()
+            self._webhook = None
         if self.delivery is not None:
             self.delivery.wake()
         # The delivery stops by itself on the event (releasing what it holds); give it a moment.

@@ -3,8 +3,8 @@
 ``UpdatesMixin`` queues what fake users do (``push_update``; updates of a type the bot did not
 ask for in ``allowed_updates`` go to ``dropped_updates``), answers getUpdates like Telegram (offset
 confirms, long polling, 409 when a second poller or a webhook is active) and, once setWebhook is
-called, POSTs each pending update to the bot's URL in order, retrying with the error recorded in
-getWebhookInfo.
+called, POSTs the pending updates to the bot's URL (several at once, one chat's in order), each
+retried until it gets a 2xx, with the error recorded in getWebhookInfo.
 """
 
 from __future__ import annotations
@@ -81,6 +81,8 @@ class UpdatesMixin(ServerState):
         self._webhook: _Webhook | None = None
         self._webhook_task: asyncio.Task[None] | None = None
         self._client: aiohttp.ClientSession | None = None
+        self.webhook_deliveries = 0  # updates the webhook answered with a 2xx
+        self.webhook_failures = 0  # deliveries that got anything else (each sent again)
 
     @property
     def pending_updates(self) -> list[dict[str, Any]]:
@@ -248,46 +250,85 @@ class UpdatesMixin(ServerState):
         return info
 
     async def _deliver_webhooks(self) -> None:
-        """POST pending updates to the webhook one at a time, in order, until the server stops."""
+        """POST pending updates to the webhook like Telegram: up to ``max_connections`` at once, but
+        one chat's updates one at a time and in order (a chat's next update only once the previous
+        one got a 2xx); an update that got anything else (or no answer) stays pending and is sent
+        again after a short back-off. Until the server stops."""
         condition = self._condition
         if self._client is None:
             self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        while not self._closing:
-            async with condition:
-                await condition.wait_for(
-                    lambda: self._closing or (self._webhook is not None and bool(self._pending))
-                )
-            if self._closing:
-                return
+        busy: set[int] = set()  # chats with an update in flight (or backing off)
+        tasks: set[asyncio.Task[None]] = set()
+
+        def next_update() -> dict[str, Any] | None:
             webhook = self._webhook
-            assert webhook is not None
-            update = self._pending[0]
-            headers = {}
-            if webhook.secret_token:
-                headers["X-Telegram-Bot-Api-Secret-Token"] = webhook.secret_token
-            error: str | None = None
-            try:
-                async with self._client.post(webhook.url, json=update, headers=headers) as response:
-                    if not 200 <= response.status < 300:
-                        error = (
-                            f"Wrong response from the webhook: {response.status} {response.reason}"
-                        )
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                error = f"Connection error: {exc!r}"
-            if error is None:
-                if self._pending and self._pending[0] is update:
-                    self._pending.pop(0)
-                await self._notify()
-                continue
+            if webhook is None or len(tasks) >= webhook.max_connections:
+                return None
+            seen: set[int] = set()
+            for update in self._pending:
+                chat = _chat_of(update)
+                if chat not in busy and chat not in seen:
+                    return update
+                seen.add(chat)
+            return None
+
+        try:
+            while not self._closing:
+                async with condition:
+                    await condition.wait_for(lambda: self._closing or next_update() is not None)
+                if self._closing:
+                    return
+                update = next_update()
+                assert update is not None and self._webhook is not None
+                chat = _chat_of(update)
+                busy.add(chat)
+                task = asyncio.create_task(self._post_update(self._webhook, update, chat, busy))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _post_update(
+        self, webhook: _Webhook, update: dict[str, Any], chat: int, busy: set[int]
+    ) -> None:
+        assert self._client is not None
+        headers = {}
+        if webhook.secret_token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = webhook.secret_token
+        error: str | None = None
+        try:
+            async with self._client.post(webhook.url, json=update, headers=headers) as response:
+                if not 200 <= response.status < 300:
+                    error = f"Wrong response from the webhook: {response.status} {response.reason}"
+                else:
+                    self.webhook_deliveries += 1
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            error = f"Connection error: {exc!r}"
+        if error is None:
+            self._pending = [pending for pending in self._pending if pending is not update]
+        else:
             webhook.last_error_date = int(time.time())
             webhook.last_error_message = error
+            self.webhook_failures += 1
             await self._notify()
             # Back off before retrying (or until the webhook changes / the server stops).
-            failed = webhook
 
-            def changed(failed: _Webhook = failed) -> bool:
-                return self._closing or self._webhook is not failed
+            def changed() -> bool:
+                return self._closing or self._webhook is not webhook
 
-            async with condition:
+            async with self._condition:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(condition.wait_for(changed), 0.2)
+                    await asyncio.wait_for(self._condition.wait_for(changed), 0.2)
+        busy.discard(chat)
+        await self._notify()
+
+
+def _chat_of(update: dict[str, Any]) -> int:
+    """The chat (private chats: the user) an update belongs to; 0 when it has none."""
+    for key, value in update.items():
+        if key != "update_id" and isinstance(value, dict):
+            owner = value.get("chat") or value.get("from") or {}
+            return int(owner.get("id", 0))
+    return 0

@@ -1,0 +1,71 @@
+"""The webhook server: an update is answered 200 only once it is handled.
+
+python-telegram-bot's own webhook server answers 200 as soon as the update is queued in memory: a
+process killed (or stopped) a moment later has lost updates Telegram will never send again, and
+with several processes behind one webhook a user's next update, delivered as soon as the previous
+one got its 200, can be handled by another process while the first is still being handled (two
+quick answers swapped). Here the request is answered once the update went through the per-user
+processor (its answer committed, its replies sent): Telegram sends a chat's next update only then,
+and redelivers an update that got no 200 (the processed update ids make the redelivery harmless).
+
+Tornado (python-telegram-bot's webhook dependency), with the same limits as before: a body over
+``max_body`` is refused from its ``Content-Length`` before it is read; the secret token is checked.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import tornado.web
+from telegram import Update
+from tornado.httpserver import HTTPServer
+
+log = logging.getLogger("formabot.webhook")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class _UpdateHandler(tornado.web.RequestHandler):
+    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+
+    def initialize(self, app: Any, secret: str) -> None:
+        self.app = app
+        self.secret = secret
+
+    async def post(self) -> None:
+        token = self.request.headers.get(SECRET_HEADER)
+        if token is None or not hmac.compare_digest(token.encode(), self.secret.encode()):
+            raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
+        try:
+            update = Update.de_json(json.loads(self.request.body), self.app.bot)
+        except Exception as exc:  # not an update: Telegram never sends that
+            raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from exc
+        app = self.app
+        # Through the per-user processor (one update of a user at a time), as polling does; the
+        # handler's own errors go to the application's error handler, the update counts as handled.
+        await app.update_processor.process_update(update, app.process_update(update))
+        self.set_status(HTTPStatus.OK)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, tornado.web.HTTPError):
+            return
+        log.error("webhook request failed", extra={"error": getattr(typ, "__name__", "?")})
+
+
+class WebhookServer:
+    """Serves ``path`` on ``listen:port`` for ``app`` (an initialised, started PTB application)."""
+
+    def __init__(self, app: Any, *, path: str, secret: str, max_body: int, body_timeout: float) -> None:
+        routes = [(rf"/{path.strip('/')}/?", _UpdateHandler, {"app": app, "secret": secret})]
+        application = tornado.web.Application(routes, log_function=lambda _handler: None)
+        self._server = HTTPServer(application, max_body_size=max_body, body_timeout=body_timeout)
+
+    def listen(self, port: int, address: str) -> None:
+        self._server.listen(port, address)
+
+    async def stop(self) -> None:
+        self._server.stop()
+        await self._server.close_all_connections()
