@@ -58,7 +58,9 @@ class _UpdateHandler(tornado.web.RequestHandler):
 class WebhookServer:
     """Serves ``path`` on ``listen:port`` for ``app`` (an initialised, started PTB application)."""
 
-    def __init__(self, app: Any, *, path: str, secret: str, max_body: int, body_timeout: float) -> None:
+    def __init__(
+        self, app: Any, *, path: str, secret: str, max_body: int, body_timeout: float
+    ) -> None:
         routes = [(rf"/{path.strip('/')}/?", _UpdateHandler, {"app": app, "secret": secret})]
         application = tornado.web.Application(routes, log_function=lambda _handler: None)
         self._server = HTTPServer(application, max_body_size=max_body, body_timeout=body_timeout)
