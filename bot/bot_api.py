@@ -56,8 +56,13 @@ async def edit_message_text(
     )
 
 
-async def answer_callback_query(bot: Bot, query_id: str, alert: str | None = None) -> None:
+def callback_answer(query_id: str, alert: str | None = None) -> dict[str, Any]:
+    """answerCallbackQuery's parameters."""
     kwargs: dict[str, Any] = {"callback_query_id": query_id}
     if alert:
         kwargs["text"] = alert
-    await bot.do_api_request("answerCallbackQuery", api_kwargs=kwargs)
+    return kwargs
+
+
+async def answer_callback_query(bot: Bot, query_id: str, alert: str | None = None) -> None:
+    await bot.do_api_request("answerCallbackQuery", api_kwargs=callback_answer(query_id, alert))

@@ -29,6 +29,7 @@ from bot.http_client import bot_request
 from bot.ordering import FlowControlledRequest, PerUserUpdateProcessor
 from bot.throttle import ChatThrottle
 from bot.uploads import with_catalogue
+from bot.webhook import in_response
 from dialogs.engine import DialogEngine
 from dialogs.io import Incoming, Reply
 from dialogs.printing import PrintFailed
@@ -117,7 +118,7 @@ class TelegramChannel:
         log.info("update handled", extra={"update_id": update.update_id, "chat": inc.chat_id, "replies": len(replies)})
         if query is not None:
             alert = next((r.alert for r in replies if r.alert), None)
-            await self._answer(query, alert)
+            await self._answer(query, alert, in_webhook_response=True)
         for reply in replies:
             if reply.pending is not None:
                 self._print(context.bot, inc, reply)
@@ -183,7 +184,11 @@ class TelegramChannel:
                 waited += delay
                 delay = min(delay * 2, 30.0)
 
-    async def _answer(self, query: CallbackQuery, alert: str | None) -> None:
+    async def _answer(self, query: CallbackQuery, alert: str | None, *, in_webhook_response: bool = False) -> None:
+        """Answer the pressed button; on a webhook (``in_webhook_response``), in the response's body
+        (``bot.webhook.in_response``: one request saved, the answer committed before it)."""
+        if in_webhook_response and in_response("answerCallbackQuery", **bot_api.callback_answer(query.id, alert)):
+            return
         try:
             await self._call(None, lambda: bot_api.answer_callback_query(query.get_bot(), query.id, alert))
         except BadRequest:

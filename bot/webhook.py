@@ -14,6 +14,7 @@ Tornado (python-telegram-bot's webhook dependency), with the same limits as befo
 
 from __future__ import annotations
 
+import contextvars
 import hmac
 import json
 import logging
@@ -26,6 +27,29 @@ from tornado.httpserver import HTTPServer
 
 log = logging.getLogger("formabot.webhook")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+# The Bot API method (``{"method": …, params…}``) the current webhook request will answer with,
+# set by ``in_response``; None outside a webhook request.
+_response: contextvars.ContextVar[dict[str, object] | None] = contextvars.ContextVar(
+    "webhook_response", default=None
+)
+
+
+def in_response(method: str, **params: object) -> bool:
+    """Put ``method`` in the body of the webhook response being prepared, which Telegram then
+    executes: one request saved. False (nothing done: make the call yourself) outside a webhook
+    request or when the response already carries a method (Telegram takes one).
+
+    Telegram never says whether a method in a response succeeded, and it is executed only after
+    the 200, i.e. after every other reply of the update: only calls whose failure costs nothing
+    and whose order does not matter belong here (``answerCallbackQuery``: the button's spinner;
+    if it is lost, the client stops it by itself after a few seconds). The messages of a reply are
+    never put there: a refused or rate-limited ``sendMessage`` would be lost without a trace."""
+    holder = _response.get()
+    if holder is None or holder:
+        return False
+    holder.update({"method": method, **params})
+    return True
 
 
 class _UpdateHandler(tornado.web.RequestHandler):
@@ -44,10 +68,18 @@ class _UpdateHandler(tornado.web.RequestHandler):
         except Exception as exc:  # not an update: Telegram never sends that
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from exc
         app = self.app
-        # Through the per-user processor (one update of a user at a time), as polling does; the
-        # handler's own errors go to the application's error handler, the update counts as handled.
-        await app.update_processor.process_update(update, app.process_update(update))
+        body: dict[str, object] = {}
+        reset = _response.set(body)
+        try:
+            # Through the per-user processor (one update of a user at a time), as polling does;
+            # the handler's errors go to the application's error handler: the update is handled.
+            await app.update_processor.process_update(update, app.process_update(update))
+        finally:
+            _response.reset(reset)
         self.set_status(HTTPStatus.OK)
+        if body:
+            self.set_header("Content-Type", "application/json")
+            self.write(json.dumps(body))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, tornado.web.HTTPError):

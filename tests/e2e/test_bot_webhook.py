@@ -86,3 +86,27 @@ async def test_webhook_refuses_a_large_body_before_reading_it_and_listens_locall
             assert "Bienvenue" in claire.text
         finally:
             await runtime.stop()
+
+
+async def test_webhook_answers_a_pressed_button_in_the_response_body(tmp_path: Path) -> None:
+    """answerCallbackQuery goes in the webhook response (one request saved), executed by Telegram
+    after the 200; the screen itself is still an edit the bot makes and sees succeed."""
+    async with FakeBotApi() as api:
+        port = free_port()
+        settings = settings_for(api, tmp_path / "bot.db", webhook_port=port, webhook_secret="s3cret-token")
+        _, code = await new_link_code(settings)
+        runtime = BotRuntime(settings, webhook_url=f"http://127.0.0.1:{port}/telegram")
+        await runtime.start()
+        try:
+            claire = Player(api.user(1001, "Claire"))
+            await claire.command("start", code)
+            assert api.via_webhook_response == 0  # a message: nothing to answer in the response
+            await claire.press("➕ Créer une action")
+            await claire.press("Région")
+            await api.wait_until(lambda: all(c.answered for c in api.callbacks.values()))
+            assert len(api.callbacks) == 2 and api.via_webhook_response == 2
+            answers = api.requests_for("answerCallbackQuery")
+            assert len(answers) == 2 and all(r.ok for r in answers)
+            assert "question 1/" in claire.text
+        finally:
+            await runtime.stop()

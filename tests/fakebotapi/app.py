@@ -103,11 +103,15 @@ class HttpMixin(ServerState):
             values = await read_params(request)
         except ValueError:
             values = {}
+        return await self._call(request.match_info["token"], method, values)
+
+    async def _call(self, token: str, method: str, values: dict[str, Any]) -> web.Response:
+        """One Bot API call, recorded: over HTTP, or found in a webhook response's body."""
         record = RecordedRequest(method, normalized(values))
         self.requests.append(record)
         await self._notify()
         try:
-            result, description = await self._dispatch(request.match_info["token"], method, values)
+            result, description = await self._dispatch(token, method, values)
         except ApiError as error:
             record.status = error.code
             record.description = error.description

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ class UpdatesMixin(ServerState):
         self._client: aiohttp.ClientSession | None = None
         self.webhook_deliveries = 0  # updates the webhook answered with a 2xx
         self.webhook_failures = 0  # deliveries that got anything else (each sent again)
+        self.via_webhook_response = 0  # Bot API methods found in webhook responses (executed)
 
     @property
     def pending_updates(self) -> list[dict[str, Any]]:
@@ -290,6 +292,22 @@ class UpdatesMixin(ServerState):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def _execute_response(self, body: bytes) -> None:
+        """Telegram executes the Bot API method a webhook answered with (``{"method": …, …}``),
+        recorded like any call (``via_webhook_response`` counts them); its outcome is told to no
+        one, an error included."""
+        try:
+            values = json.loads(body) if body.strip() else None
+        except ValueError:
+            return
+        if not isinstance(values, dict) or not isinstance(values.get("method"), str):
+            return
+        method = values.pop("method")
+        self.via_webhook_response += 1
+        call = getattr(self, "_call", None)
+        if call is not None:
+            await call(self.token, method, values)
+
     async def _post_update(
         self, webhook: _Webhook, update: dict[str, Any], chat: int, busy: set[int]
     ) -> None:
@@ -298,16 +316,19 @@ class UpdatesMixin(ServerState):
         if webhook.secret_token:
             headers["X-Telegram-Bot-Api-Secret-Token"] = webhook.secret_token
         error: str | None = None
+        body = b""
         try:
             async with self._client.post(webhook.url, json=update, headers=headers) as response:
                 if not 200 <= response.status < 300:
                     error = f"Wrong response from the webhook: {response.status} {response.reason}"
                 else:
                     self.webhook_deliveries += 1
+                    body = await response.read()
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             error = f"Connection error: {exc!r}"
         if error is None:
             self._pending = [pending for pending in self._pending if pending is not update]
+            await self._execute_response(body)
         else:
             webhook.last_error_date = int(time.time())
             webhook.last_error_message = error
