@@ -1,7 +1,8 @@
 """A bare python-telegram-bot echo bot: the ceiling the formabot benchmark is compared with.
 
 No logic, no storage: every text is answered with the same text, every callback query with an
-answer and a message. Long polling.
+answer and a message. Long polling; with ``ECHO_WEBHOOK_URL`` (and ``ECHO_WEBHOOK_PORT``), a webhook
+served on loopback by python-telegram-bot's ``run_webhook`` instead.
 
     FORMABOT_TELEGRAM_API_URL=http://127.0.0.1:PORT/bot FORMABOT_TELEGRAM_TOKEN=123456:TEST \\
         python bench/echo_bot.py
@@ -68,9 +69,18 @@ def main() -> int:
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    build_application(token, api_url).run_polling(
-        poll_interval=0, timeout=10, allowed_updates=Update.ALL_TYPES
-    )
+    application = build_application(token, api_url)
+    webhook_url = os.environ.get("ECHO_WEBHOOK_URL")
+    if webhook_url:
+        application.run_webhook(
+            listen="127.0.0.1",
+            port=int(os.environ.get("ECHO_WEBHOOK_PORT", "8443")),
+            url_path=webhook_url.rsplit("/", 1)[-1],
+            webhook_url=webhook_url,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        return 0
+    application.run_polling(poll_interval=0, timeout=10, allowed_updates=Update.ALL_TYPES)
     return 0
 
 

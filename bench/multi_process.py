@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _players import SimUser, record_full_action, step_at  # noqa: E402
+from _players import SimUser, Step, record_full_action, step_at  # noqa: E402
 
 from tests.e2e.multi_process import member_codes, webhook_processes  # noqa: E402
 from tests.e2e.support import settings_for  # noqa: E402
@@ -43,6 +43,34 @@ PILOT_ID = 30_000
 FIRST_USER = 30_001
 
 
+async def closed_loop(
+    users: list[SimUser], script: list[Step], warmup: float, duration: float
+) -> tuple[int, float, list[str]]:
+    """Every user replays ``script`` in a closed loop; the updates answered during ``duration``
+    seconds after ``warmup`` seconds: (updates, seconds, errors)."""
+    counting = False
+    counted = 0
+    stop = False
+
+    async def play(user: SimUser) -> None:
+        nonlocal counted
+        index = 0
+        while not stop:
+            await user.send(step_at(script, index), 60)
+            index += 1
+            counted += counting
+
+    tasks = [asyncio.create_task(play(u)) for u in users]
+    await asyncio.sleep(warmup)  # the benchmark's own clock: a measuring window
+    counting = True
+    began = time.perf_counter()
+    await asyncio.sleep(duration)
+    elapsed = time.perf_counter() - began
+    counting, stop = False, True
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    return counted, elapsed, [repr(r) for r in results if isinstance(r, BaseException)]
+
+
 async def measure(processes: int, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     url = await _create_postgres_database()
     try:
@@ -54,27 +82,9 @@ async def measure(processes: int, args: argparse.Namespace, workdir: Path) -> di
                 users = [
                     SimUser(api, FIRST_USER + i, c, formabot=True) for i, c in enumerate(codes[1:])
                 ]
-                counting = False
-                counted = 0
-                stop = False
-
-                async def play(user: SimUser) -> None:
-                    nonlocal counted
-                    index = 0
-                    while not stop:
-                        await user.send(step_at(script, index), 60)
-                        index += 1
-                        counted += counting
-
-                tasks = [asyncio.create_task(play(u)) for u in users]
-                await asyncio.sleep(args.warmup)  # the benchmark's clock: a measuring window
-                counting = True
-                began = time.perf_counter()
-                await asyncio.sleep(args.duration)
-                elapsed = time.perf_counter() - began
-                counting, stop = False, True
-                results = await asyncio.gather(*tasks, return_exceptions=True)
-                errors = [repr(r) for r in results if isinstance(r, BaseException)]
+                counted, elapsed, errors = await closed_loop(
+                    users, script, args.warmup, args.duration
+                )
                 return {
                     "processes": processes,
                     "updates": counted,
