@@ -34,10 +34,7 @@ from _players import SimUser, Step, record_full_action, step_at  # noqa: E402
 from tests.e2e.multi_process import member_codes, webhook_processes  # noqa: E402
 from tests.e2e.support import settings_for  # noqa: E402
 from tests.fakebotapi import FakeBotApi  # noqa: E402
-from tests.integration.conftest import (  # noqa: E402
-    _create_postgres_database,
-    _drop_postgres_database,
-)
+from tests.integration.conftest import _postgres_database  # noqa: E402
 
 PILOT_ID = 30_000
 FIRST_USER = 30_001
@@ -72,29 +69,23 @@ async def closed_loop(
 
 
 async def measure(processes: int, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    url = await _create_postgres_database()
-    try:
-        async with FakeBotApi() as api:
-            settings = settings_for(api, workdir / "unused.db", database_url=url)
-            codes = await member_codes(settings, args.users + 1)
-            async with webhook_processes(api, url, processes, workdir) as (proxy, _bots):
-                script, _ = await record_full_action(api, PILOT_ID, codes[0])
-                users = [
-                    SimUser(api, FIRST_USER + i, c, formabot=True) for i, c in enumerate(codes[1:])
-                ]
-                counted, elapsed, errors = await closed_loop(
-                    users, script, args.warmup, args.duration
-                )
-                return {
-                    "processes": processes,
-                    "updates": counted,
-                    "seconds": round(elapsed, 2),
-                    "updates_per_second": round(counted / elapsed, 1),
-                    "per_process_forwarded": proxy.forwarded,
-                    "errors": errors[:3],
-                }
-    finally:
-        await _drop_postgres_database(url)
+    async with _postgres_database() as url, FakeBotApi() as api:
+        settings = settings_for(api, workdir / "unused.db", database_url=url)
+        codes = await member_codes(settings, args.users + 1)
+        async with webhook_processes(api, url, processes, workdir) as (proxy, _bots):
+            script, _ = await record_full_action(api, PILOT_ID, codes[0])
+            users = [
+                SimUser(api, FIRST_USER + i, c, formabot=True) for i, c in enumerate(codes[1:])
+            ]
+            counted, elapsed, errors = await closed_loop(users, script, args.warmup, args.duration)
+            return {
+                "processes": processes,
+                "updates": counted,
+                "seconds": round(elapsed, 2),
+                "updates_per_second": round(counted / elapsed, 1),
+                "per_process_forwarded": proxy.forwarded,
+                "errors": errors[:3],
+            }
 
 
 async def run(args: argparse.Namespace) -> list[dict[str, Any]]:

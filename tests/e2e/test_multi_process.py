@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -26,11 +27,7 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.e2e.multi_process import RoundRobinProxy, WebhookProcess, member_codes, webhook_processes
 from tests.e2e.support import TODAY, Player, settings_for
 from tests.fakebotapi import FakeBotApi
-from tests.integration.conftest import (
-    _create_postgres_database,
-    _drop_postgres_database,
-    require_postgres,
-)
+from tests.integration.conftest import _postgres_database, require_postgres
 from tests.samples import VALID_SAMPLES
 
 pytestmark = pytest.mark.postgres
@@ -40,13 +37,10 @@ KILL_AFTER = 450  # updates forwarded by the proxy before one process is killed 
 
 
 @pytest.fixture
-async def postgres_url() -> object:
+async def postgres_url() -> AsyncIterator[str]:
     require_postgres()
-    url = await _create_postgres_database()
-    try:
+    async with _postgres_database() as url:
         yield url
-    finally:
-        await _drop_postgres_database(url)
 
 
 async def _open_first_question(player: Player, code: str) -> None:
