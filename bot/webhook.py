@@ -53,7 +53,7 @@ def in_response(method: str, **params: object) -> bool:
 
 
 class _UpdateHandler(tornado.web.RequestHandler):
-    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+    SUPPORTED_METHODS = ("POST",)
 
     def initialize(self, app: Any, secret: str) -> None:
         self.app = app
