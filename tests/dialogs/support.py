@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from dialogs.engine import DialogEngine
 from dialogs.testing import DialogClient
@@ -71,19 +72,42 @@ def current_field(client: DialogClient) -> FieldSpec | None:
     return field_asked(client.text)
 
 
+class Presser(Protocol):
+    """A user the tests play: the labels of the screen's buttons, and pressing one."""
+
+    @property
+    def labels(self) -> list[str]: ...
+
+    async def press(self, label: str) -> object: ...
+
+
+async def give_sample(
+    user: Presser,
+    spec: FieldSpec,
+    overrides: Mapping[str, str],
+    send: Callable[[str], Awaitable[object]],
+) -> None:
+    """Answer the question of ``spec`` with the override or the sample typed through ``send``, or
+    for a multiple choice, the first choice ticked and validated (the dialogs' and the e2e player)."""
+    if spec.key in overrides:
+        await send(overrides[spec.key])
+    elif spec.kind is Kind.MULTI_CHOICE:
+        # The first choice offered (« Autres financeurs » does not offer the principal funder).
+        await user.press(
+            next(box for box in user.labels if box.startswith(label_start("unticked", "label")))
+        )
+        await user.press(label_start("validate", "count"))
+    else:
+        await send(VALID_SAMPLES[spec.key])
+
+
 async def answer(client: DialogClient, spec: FieldSpec, overrides: dict[str, str] | None = None) -> None:
     """Answer the current question with the sample (or an override), as a user would."""
     overrides = overrides or {}
-    if spec.key in overrides:
-        await client.send(overrides[spec.key])
-    elif spec.kind is Kind.DOCUMENT:
+    if spec.kind is Kind.DOCUMENT and spec.key not in overrides:
         await client.document(VALID_DOCUMENTS[spec.key])
-    elif spec.kind is Kind.MULTI_CHOICE:
-        # The first choice offered (« Autres financeurs » does not offer the principal funder).
-        await client.press(next(box for box in client.labels if box.startswith(label_start("unticked", "label"))))
-        await client.press(label_start("validate", "count"))
     else:
-        await client.send(VALID_SAMPLES[spec.key])
+        await give_sample(client, spec, overrides, client.send)
 
 
 async def fill(

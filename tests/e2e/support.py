@@ -16,15 +16,13 @@ import pytest
 
 from bot.config import Settings
 from bot.runtime import BotRuntime
-from domain.catalogue import FieldSpec, Kind
+from domain.catalogue import FieldSpec
 from domain.models import Action
 from domain.ports import Role
 from storage.database import create_engine, upgrade
 from storage.uow import SqlUnitOfWorkFactory
-from tests.dialogs.support import field_asked
+from tests.dialogs.support import field_asked, give_sample
 from tests.fakebotapi import ChatMessage, FakeBotApi, FakeUser
-from tests.labels import label_start
-from tests.samples import VALID_SAMPLES
 
 STAFF_ID = 9001
 TODAY = date(2026, 12, 1)
@@ -161,14 +159,7 @@ class Player:
             if spec is None:
                 return asked
             asked.append(spec.key)
-            if spec.key in overrides:
-                await self.say(overrides[spec.key])
-            elif spec.kind is Kind.MULTI_CHOICE:
-                # The first choice offered (« Autres financeurs » leaves out the principal funder).
-                await self.press(next(box for box in self.labels if box.startswith(label_start("unticked", "label"))))
-                await self.press(label_start("validate", "count"))
-            else:
-                await self.say(VALID_SAMPLES[spec.key])
+            await give_sample(self, spec, overrides, self.say)
             assert "⚠" not in self.text, self.text
         raise AssertionError("the form never ended")
 
