@@ -174,19 +174,41 @@ def check_transition(origin: ScreenName, st: DialogState) -> None:
     log.error("undeclared screen transition", extra={"screen": str(origin), "target": str(st.screen)})
 
 
-def screen(cls: type[Screen]) -> type[Screen]:
-    """Register a screen class under its ``name``.
+S = TypeVar("S", bound=type[Screen])
+
+
+def screen(
+    name: ScreenName,
+    *,
+    targets: tuple[ScreenName, ...] | None = None,
+    shows_error: bool | None = None,
+    needs_form: bool | None = None,
+) -> Callable[[S], S]:
+    """Declare a screen class and register it under ``name``: ``@screen(ScreenName.VIEW,
+    targets=(...), shows_error=True)`` (what is not given, the class inherits).
 
     A screen that keeps the default ``on_document`` can lead to ``DOCUMENT_SCREEN`` and
     ``CATALOGUE_SCREEN``: they are declared among its ``targets`` so that the drawn machine is the
     one that runs.
     """
-    if cls.name in SCREENS:
-        raise ValueError(f"two screens named {cls.name}")
-    if cls.on_document is Screen.on_document:
-        cls.targets = (*cls.targets, *(t for t in (DOCUMENT_SCREEN, CATALOGUE_SCREEN) if t not in cls.targets))
-    SCREENS[cls.name] = cls()
-    return cls
+
+    def register(cls: S) -> S:
+        if name in SCREENS:
+            raise ValueError(f"two screens named {name}")
+        cls.name = name
+        if targets is not None:
+            cls.targets = targets
+        if shows_error is not None:
+            cls.shows_error = shows_error
+        if needs_form is not None:
+            cls.needs_form = needs_form
+        if cls.on_document is Screen.on_document:
+            extra = (t for t in (DOCUMENT_SCREEN, CATALOGUE_SCREEN) if t not in cls.targets)
+            cls.targets = (*cls.targets, *extra)
+        SCREENS[name] = cls()
+        return cls
+
+    return register
 
 
 async def show(ctx: Context, st: DialogState) -> list[Reply]:

@@ -140,14 +140,11 @@ async def action_view(ctx: Context, st: DialogState, action: Action, kb: Keyboar
 
 
 
-@screen
+@screen(ScreenName.REFUSE_REASON, shows_error=True,
+        targets=(ScreenName.REFUSE_ASK, ScreenName.STAFF_VIEW, ScreenName.VALIDATOR_VIEW, ScreenName.STAFF_LIST,
+                 ScreenName.VALIDATOR_LIST))
 class RefuseReason(BackofficeScreen):
     """« Refuser »: the reason, typed (1 to 1000 characters)."""
-
-    name = ScreenName.REFUSE_REASON
-    targets = (ScreenName.REFUSE_ASK, ScreenName.STAFF_VIEW, ScreenName.VALIDATOR_VIEW, ScreenName.STAFF_LIST,
-               ScreenName.VALIDATOR_LIST)
-    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load_or_leave(ctx, st, list_screen(st))
@@ -167,13 +164,11 @@ class RefuseReason(BackofficeScreen):
         st.screen = ScreenName.REFUSE_ASK
 
 
-@screen
+@screen(ScreenName.REFUSE_ASK,
+        targets=(ScreenName.STAFF_LIST, ScreenName.VALIDATOR_LIST, ScreenName.REFUSE_REASON, ScreenName.STAFF_VIEW,
+                 ScreenName.VALIDATOR_VIEW))
 class RefuseAsk(BackofficeScreen):
     """The reason shown back, then « Oui, refuser l'action »."""
-
-    name = ScreenName.REFUSE_ASK
-    targets = (ScreenName.STAFF_LIST, ScreenName.VALIDATOR_LIST, ScreenName.REFUSE_REASON, ScreenName.STAFF_VIEW,
-               ScreenName.VALIDATOR_VIEW)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load(ctx, st, st.action_id)

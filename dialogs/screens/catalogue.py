@@ -33,13 +33,11 @@ BUTTONS_MAX = 30
 LACKS_SHOWN = 6  # the problems listed per draft (then « et N autres »)
 
 
-@screen
+@screen(ScreenName.CATALOGUE,
+        targets=(ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.MENU,
+                 ScreenName.MERGE))
 class Catalogue(Screen):
     """The drafts of the catalogue just imported, each with what it lacks and « Compléter »."""
-
-    name = ScreenName.CATALOGUE
-    targets = (ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.MENU,
-               ScreenName.MERGE)
 
     async def on_document(self, ctx: Context, st: DialogState, document: Document) -> None:
         """Import the catalogue (any screen whose ``on_document`` is the default comes here)."""

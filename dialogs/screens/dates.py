@@ -37,10 +37,8 @@ async def _updatable(ctx: Context) -> list[Action]:
     return [a for a in actions if Operation.UPDATE_DATES in allowed_operations(a, today)]
 
 
-@screen
+@screen(ScreenName.DATES_PICK_ACTION, targets=(ScreenName.DATES_PICK_SESSION, ScreenName.MENU))
 class DatesPickAction(PagedList):
-    name = ScreenName.DATES_PICK_ACTION
-    targets = (ScreenName.DATES_PICK_SESSION, ScreenName.MENU)
     pick_verb = "pick"
 
     async def items(self, ctx: Context, st: DialogState) -> list[Action]:
@@ -87,11 +85,9 @@ class DatesPickAction(PagedList):
     menu = goes_to(ScreenName.MENU, "menu")
 
 
-@screen
+@screen(ScreenName.DATES_PICK_SESSION,
+        targets=(ScreenName.DATES_INPUT, ScreenName.DATES_PICK_ACTION, ScreenName.MENU))
 class DatesPickSession(Screen):
-    name = ScreenName.DATES_PICK_SESSION
-    targets = (ScreenName.DATES_INPUT, ScreenName.DATES_PICK_ACTION, ScreenName.MENU)
-
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await ctx.actions().get(st.action_id or 0)
         if action is None or Operation.UPDATE_DATES not in allowed_operations(action, ctx.clock.today()):
@@ -113,13 +109,12 @@ class DatesPickSession(Screen):
     menu = goes_to(ScreenName.MENU, "menu")
 
 
-@screen
+@screen(ScreenName.DATES_INPUT,
+        targets=(ScreenName.VIEW, ScreenName.DATES_PICK_SESSION, ScreenName.SESSION_FIELD, ScreenName.MENU))
 class DatesInput(SessionScreen):
     """The session: type « du 12/01/2027 au 30/06/2027 » (or the start then the end), or choose
     the état du recrutement, the nombre de places, the période or modalités d'inscription."""
 
-    name = ScreenName.DATES_INPUT
-    targets = (ScreenName.VIEW, ScreenName.DATES_PICK_SESSION, ScreenName.SESSION_FIELD, ScreenName.MENU)
     back_to = ScreenName.DATES_PICK_SESSION
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:

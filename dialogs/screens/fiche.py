@@ -25,11 +25,8 @@ from domain.models import Organisation
 from domain.rules import fiche_problems
 
 
-@screen
+@screen(ScreenName.FICHE, targets=(ScreenName.QUESTION, ScreenName.MENU, ScreenName.TEMPLATE))
 class Fiche(Screen):
-    name = ScreenName.FICHE
-    targets = (ScreenName.QUESTION, ScreenName.MENU, ScreenName.TEMPLATE)
-
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         org = await ctx.organisation()
         rows = [(spec.display_label, spec.format(org.get(spec.key)), spec.key) for spec in ORGANISATION_FIELDS]

@@ -61,15 +61,12 @@ class FormScreen(Screen):
         ask_quit(st)
 
 
-@screen
+@screen(ScreenName.QUESTION, shows_error=True,
+        targets=(ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.MENU, ScreenName.QUIT_ASK,
+                 ScreenName.FICHE, ScreenName.CONFIRM_ASK, ScreenName.MERGE, ScreenName.VIEW,
+                 ScreenName.SESSION_TAKEN_OVER,
+                 ScreenName.TEMPLATE))
 class Question(FormScreen):
-    name = ScreenName.QUESTION
-    targets = (ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.MENU, ScreenName.QUIT_ASK,
-               ScreenName.FICHE, ScreenName.CONFIRM_ASK, ScreenName.MERGE, ScreenName.VIEW,
-               ScreenName.SESSION_TAKEN_OVER,
-               ScreenName.TEMPLATE)
-    shows_error = True
-
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         form = form_of(st)
         spec = spec_of(form)
@@ -401,16 +398,12 @@ def start_session(st: DialogState, index: int) -> None:
     st.screen = ScreenName.QUESTION
 
 
-@screen
+@screen(ScreenName.SESSIONS, shows_error=True, needs_form=True,
+        targets=(ScreenName.QUESTION, ScreenName.RECAP, ScreenName.MENU, ScreenName.QUIT_ASK, ScreenName.MERGE,
+                 ScreenName.VIEW, ScreenName.SESSION_TAKEN_OVER,
+                 ScreenName.TEMPLATE))
 class Sessions(FormScreen):
     """The session loop: « Ajouter la session n° k », the sessions so far, « Terminer votre saisie »."""
-
-    name = ScreenName.SESSIONS
-    targets = (ScreenName.QUESTION, ScreenName.RECAP, ScreenName.MENU, ScreenName.QUIT_ASK, ScreenName.MERGE,
-               ScreenName.VIEW, ScreenName.SESSION_TAKEN_OVER,
-               ScreenName.TEMPLATE)
-    shows_error = True
-    needs_form = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         form = form_of(st)
@@ -472,11 +465,9 @@ def ask_quit(st: DialogState) -> None:
     st.screen = ScreenName.QUIT_ASK
 
 
-@screen
+@screen(ScreenName.QUIT_ASK,
+        targets=(ScreenName.MENU, ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.MERGE))
 class QuitAsk(Screen):
-    name = ScreenName.QUIT_ASK
-    targets = (ScreenName.MENU, ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.MERGE)
-
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         form = form_of(st)
         action = form.action()

@@ -30,10 +30,8 @@ async def _etat_actions(ctx: Context) -> list[Action]:
     return [a for a in await ctx.actions().list(limit=1000) if can_take_justification(a)]
 
 
-@screen
+@screen(ScreenName.JUSTIF_PICK, targets=(ScreenName.VIEW, ScreenName.MENU))
 class JustifPick(PagedList):
-    name = ScreenName.JUSTIF_PICK
-    targets = (ScreenName.VIEW, ScreenName.MENU)
     pick_verb = "pick"
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:

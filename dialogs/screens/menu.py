@@ -47,12 +47,9 @@ LISTS: dict[str, tuple[Status, ...]] = {
 ALWAYS_SHOWN = ("draft", "submitted", "published", "archived")
 
 
-@screen
+@screen(ScreenName.CHOOSE_ORG, targets=(ScreenName.MENU, ScreenName.MERGE, ScreenName.VIEW))
 class ChooseOrganisation(Screen):
     """A person linked to several organisations chooses the one they work for."""
-
-    name = ScreenName.CHOOSE_ORG
-    targets = (ScreenName.MENU, ScreenName.MERGE, ScreenName.VIEW)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         for org_id in ctx.principal.organisation_ids:
@@ -98,14 +95,11 @@ async def _put_away_form(ctx: Context, st: DialogState, chosen: int) -> bool:
     return True
 
 
-@screen
+@screen(ScreenName.MENU, shows_error=True,
+        targets=(ScreenName.CREATE, ScreenName.LIST, ScreenName.DATES_PICK_ACTION, ScreenName.FICHE,
+                 ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.CHOOSE_ORG,
+                 ScreenName.MERGE, ScreenName.VIEW, ScreenName.CATALOGUE))
 class Menu(Screen):
-    name = ScreenName.MENU
-    targets = (ScreenName.CREATE, ScreenName.LIST, ScreenName.DATES_PICK_ACTION, ScreenName.FICHE,
-               ScreenName.QUESTION, ScreenName.SESSIONS, ScreenName.RECAP, ScreenName.CHOOSE_ORG,
-               ScreenName.MERGE, ScreenName.VIEW, ScreenName.CATALOGUE)
-    shows_error = True
-
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         org = await ctx.organisation()
         counts = await ctx.actions().counts()
@@ -157,12 +151,10 @@ class Menu(Screen):
     organisations = goes_to(ScreenName.CHOOSE_ORG, "orgs")
 
 
-@screen
+@screen(ScreenName.CREATE,
+        targets=(ScreenName.QUESTION, ScreenName.COPY_PICK, ScreenName.MENU, ScreenName.MERGE))
 class Create(Screen):
     """Choose the funder of a blank form, or copy a published or archived Région action."""
-
-    name = ScreenName.CREATE
-    targets = (ScreenName.QUESTION, ScreenName.COPY_PICK, ScreenName.MENU, ScreenName.MERGE)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         for funder in FUNDERS:  # one button per row of the funders' table
@@ -214,10 +206,8 @@ async def _copyable(ctx: Context) -> list[Action]:
     return found
 
 
-@screen
+@screen(ScreenName.COPY_PICK, targets=(ScreenName.QUESTION, ScreenName.CREATE, ScreenName.MERGE))
 class CopyPick(PagedList):
-    name = ScreenName.COPY_PICK
-    targets = (ScreenName.QUESTION, ScreenName.CREATE, ScreenName.MERGE)
     pick_verb = "pick"
 
     async def items(self, ctx: Context, st: DialogState) -> list[Action]:
@@ -238,11 +228,8 @@ class CopyPick(PagedList):
     back = goes_to(ScreenName.CREATE, "back")
 
 
-@screen
+@screen(ScreenName.LIST, targets=(ScreenName.VIEW, ScreenName.MENU))
 class ActionList(PagedList):
-    name = ScreenName.LIST
-    targets = (ScreenName.VIEW, ScreenName.MENU)
-
     async def items(self, ctx: Context, st: DialogState) -> list[Action]:
         name = st.list_status or "draft"
         actions: list[Action] = []
@@ -273,13 +260,11 @@ _OPERATION_BUTTONS = (
 )
 
 
-@screen
+@screen(ScreenName.VIEW,
+        targets=(ScreenName.RECAP, ScreenName.SESSIONS, ScreenName.QUESTION, ScreenName.DATES_PICK_SESSION,
+                 ScreenName.DELETE_ASK, ScreenName.LIST, ScreenName.MENU, ScreenName.MERGE))
 class ViewAction(Screen):
     """One action: its summary and the operations its status allows."""
-
-    name = ScreenName.VIEW
-    targets = (ScreenName.RECAP, ScreenName.SESSIONS, ScreenName.QUESTION, ScreenName.DATES_PICK_SESSION,
-               ScreenName.DELETE_ASK, ScreenName.LIST, ScreenName.MENU, ScreenName.MERGE)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await ctx.actions().get(st.action_id or 0)
@@ -343,11 +328,8 @@ class ViewAction(Screen):
     menu = goes_to_with_action(ScreenName.MENU, "menu")
 
 
-@screen
+@screen(ScreenName.DELETE_ASK, targets=(ScreenName.LIST, ScreenName.VIEW, ScreenName.MENU))
 class DeleteAsk(Screen):
-    name = ScreenName.DELETE_ASK
-    targets = (ScreenName.LIST, ScreenName.VIEW, ScreenName.MENU)
-
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await ctx.actions().get(st.action_id or 0)
         kb.add(label("delete_yes"), "yes").add(label("cancel"), "no")

@@ -36,13 +36,10 @@ def _stored(form: FormState) -> Action:
     return Action.model_validate(form.base or form.draft)
 
 
-@screen
+@screen(ScreenName.MERGE, needs_form=True,
+        targets=(ScreenName.MENU, ScreenName.RECAP, ScreenName.VIEW, ScreenName.MERGE, ScreenName.QUESTION,
+                 ScreenName.SESSIONS))
 class Merge(Screen):
-    name = ScreenName.MERGE
-    targets = (ScreenName.MENU, ScreenName.RECAP, ScreenName.VIEW, ScreenName.MERGE, ScreenName.QUESTION,
-               ScreenName.SESSIONS)
-    needs_form = True
-
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         form = form_of(st)
         conflict = _conflict(form)

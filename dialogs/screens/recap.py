@@ -20,14 +20,10 @@ from domain.rules import validate_action
 from domain.services import member
 
 
-@screen
+@screen(ScreenName.RECAP, shows_error=True, needs_form=True,
+        targets=(ScreenName.PICK_FIELD, ScreenName.QUESTION, ScreenName.CONFIRM_ASK, ScreenName.MENU,
+                 ScreenName.QUIT_ASK, ScreenName.SESSIONS, ScreenName.MERGE, ScreenName.VIEW))
 class Recap(FormScreen):
-    name = ScreenName.RECAP
-    targets = (ScreenName.PICK_FIELD, ScreenName.QUESTION, ScreenName.CONFIRM_ASK, ScreenName.MENU,
-               ScreenName.QUIT_ASK, ScreenName.SESSIONS, ScreenName.MERGE, ScreenName.VIEW)
-    shows_error = True
-    needs_form = True
-
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = form_of(st).action()
         problems = validate_action(action, ctx.clock.today())
@@ -81,13 +77,10 @@ class Recap(FormScreen):
             st.screen = ScreenName.CONFIRM_ASK
 
 
-@screen
+@screen(ScreenName.PICK_FIELD, needs_form=True,
+        targets=(ScreenName.QUESTION, ScreenName.RECAP, ScreenName.TEMPLATE))
 class PickField(Screen):
     """The fields of one part of the recap: tap one to correct it, then back to the recap."""
-
-    name = ScreenName.PICK_FIELD
-    targets = (ScreenName.QUESTION, ScreenName.RECAP, ScreenName.TEMPLATE)
-    needs_form = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = form_of(st).action()
@@ -127,11 +120,9 @@ class PickField(Screen):
     back = goes_to(ScreenName.RECAP, "back")
 
 
-@screen
+@screen(ScreenName.CONFIRM_ASK,
+        targets=(ScreenName.MENU, ScreenName.RECAP, ScreenName.QUESTION, ScreenName.MERGE, ScreenName.VIEW))
 class ConfirmAsk(Screen):
-    name = ScreenName.CONFIRM_ASK
-    targets = (ScreenName.MENU, ScreenName.RECAP, ScreenName.QUESTION, ScreenName.MERGE, ScreenName.VIEW)
-
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         kb.add(label("confirm_yes"), "yes").add(label("back_recap"), "no")
         return [Reply(render("confirm_ask.j2", action=form_of(st).action(), notice=st.notice), kb.rows)]

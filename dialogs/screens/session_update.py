@@ -141,12 +141,10 @@ class SessionScreen(Screen):
         st.screen = self.back_to if arg == "back" else ScreenName.MENU
 
 
-@screen
+@screen(ScreenName.SESSION_FIELD, targets=(ScreenName.DATES_INPUT, ScreenName.MENU))
 class SessionField(SessionScreen):
     """One of the session's other fields (``st.session_key``): typed, or « Effacer » (optional)."""
 
-    name = ScreenName.SESSION_FIELD
-    targets = (ScreenName.DATES_INPUT, ScreenName.MENU)
     back_to = ScreenName.DATES_INPUT
 
     @staticmethod

@@ -76,12 +76,9 @@ async def open_reference(ctx: Context, st: DialogState, value: str) -> None:
     st.screen = ScreenName.STAFF_VIEW
 
 
-@screen
+@screen(ScreenName.STAFF_MENU, shows_error=True,
+        targets=(ScreenName.STAFF_LIST, ScreenName.STAFF_VOTE, ScreenName.STAFF_VIEW))
 class StaffMenu(BackofficeScreen):
-    name = ScreenName.STAFF_MENU
-    targets = (ScreenName.STAFF_LIST, ScreenName.STAFF_VOTE, ScreenName.STAFF_VIEW)
-    shows_error = True
-
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         actor(ctx, st)  # staff only
         counts = await ctx.uow.all_actions().counts()
@@ -111,11 +108,8 @@ class StaffMenu(BackofficeScreen):
         await open_reference(ctx, st, value)
 
 
-@screen
+@screen(ScreenName.STAFF_LIST, targets=(ScreenName.STAFF_VIEW, ScreenName.STAFF_MENU))
 class StaffList(BackofficeScreen, PagedList):
-    name = ScreenName.STAFF_LIST
-    targets = (ScreenName.STAFF_VIEW, ScreenName.STAFF_MENU)
-
     async def items(self, ctx: Context, st: DialogState) -> list[Action]:
         actor(ctx, st)
         return await queue(ctx, self._queue(st))
@@ -152,15 +146,12 @@ _OPERATION_BUTTONS = (
 )
 
 
-@screen
+@screen(ScreenName.STAFF_VIEW, shows_error=True,
+        targets=(ScreenName.STAFF_PUBLISH, ScreenName.STAFF_RETURN, ScreenName.REFUSE_REASON, ScreenName.STAFF_LIST,
+                 ScreenName.STAFF_MENU, ScreenName.STAFF_ORGANISATION, ScreenName.STAFF_EDIT,
+                 ScreenName.STAFF_ORDER, ScreenName.STAFF_SESSION))
 class StaffView(BackofficeScreen):
     """The full view of an action, with the operations ``staff_operations`` allows now."""
-
-    name = ScreenName.STAFF_VIEW
-    targets = (ScreenName.STAFF_PUBLISH, ScreenName.STAFF_RETURN, ScreenName.REFUSE_REASON, ScreenName.STAFF_LIST,
-               ScreenName.STAFF_MENU, ScreenName.STAFF_ORGANISATION, ScreenName.STAFF_EDIT,
-               ScreenName.STAFF_ORDER, ScreenName.STAFF_SESSION)
-    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load_or_leave(ctx, st, ScreenName.STAFF_LIST if st.list_status else ScreenName.STAFF_MENU)
@@ -269,11 +260,9 @@ class _StaffTyping(BackofficeScreen):
     shows_error = True
 
 
-@screen
+@screen(ScreenName.STAFF_PUBLISH)
 class StaffPublish(_StaffTyping):
     """« Publier »: the Carif-Oref reference it will get (or one typed instead), then confirm."""
-
-    name = ScreenName.STAFF_PUBLISH
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load_or_leave(ctx, st, ScreenName.STAFF_MENU)
@@ -313,11 +302,9 @@ class StaffPublish(_StaffTyping):
             st.error = plain(operations.describe(exc))
 
 
-@screen
+@screen(ScreenName.STAFF_RETURN)
 class StaffReturn(_StaffTyping):
     """« Renvoyer pour correction »: the comment, typed; the organisation reads it."""
-
-    name = ScreenName.STAFF_RETURN
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load_or_leave(ctx, st, ScreenName.STAFF_MENU)
@@ -341,13 +328,9 @@ class StaffReturn(_StaffTyping):
         st.screen = ScreenName.STAFF_LIST if st.list_status else ScreenName.STAFF_VIEW
 
 
-@screen
+@screen(ScreenName.STAFF_VOTE, shows_error=True, targets=(ScreenName.STAFF_MENU,))
 class StaffVote(BackofficeScreen):
     """« Vote de la Région »: the references typed or pasted, then the report line by line."""
-
-    name = ScreenName.STAFF_VOTE
-    targets = (ScreenName.STAFF_MENU,)
-    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         actor(ctx, st)

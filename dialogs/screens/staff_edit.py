@@ -106,14 +106,10 @@ def _problems(problems: list[Problem]) -> list[str]:
     return [p.message for p in problems]
 
 
-@screen
+@screen(ScreenName.STAFF_EDIT, shows_error=True, needs_form=True,
+        targets=(ScreenName.STAFF_PICK, ScreenName.STAFF_VIEW, ScreenName.STAFF_PUBLISH, ScreenName.STAFF_MENU))
 class StaffEdit(BackofficeScreen):
     """The corrections so far (before → after), the parts to correct, then store or publish."""
-
-    name = ScreenName.STAFF_EDIT
-    needs_form = True
-    targets = (ScreenName.STAFF_PICK, ScreenName.STAFF_VIEW, ScreenName.STAFF_PUBLISH, ScreenName.STAFF_MENU)
-    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         actor(ctx, st)
@@ -180,13 +176,10 @@ class StaffEdit(BackofficeScreen):
         st.screen = ScreenName.STAFF_VIEW
 
 
-@screen
+@screen(ScreenName.STAFF_PICK, needs_form=True,
+        targets=(ScreenName.STAFF_QUESTION, ScreenName.STAFF_EDIT))
 class StaffPick(BackofficeScreen):
     """The fields of one part (its current values): tap one to correct it."""
-
-    name = ScreenName.STAFF_PICK
-    targets = (ScreenName.STAFF_QUESTION, ScreenName.STAFF_EDIT)
-    needs_form = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         actor(ctx, st)
@@ -205,15 +198,11 @@ class StaffPick(BackofficeScreen):
     back = goes_to(ScreenName.STAFF_EDIT, "back")
 
 
-@screen
+@screen(ScreenName.STAFF_QUESTION,
+        targets=(ScreenName.STAFF_QUESTION, ScreenName.STAFF_EDIT, ScreenName.STAFF_ORDER, ScreenName.STAFF_MENU))
 class StaffQuestion(Question):
     """One question of the intake, asked to staff: the same parsers, widgets and checks; no
     « Sauvegarder » or « Quitter » (nothing is stored before the staff's screen says so)."""
-
-    name = ScreenName.STAFF_QUESTION
-    # (Question's targets are inferred as a tuple of its own length.)
-    targets = (ScreenName.STAFF_QUESTION, ScreenName.STAFF_EDIT, ScreenName.STAFF_ORDER,  # type: ignore[assignment]
-               ScreenName.STAFF_MENU)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         actor(ctx, st)
@@ -252,14 +241,10 @@ class StaffQuestion(Question):
             st.screen = home
 
 
-@screen
+@screen(ScreenName.STAFF_ORDER, shows_error=True, needs_form=True,
+        targets=(ScreenName.STAFF_QUESTION, ScreenName.STAFF_VIEW, ScreenName.STAFF_MENU))
 class StaffOrder(BackofficeScreen):
     """The next purchase order's action: its number, semester and sessions, then « Publier »."""
-
-    name = ScreenName.STAFF_ORDER
-    needs_form = True
-    targets = (ScreenName.STAFF_QUESTION, ScreenName.STAFF_VIEW, ScreenName.STAFF_MENU)
-    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         staff = actor(ctx, st)

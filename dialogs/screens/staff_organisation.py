@@ -15,13 +15,10 @@ from domain.catalogue import ORGANISATION_FIELDS
 from domain.services import backoffice
 
 
-@screen
+@screen(ScreenName.STAFF_ORGANISATION, shows_error=True,
+        targets=(ScreenName.STAFF_VIEW, ScreenName.STAFF_MENU))
 class StaffOrganisation(BackofficeScreen):
     """« 🏢 Organisme » of an action (staff): the fiche, and its Carif-Oref reference to give."""
-
-    name = ScreenName.STAFF_ORGANISATION
-    targets = (ScreenName.STAFF_VIEW, ScreenName.STAFF_MENU)
-    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load(ctx, st, st.action_id)

@@ -56,13 +56,10 @@ def _next_key(st: DialogState, key: str) -> str:
     return KEYS[index] if index < len(KEYS) else REVIEW
 
 
-@screen
+# Shows its error: an answer the intake's rules refuse, said above the same question.
+@screen(ScreenName.STAFF_SESSION, shows_error=True, targets=(ScreenName.STAFF_VIEW, ScreenName.STAFF_MENU))
 class StaffSession(BackofficeScreen):
     """One question of the new session at a time (``st.session_key``), then the review."""
-
-    name = ScreenName.STAFF_SESSION
-    shows_error = True  # an answer the intake's rules refuse, said above the same question
-    targets = (ScreenName.STAFF_VIEW, ScreenName.STAFF_MENU)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load_or_leave(ctx, st, ScreenName.STAFF_MENU)

@@ -24,17 +24,17 @@ from domain.rules import validate_region_dates, validate_session
 NOT_TAKEN_OVER = frozenset(spec.key for spec in SESSION_FIELDS if spec.kind is Kind.DATE)
 
 
-@screen
-class SessionTakenOver(Screen):
-    """The session taken over: its values, each correctable, and « Valider la session »."""
-
-    name = ScreenName.SESSION_TAKEN_OVER
-    targets = (
+@screen(
+    ScreenName.SESSION_TAKEN_OVER,
+    targets=(
         ScreenName.QUESTION,  # a value to correct, or the question of a rule broken
         ScreenName.SESSIONS,  # the session validated
-    )
-    shows_error = True
-    needs_form = True
+    ),
+    shows_error=True,
+    needs_form=True,
+)
+class SessionTakenOver(Screen):
+    """The session taken over: its values, each correctable, and « Valider la session »."""
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = form_of(st).action_view()

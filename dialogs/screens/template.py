@@ -52,20 +52,20 @@ def open_part_template(st: DialogState) -> None:
     form.queue_then = ScreenName.RECAP
 
 
-@screen
-class Template(Screen):
-    name = ScreenName.TEMPLATE
-    targets = (
+@screen(
+    ScreenName.TEMPLATE,
+    targets=(
         ScreenName.QUESTION,
         ScreenName.SESSIONS,
         ScreenName.FICHE,
         ScreenName.MENU,
         ScreenName.RECAP,
         ScreenName.PICK_FIELD,
-    )
-    shows_error = True
-    needs_form = True
-
+    ),
+    shows_error=True,
+    needs_form=True,
+)
+class Template(Screen):
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         form = form_of(st)
         if form.section == Section.SESSION:

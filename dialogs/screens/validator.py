@@ -27,12 +27,9 @@ from domain.models import Action, Status
 from domain.services import backoffice
 
 
-@screen
+@screen(ScreenName.VALIDATOR_MENU, targets=(ScreenName.VALIDATOR_LIST,))
 class ValidatorMenu(BackofficeScreen):
     """« Actions proposées à Pôle emploi », with the number awaiting a decision."""
-
-    name = ScreenName.VALIDATOR_MENU
-    targets = (ScreenName.VALIDATOR_LIST,)
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         queues = []
@@ -54,12 +51,9 @@ class ValidatorMenu(BackofficeScreen):
         st.screen = ScreenName.VALIDATOR_LIST
 
 
-@screen
+@screen(ScreenName.VALIDATOR_LIST, targets=(ScreenName.VALIDATOR_VIEW, ScreenName.VALIDATOR_MENU))
 class ValidatorList(BackofficeScreen, PagedList):
     """The submitted actions of the validator's funder, newest first, a page at a time."""
-
-    name = ScreenName.VALIDATOR_LIST
-    targets = (ScreenName.VALIDATOR_VIEW, ScreenName.VALIDATOR_MENU)
 
     async def items(self, ctx: Context, st: DialogState) -> list[Action]:
         return await ctx.uow.actions_for_funder(current_funder(ctx, st)).list(Status.SUBMITTED, limit=1000)
@@ -79,13 +73,10 @@ class ValidatorList(BackofficeScreen, PagedList):
     menu = goes_to(ScreenName.VALIDATOR_MENU, "menu")
 
 
-@screen
+@screen(ScreenName.VALIDATOR_VIEW, shows_error=True,
+        targets=(ScreenName.VALIDATOR_LIST, ScreenName.VALIDATOR_MENU, ScreenName.REFUSE_REASON))
 class ValidatorView(BackofficeScreen):
     """The full view of one action (read-only), with « Valider » and « Refuser » while submitted."""
-
-    name = ScreenName.VALIDATOR_VIEW
-    targets = (ScreenName.VALIDATOR_LIST, ScreenName.VALIDATOR_MENU, ScreenName.REFUSE_REASON)
-    shows_error = True
 
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load_or_leave(ctx, st, ScreenName.VALIDATOR_LIST)
