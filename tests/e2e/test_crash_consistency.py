@@ -193,21 +193,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@dataclass
 class CrashingUser:
     """The scripted user, and the process it kills: it only moves on from what the bot shows."""
 
-    def __init__(
-        self, api: FakeBotApi, user: FakeUser, bot: BotProcess, plan: dict[tuple[int, str], Point]
-    ) -> None:
-        self.api = api
-        self.user = user
-        self.bot = bot
-        self.plan = plan
-        self.screen: ChatMessage | None = None
-        self.pending: Input | None = None
-        self.inputs: list[Input] = []
-        self.acknowledged: set[str] = set()  # the descriptions of the acknowledged inputs (unique)
-        self.figures = Figures()
+    api: FakeBotApi
+    user: FakeUser
+    bot: BotProcess
+    plan: dict[tuple[int, str], Point]
+    screen: ChatMessage | None = None
+    pending: Input | None = None
+    inputs: list[Input] = field(default_factory=list)
+    acknowledged: set[str] = field(default_factory=set)  # the descriptions of the acknowledged inputs (unique)
+    figures: Figures = field(default_factory=Figures)
 
     async def wait_screen(self) -> ChatMessage:
         self.screen = await self.user.wait_for(
