@@ -21,8 +21,18 @@ class UploadedFile:
     content_type: str | None
 
 
+class _Bytes:
+    """A file whose bytes are at hand (``data``): its size is theirs."""
+
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
 @dataclass
-class StoredFile:
+class StoredFile(_Bytes):
     """A file known to the fake server (uploaded by the bot or sent by a fake user)."""
 
     file_id: str
@@ -31,10 +41,6 @@ class StoredFile:
     file_name: str | None
     mime_type: str | None
     file_path: str
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
 
     def document_json(self) -> dict[str, Any]:
         document: dict[str, Any] = {
@@ -50,7 +56,7 @@ class StoredFile:
 
 
 @dataclass(frozen=True)
-class DocumentInfo:
+class DocumentInfo(_Bytes):
     """A document attached to a message, with its bytes."""
 
     file_id: str
@@ -58,10 +64,6 @@ class DocumentInfo:
     file_name: str | None
     mime_type: str | None
     data: bytes
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
 
 
 @dataclass
