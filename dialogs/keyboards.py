@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from datetime import date, timedelta
 
 from babel.dates import format_date
@@ -81,6 +81,14 @@ class Keyboard:
 
     def add(self, text: str, verb: str, arg: str | int | None = None) -> Keyboard:
         return self.row(self.button(text, verb, arg))
+
+    def offer(self, allowed: Container[object], buttons: Iterable[tuple[object, str, str]]) -> Keyboard:
+        """A row for each ``(operation, label, verb)`` of ``buttons`` whose operation is in
+        ``allowed`` (what an action's status allows now), in their order."""
+        for operation, text, verb in buttons:
+            if operation in allowed:
+                self.add(text, verb)
+        return self
 
     def grid(self, buttons: Sequence[Button], width: int) -> Keyboard:
         for i in range(0, len(buttons), width):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Container
 from typing import Any, ClassVar, TypeVar
 
 from dialogs.context import Context
@@ -61,6 +61,22 @@ def opens_action(target: ScreenName, *verbs: str) -> Callable[[Screen, Context, 
     return open_action
 
 
+def opens_list(
+    target: ScreenName, verb: str, lists: Container[str]
+) -> Callable[[Screen, Context, DialogState, str], Awaitable[None]]:
+    """A handler of the buttons of ``verb`` whose argument names one of ``lists``: its first page,
+    on the screen ``target`` (``st.list_status``)."""
+
+    @button(verb)
+    async def open_list(self: Screen, ctx: Context, st: DialogState, arg: str) -> None:
+        if known_arg(ctx, arg, lists):
+            st.list_status = arg
+            st.list_page = 0
+            st.screen = target
+
+    return open_list
+
+
 def goes_to_with_action(
     target: ScreenName, verb: str, operation: object = None
 ) -> Callable[[Any, Context, DialogState, str], Awaitable[None]]:
@@ -73,6 +89,15 @@ def goes_to_with_action(
             st.screen = target
 
     return show
+
+
+def known_arg(ctx: Context, arg: str, known: Container[str]) -> bool:
+    """Whether a button's argument is one of ``known``; if not (a button of an older version, or
+    forged), the user is told the button was unexpected."""
+    if arg in known:
+        return True
+    ctx.say(text("unexpected_button"))
+    return False
 
 
 class Redirect(Exception):

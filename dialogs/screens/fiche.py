@@ -18,7 +18,7 @@ from dialogs.form import enter, next_key, open_template, spec_of
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import label, render, text
-from dialogs.router import Screen, button, goes_to, screen
+from dialogs.router import Screen, button, goes_to, known_arg, screen
 from dialogs.state import DialogState, FormState, ScreenName
 from domain.catalogue import ORGANISATION_FIELDS, Section
 from domain.models import Organisation
@@ -40,8 +40,7 @@ class Fiche(Screen):
 
     @button("f")
     async def edit(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if arg not in ORGANISATION_FIELDS_BY_KEY:
-            ctx.say(text("unexpected_button"))
+        if not known_arg(ctx, arg, ORGANISATION_FIELDS_BY_KEY):
             return
         st.fiche_then = None  # a plain fiche edit, back to the fiche afterwards
         open_fiche_field(st, await ctx.organisation(), arg)

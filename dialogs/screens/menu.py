@@ -15,6 +15,7 @@ from dialogs.router import (
     goes_to,
     goes_to_with_action,
     opens_action,
+    opens_list,
     screen,
 )
 from dialogs.screens.common import (
@@ -137,14 +138,7 @@ class Menu(Screen):
     create = goes_to(ScreenName.CREATE, "create")
     catalogue = goes_to(ScreenName.CATALOGUE, "catalogue")
 
-    @button("list")
-    async def open_list(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if arg not in LISTS:
-            ctx.say(text("unexpected_button"))
-            return
-        st.list_status = arg
-        st.list_page = 0
-        st.screen = ScreenName.LIST
+    open_list = opens_list(ScreenName.LIST, "list", LISTS)
 
     dates = goes_to(ScreenName.DATES_PICK_ACTION, "dates")
     fiche = goes_to(ScreenName.FICHE, "fiche")
@@ -251,12 +245,13 @@ class ActionList(PagedList):
     menu = goes_to(ScreenName.MENU, "menu")
 
 
-_OPERATION_BUTTONS = (
-    (Operation.MODIFY, "op_modify", "modify"),
-    (Operation.CONFIRM, "op_confirm", "confirm"),
-    (Operation.UPDATE_DATES, "op_dates", "dates"),
-    (Operation.COPY, "op_copy", "copy"),
-    (Operation.DELETE, "op_delete", "delete"),
+# The operations of the view, in the order shown: (operation, verb); the label is ``op_<verb>``.
+_OPERATION_VERBS = (
+    (Operation.MODIFY, "modify"),
+    (Operation.CONFIRM, "confirm"),
+    (Operation.UPDATE_DATES, "dates"),
+    (Operation.COPY, "copy"),
+    (Operation.DELETE, "delete"),
 )
 
 
@@ -273,9 +268,7 @@ class ViewAction(Screen):
             raise Redirect(ScreenName.MENU)
         today = ctx.clock.today()
         allowed = allowed_operations(action, today)
-        for op, name, verb in _OPERATION_BUTTONS:
-            if op in allowed:
-                kb.add(label(name), verb)
+        kb.offer(allowed, ((op, label(f"op_{verb}"), verb) for op, verb in _OPERATION_VERBS))
         if Operation.VIEW in allowed:
             kb.add(label("op_view"), "full")
         kb.row(kb.button(label("back"), "back"), kb.button(label("menu"), "menu"))

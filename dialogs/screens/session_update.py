@@ -14,7 +14,7 @@ from dialogs.context import Context
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import label, macro_html, macro_text, plain, render, text
-from dialogs.router import Redirect, Screen, button, screen
+from dialogs.router import Redirect, Screen, button, known_arg, screen
 from dialogs.screens.common import load_action
 from dialogs.state import DialogState, ScreenName
 from domain.catalogue import session_field
@@ -94,8 +94,7 @@ def saved_notice(action: Action, index: int, what: str) -> str:
 
 async def set_recruitment(ctx: Context, st: DialogState, code: str) -> Action | None:
     """« Fermer / Ouvrir / Suspendre le recrutement » of the chosen session, with its notice."""
-    if code not in RECRUITMENT:
-        ctx.say(text("unexpected_button"))
+    if not known_arg(ctx, code, RECRUITMENT):
         return None
     saved = await update(ctx, st, {"etat_recrutement": code})
     if saved is not None:

@@ -12,7 +12,7 @@ from dialogs.context import Context
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import plain, render, text
-from dialogs.router import button, goes_to, goes_to_with_action, opens_action, screen
+from dialogs.router import button, goes_to, goes_to_with_action, opens_action, opens_list, screen
 from dialogs.screens import staff_edit, staff_sessions
 from dialogs.screens.backoffice import (
     BackofficeScreen,
@@ -93,14 +93,7 @@ class StaffMenu(BackofficeScreen):
         body = render("staff_menu.j2", notice=st.notice, error=st.error, **totals)
         return [Reply(body, kb.rows)]
 
-    @button("q")
-    async def open_queue(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if arg not in QUEUES:
-            ctx.say(text("unexpected_button"))
-            return
-        st.list_status = arg
-        st.list_page = 0
-        st.screen = ScreenName.STAFF_LIST
+    open_queue = opens_list(ScreenName.STAFF_LIST, "q", QUEUES)
 
     vote = goes_to(ScreenName.STAFF_VOTE, "vote")
 
@@ -156,9 +149,7 @@ class StaffView(BackofficeScreen):
     async def render(self, ctx: Context, st: DialogState, kb: Keyboard) -> list[Reply]:
         action = await load_or_leave(ctx, st, ScreenName.STAFF_LIST if st.list_status else ScreenName.STAFF_MENU)
         allowed = staff_operations(action, ctx.clock.today())
-        for op, name, verb in _OPERATION_BUTTONS:
-            if op in allowed:
-                kb.add(blabel(name), verb)
+        kb.offer(allowed, ((op, blabel(name), verb) for op, name, verb in _OPERATION_BUTTONS))
         staff_edit.add_buttons(action, kb)
         staff_sessions.offer(kb, action)
         if action.justificatif is not None:

@@ -8,7 +8,7 @@ from dialogs.context import Context
 from dialogs.io import Reply
 from dialogs.keyboards import Keyboard
 from dialogs.render import render, text
-from dialogs.router import button, goes_to, opens_action, screen
+from dialogs.router import button, goes_to, known_arg, opens_action, screen
 from dialogs.screens.backoffice import (
     BackofficeScreen,
     action_view,
@@ -43,8 +43,7 @@ class ValidatorMenu(BackofficeScreen):
 
     @button("list")
     async def open_list(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if arg not in {f.value for f in ctx.principal.funders}:
-            ctx.say(text("unexpected_button"))
+        if not known_arg(ctx, arg, {f.value for f in ctx.principal.funders}):
             return
         st.validator_funder = arg
         st.list_page = 0
