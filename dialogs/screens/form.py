@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -47,6 +48,18 @@ from domain.rules import (
 
 def _problems_text(problems: list[Problem]) -> str:
     return text("problems", problems=[p.message for p in problems])
+
+
+def _answers(verb: str, kind: Kind, answer: Callable[[FieldSpec, str], Any]) -> Callable[..., Awaitable[None]]:
+    """The handler of a question's widget button ``verb``: on a question of ``kind``, the answer
+    ``answer(spec, arg)`` (its ``FieldError`` said above the question by ``Question.on_button``)."""
+
+    @button(verb)
+    async def answered(self: Question, ctx: Context, st: DialogState, arg: str) -> None:
+        if (spec := self._spec(ctx, st, kind)) is not None:
+            await _accept(ctx, st, answer(spec, arg))
+
+    return answered
 
 
 class FormScreen(Screen):
@@ -149,20 +162,9 @@ class Question(FormScreen):
             return None
         return spec
 
-    @button("y")
-    async def yes(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if (spec := self._spec(ctx, st, Kind.YESNO)) is not None:
-            await _accept(ctx, st, spec.check(True))
-
-    @button("n")
-    async def no(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if (spec := self._spec(ctx, st, Kind.YESNO)) is not None:
-            await _accept(ctx, st, spec.check(False))
-
-    @button("c")
-    async def choice(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if (spec := self._spec(ctx, st, Kind.CHOICE)) is not None:
-            await _accept(ctx, st, spec.check(spec.choices[int(arg)].code))
+    yes = _answers("y", Kind.YESNO, lambda spec, arg: spec.check(True))
+    no = _answers("n", Kind.YESNO, lambda spec, arg: spec.check(False))
+    choice = _answers("c", Kind.CHOICE, lambda spec, arg: spec.check(spec.choices[int(arg)].code))
 
     @button("t")
     async def tick(self, ctx: Context, st: DialogState, arg: str) -> None:
@@ -188,15 +190,8 @@ class Question(FormScreen):
     async def month(self, ctx: Context, st: DialogState, arg: str) -> None:
         form_of(st).calendar = arg
 
-    @button("d")
-    async def day(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if (spec := self._spec(ctx, st, Kind.DATE)) is not None:
-            await _accept(ctx, st, spec.check(datetime.strptime(arg, "%Y%m%d").date()))
-
-    @button("sm")
-    async def semester(self, ctx: Context, st: DialogState, arg: str) -> None:
-        if (spec := self._spec(ctx, st, Kind.SEMESTER)) is not None:
-            await _accept(ctx, st, spec.parse(arg))
+    day = _answers("d", Kind.DATE, lambda spec, arg: spec.check(datetime.strptime(arg, "%Y%m%d").date()))
+    semester = _answers("sm", Kind.SEMESTER, lambda spec, arg: spec.parse(arg))
 
     @button("sc")
     async def shortcut(self, ctx: Context, st: DialogState, arg: str) -> None:
