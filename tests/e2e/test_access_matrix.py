@@ -47,43 +47,25 @@ from tests.e2e.support import STAFF_ID, new_link_code, running_bot, settings_for
 from tests.factories import make_valid_action
 from tests.fakebotapi import FakeBotApi
 
-A, R = True, False  # allowed, refused
-
 ROLES = ("unknown", "member_a", "member_b", "validator_pe", "validator_agefiph", "staff")
 
-# The access matrix: may the role do the operation on an action of organisation A (in a status
-# where the lifecycle allows it)? Funders' validators act on their funder's actions only; the
-# target of « view », « approve » and « refuse » is a Pôle emploi action.
-EXPECTED: dict[str, tuple[bool, ...]] = {
-    #                     unknown  member A  member B  Pôle emploi  Agefiph  staff
-    "view":               (R,      A,        R,        A,           R,       A),
-    "modify":             (R,      A,        R,        R,           R,       R),
-    "confirm":            (R,      A,        R,        R,           R,       R),
-    "delete":             (R,      A,        R,        R,           R,       R),
-    "copy":               (R,      A,        R,        R,           R,       R),
-    "update_dates":       (R,      A,        R,        R,           R,       R),
-    "approve":            (R,      R,        R,        A,           R,       A),
-    "refuse":             (R,      R,        R,        A,           R,       A),
-    "publish":            (R,      R,        R,        R,           R,       A),
-    "return":             (R,      R,        R,        R,           R,       A),
-    "record_vote":        (R,      R,        R,        R,           R,       A),
-    "mark_justification": (R,      R,        R,        R,           R,       A),
-}  # fmt: skip
-
-# The action each operation is tried on: (funder, status), where the lifecycle allows it.
-TARGETS: dict[str, tuple[Funder, Status]] = {
-    "view": (Funder.POLE_EMPLOI, Status.SUBMITTED),
-    "modify": (Funder.REGION, Status.DRAFT),
-    "confirm": (Funder.REGION, Status.DRAFT),
-    "delete": (Funder.REGION, Status.DRAFT),
-    "copy": (Funder.REGION, Status.PUBLISHED),
-    "update_dates": (Funder.POLE_EMPLOI, Status.PUBLISHED),
-    "approve": (Funder.POLE_EMPLOI, Status.SUBMITTED),
-    "refuse": (Funder.POLE_EMPLOI, Status.SUBMITTED),
-    "publish": (Funder.POLE_EMPLOI, Status.APPROVED),
-    "return": (Funder.POLE_EMPLOI, Status.SUBMITTED),
-    "record_vote": (Funder.REGION, Status.SUBMITTED),
-    "mark_justification": (Funder.ETAT_EMPLOI, Status.SUBMITTED),
+# The access matrix, an operation a row: the action it is tried on, of organisation A, in a status
+# where the lifecycle allows it (funder, status), and the roles that may do it; every other role of
+# ``ROLES`` is refused. Funders' validators act on their funder's actions only: the target of
+# « view », « approve » and « refuse » is a Pôle emploi action.
+ACCESS: dict[str, tuple[Funder, Status, set[str]]] = {
+    "view": (Funder.POLE_EMPLOI, Status.SUBMITTED, {"member_a", "validator_pe", "staff"}),
+    "modify": (Funder.REGION, Status.DRAFT, {"member_a"}),
+    "confirm": (Funder.REGION, Status.DRAFT, {"member_a"}),
+    "delete": (Funder.REGION, Status.DRAFT, {"member_a"}),
+    "copy": (Funder.REGION, Status.PUBLISHED, {"member_a"}),
+    "update_dates": (Funder.POLE_EMPLOI, Status.PUBLISHED, {"member_a"}),
+    "approve": (Funder.POLE_EMPLOI, Status.SUBMITTED, {"validator_pe", "staff"}),
+    "refuse": (Funder.POLE_EMPLOI, Status.SUBMITTED, {"validator_pe", "staff"}),
+    "publish": (Funder.POLE_EMPLOI, Status.APPROVED, {"staff"}),
+    "return": (Funder.POLE_EMPLOI, Status.SUBMITTED, {"staff"}),
+    "record_vote": (Funder.REGION, Status.SUBMITTED, {"staff"}),
+    "mark_justification": (Funder.ETAT_EMPLOI, Status.SUBMITTED, {"staff"}),
 }
 
 NEW_TITLE = "Intitulé corrigé par le membre"
@@ -227,8 +209,8 @@ async def test_every_operation_by_every_role_through_telegram(
             return make_valid_action(funder, organisation_id=org_a, status=status, intitule=title, **extra)
 
         cells = [
-            Cell(op, role, EXPECTED[op][i], action(*TARGETS[op], _title(op, role)))
-            for op in EXPECTED for i, role in enumerate(ROLES)
+            Cell(op, role, role in allowed, action(funder, status, _title(op, role)))
+            for op, (funder, status, allowed) in ACCESS.items() for role in ROLES
         ]
         forged_targets = {
             "a_draft": action(Funder.REGION, Status.DRAFT, "Brouillon de A rejoué"),
@@ -386,7 +368,7 @@ async def test_every_operation_by_every_role_through_telegram(
     cli = await _cli_against_the_lifecycle(tmp_path)
     violations += cli["violations"]
     figures = {
-        "operations": len(EXPECTED),
+        "operations": len(ACCESS),
         "roles": len(ROLES),
         "cells_tried": len(cells),
         "allowed_cells": sum(c.expected for c in cells),
@@ -400,18 +382,18 @@ async def test_every_operation_by_every_role_through_telegram(
     }
     path = write_figures("access", figures)
     print(
-        f"\naccess matrix: {len(EXPECTED)} operations × {len(ROLES)} roles = {len(cells)} cells "
+        f"\naccess matrix: {len(ACCESS)} operations × {len(ROLES)} roles = {len(cells)} cells "
         f"({figures['allowed_cells']} allowed, {figures['refused_cells']} refused), "
         f"{forged_tried} forged payloads, {cli['tried']} CLI cases; violations = {len(violations)} ({path})"
     )
     print(f"  {'':<20}" + "".join(f"{role:>18}" for role in ROLES))
-    for op in EXPECTED:
+    for op in ACCESS:
         row = [c for c in figures_cells if c["operation"] == op]
         print(f"  {op:<20}" + "".join(
             f"{c['outcome'] + ('' if c['ok'] else ' ✗'):>18}" for c in row))
     for line in violations:
         print("  VIOLATION", line)
-    assert len(cells) == len(EXPECTED) * len(ROLES) == 72
+    assert len(cells) == len(ACCESS) * len(ROLES) == 72
     assert violations == []
 
 
