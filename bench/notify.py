@@ -5,9 +5,9 @@
     .venv/bin/python bench/notify.py --same-process        # the fake in the delivery's event loop
 
 The fake server (``tests.fakebotapi.FakeBotApi``) answers 429 over ``global_per_s=300`` and
-``per_chat_per_s=10`` (sliding one-second windows); ``OutboxDelivery(global_rate=300,
-per_chat_rate=10)`` delivers the outbox of a temporary SQLite database with ``run_forever`` until
-every row is done. By default the fake runs in a child process (Telegram is not in our process
+``per_chat_per_s=10`` (sliding one-second windows); ``OutboxDelivery`` with
+``DeliverySettings(global_rate=300, per_chat_rate=10)`` delivers the outbox of a temporary SQLite
+database with ``run_forever`` until every row is done. By default the fake runs in a child process (Telegram is not in our process
 either; on two cores, the server and python-telegram-bot's HTTP client each get one).
 
 Reported: delivered (messages the fake accepted, outbox rows ``sent``), duplicates (a chat receiving
@@ -180,7 +180,7 @@ async def main(args: argparse.Namespace) -> int:
     from telegram import Bot
     from telegram.request import HTTPXRequest
 
-    from bot.delivery import OutboxDelivery
+    from bot.delivery import DeliverySettings, OutboxDelivery
     from domain.clock import FixedClock
     from storage.database import create_engine, upgrade
     from storage.uow import SqlUnitOfWorkFactory
@@ -205,8 +205,9 @@ async def main(args: argparse.Namespace) -> int:
             request = HTTPXRequest(connection_pool_size=args.concurrency)
             async with Bot(info["token"], base_url=info["base_url"], request=request) as bot:
                 delivery = OutboxDelivery(
-                    bot, factory, factory.clock, global_rate=GLOBAL_PER_S,
-                    per_chat_rate=PER_CHAT_PER_S, max_concurrency=args.concurrency,
+                    bot, factory, factory.clock, DeliverySettings(
+                        global_rate=GLOBAL_PER_S, per_chat_rate=PER_CHAT_PER_S, max_concurrency=args.concurrency,
+                    ),
                 )
                 stop = asyncio.Event()
 

@@ -75,6 +75,7 @@ __all__ = [
     "BACKOFF_BASE",
     "BACKOFF_CAP",
     "DeliveryReport",
+    "DeliverySettings",
     "OutboxDelivery",
     "RateLimiter",
     "Renderer",
@@ -129,47 +130,49 @@ class _Run:
     stopping: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    """How fast and how persistently the delivery sends (see the module's docstring)."""
+
+    global_rate: float = 30.0  # messages a second, all chats together (Telegram's limit)
+    per_chat_rate: float = 1.0  # messages a second to one chat (Telegram's limit)
+    batch: int = 100  # rows claimed at once
+    max_concurrency: int = 32  # requests to Telegram in flight at most
+    max_pending: int | None = None  # rows held (claimed, outcome not committed) at most: 4 × batch
+    poll_interval: float = 2.0  # seconds between claims while nothing wakes the delivery
+    max_attempts: int = 20  # claims of a row before it is dead
+    safety: float = 0.95  # the share of Telegram's limits used, in (0, 1]
+    lease: timedelta = OUTBOX_LEASE  # how long a claimed row is this process's
+    lease_renewal: float = 30.0  # seconds between two renewals of the held rows' lease
+    flush_interval: float = 0.05  # seconds the writer waits for more outcomes to commit together
+    flush_size: int = 200  # outcomes committed together at most
+
+    def __post_init__(self) -> None:
+        if not 0 < self.safety <= 1:
+            raise ValueError("safety must be in (0, 1]")
+
+
 class OutboxDelivery:
     def __init__(
         self,
         bot: Bot,
         uow_factory: UowFactory,
         clock: Clock,
+        settings: DeliverySettings | None = None,
         *,
-        global_rate: float = 30.0,
-        per_chat_rate: float = 1.0,
-        batch: int = 100,
-        max_concurrency: int = 32,
-        max_pending: int | None = None,
-        poll_interval: float = 2.0,
-        max_attempts: int = 20,
-        safety: float = 0.95,
-        lease: timedelta = OUTBOX_LEASE,
-        lease_renewal: float = 30.0,
-        flush_interval: float = 0.05,
-        flush_size: int = 200,
         renderer: Renderer = render_notification,
     ) -> None:
-        if not 0 < safety <= 1:
-            raise ValueError("safety must be in (0, 1]")
+        settings = settings or DeliverySettings()
         self.bot = bot
         self.uow_factory = uow_factory
         self.clock = clock
-        self.global_rate = global_rate
-        self.per_chat_rate = per_chat_rate
-        self.batch = batch
-        self.max_pending = max_pending or 4 * batch
-        self.poll_interval = poll_interval
-        self.max_attempts = max_attempts
-        self.lease = lease
-        self.lease_renewal = lease_renewal
-        self.flush_interval = flush_interval
-        self.flush_size = flush_size
+        self.settings = settings
+        self.max_pending = settings.max_pending or 4 * settings.batch
         self.renderer = renderer
-        effective = global_rate * safety
+        effective = settings.global_rate * settings.safety
         self._limiter = RateLimiter(effective, burst=max(1, int(effective * 0.02)))
-        self._chat_interval = 1.0 / (per_chat_rate * safety)
-        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._chat_interval = 1.0 / (settings.per_chat_rate * settings.safety)
+        self._semaphore = asyncio.Semaphore(settings.max_concurrency)
         self._chat_next: dict[int, float] = {}  # monotonic time from which the chat may receive
         self._lanes: dict[int, deque[OutboxMessage]] = {}
         self._lane_tasks: dict[int, asyncio.Task[None]] = {}
@@ -200,7 +203,7 @@ class OutboxDelivery:
     async def run_once(self) -> DeliveryReport:
         """Claim one batch, deliver it, record every outcome; returns what happened."""
         async with self._running() as run:
-            self._dispatch(await self._claim(self.batch))
+            self._dispatch(await self._claim(self.settings.batch))
             await self._wait_until(lambda: not self._held)
         return run.report
 
@@ -211,16 +214,16 @@ class OutboxDelivery:
         async with self._running() as run:
             while not stop.is_set():
                 room = self.max_pending - len(self._held)
-                if room >= min(self.batch, self.max_pending // 2) or not self._held:
+                if room >= min(self.settings.batch, self.max_pending // 2) or not self._held:
                     self._wake.clear()
-                    claimed = await self._claim(min(room, self.batch))
+                    claimed = await self._claim(min(room, self.settings.batch))
                     if claimed:
                         self._dispatch(claimed)
                         continue
-                    await self._wait_any(stop, self._wake, timeout=self.poll_interval)
+                    await self._wait_any(stop, self._wake, timeout=self.settings.poll_interval)
                 else:
                     self._progress.clear()
-                    await self._wait_any(stop, self._progress, timeout=self.poll_interval)
+                    await self._wait_any(stop, self._progress, timeout=self.settings.poll_interval)
         return run.report
 
     # Run lifecycle -------------------------------------------------------------------------------
@@ -274,7 +277,7 @@ class OutboxDelivery:
             return []
         async with self._db_lock, self.uow_factory() as uow:
             claimed: list[OutboxMessage] = await uow.outbox.claim(
-                count, self.clock.now(), lease=self.lease
+                count, self.clock.now(), lease=self.settings.lease
             )
             revoked = await no_longer_addressed(uow, [m for m in claimed if m.id not in self._held])
             for message in revoked:
@@ -365,7 +368,7 @@ class OutboxDelivery:
         return _Outcome(message, "sent")
 
     def _failure(self, message: OutboxMessage, error: str) -> _Outcome:
-        if message.attempts >= self.max_attempts:
+        if message.attempts >= self.settings.max_attempts:
             return _Outcome(message, "dead", error=f"{error} (after {message.attempts} attempts)")
         retry_at = self.clock.now() + backoff(message.attempts)
         return _Outcome(message, "failed", error=error, retry_at=retry_at)
@@ -400,16 +403,16 @@ class OutboxDelivery:
         while not stopping:
             group: list[_Outcome] = []
             try:
-                item = await asyncio.wait_for(run.results.get(), timeout=self.lease_renewal)
+                item = await asyncio.wait_for(run.results.get(), timeout=self.settings.lease_renewal)
             except TimeoutError:
                 item = None
-            deadline = loop.time() + self.flush_interval
+            deadline = loop.time() + self.settings.flush_interval
             while item is not None:
                 if item is _STOP:
                     stopping = True
                     break
                 group.append(item)
-                if len(group) >= self.flush_size:
+                if len(group) >= self.settings.flush_size:
                     break
                 if run.results.empty():
                     remaining = deadline - loop.time()
@@ -421,7 +424,7 @@ class OutboxDelivery:
                         break
                 else:
                     item = run.results.get_nowait()
-            renew = time.monotonic() - last_renewal >= self.lease_renewal
+            renew = time.monotonic() - last_renewal >= self.settings.lease_renewal
             if group or renew:
                 await self._record(run, group, renew=renew)
             if renew:
@@ -449,7 +452,7 @@ class OutboxDelivery:
                             await uow.members.mark_unreachable(message.chat_id)
                     done = {o.message.id for o in group}
                     if renew:
-                        await uow.outbox.set_next_attempt(sorted(self._held - done), now + self.lease)
+                        await uow.outbox.set_next_attempt(sorted(self._held - done), now + self.settings.lease)
                     await uow.commit()
                 break
             except Exception:

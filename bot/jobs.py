@@ -16,7 +16,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
 from bot.daily import catch_up, job_time, run_daily
-from bot.delivery import OutboxDelivery
+from bot.delivery import DeliverySettings, OutboxDelivery
 from bot.wiring import Services
 
 log = logging.getLogger("formabot.jobs")
@@ -27,7 +27,9 @@ def make_delivery(settings: Settings, services: Services) -> OutboxDelivery:
     would pace a second time and hide Telegram's 429 from the delivery's own pacing."""
     assert settings.telegram_token is not None
     bot = Bot(settings.telegram_token, base_url=settings.telegram_api_url)
-    return OutboxDelivery(bot, services.uow_factory, services.clock, per_chat_rate=settings.chat_rate)
+    return OutboxDelivery(
+        bot, services.uow_factory, services.clock, DeliverySettings(per_chat_rate=settings.chat_rate)
+    )
 
 
 def background_jobs(

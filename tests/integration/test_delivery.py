@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-from bot.delivery import OutboxDelivery, backoff
+from bot.delivery import DeliverySettings, OutboxDelivery, backoff
 from domain.clock import FixedClock
 from domain.events import Event, EventKind, Published, ReminderDue, event_from_payload
 from domain.funders import Funder
@@ -86,8 +86,9 @@ async def test_every_notification_is_delivered_once_to_every_member(
     actions_b = await _setup(uow_factory, api, b, [201])
     await _publish(uow_factory, a, _published(actions_a, a))
     await _publish(uow_factory, b, [*_published(actions_b, b), ReminderDue(actions_b[0], b, days=7, archive_on=date(2027, 3, 15))])
-    delivery = OutboxDelivery(bot, uow_factory, uow_factory.clock, global_rate=50,
-                              per_chat_rate=20, batch=5)
+    delivery = OutboxDelivery(
+        bot, uow_factory, uow_factory.clock, DeliverySettings(global_rate=50, per_chat_rate=20, batch=5)
+    )
     reports = []
     while not reports or reports[-1].claimed:
         reports.append(await delivery.run_once())
@@ -120,8 +121,9 @@ async def test_two_deliveries_at_once_never_send_a_row_twice(
     chats = list(range(1001, 1011))
     action_ids = await _setup(uow_factory, api, a, chats)
     await _publish(uow_factory, a, _published(action_ids, a))
-    deliveries = [OutboxDelivery(bot, uow_factory, uow_factory.clock, global_rate=100,
-                                 per_chat_rate=20, batch=7) for _ in range(3)]
+    deliveries = [OutboxDelivery(
+        bot, uow_factory, uow_factory.clock, DeliverySettings(global_rate=100, per_chat_rate=20, batch=7)
+    ) for _ in range(3)]
 
     async def drain(delivery: OutboxDelivery) -> int:
         sent = 0
@@ -143,8 +145,9 @@ async def test_429_storm_loses_and_duplicates_nothing(
     action_ids = await _setup(uow_factory, api, a, chats)
     await _publish(uow_factory, a, _published(action_ids, a))
     api.inject_429(3, retry_after=1)
-    delivery = OutboxDelivery(bot, uow_factory, uow_factory.clock, global_rate=30,
-                              per_chat_rate=10)
+    delivery = OutboxDelivery(
+        bot, uow_factory, uow_factory.clock, DeliverySettings(global_rate=30, per_chat_rate=10)
+    )
     report = await delivery.run_once()
     assert api.stats.too_many_requests == 3 and report.rate_limited == 3
     assert report.sent == 12 and report.failed == 0 and report.dead == 0
@@ -167,8 +170,9 @@ async def test_blocked_chat_is_unreachable_and_its_row_dead(
     action_ids = await _setup(uow_factory, api, a, [401, 402, 403])
     api.block_chat(402)
     await _publish(uow_factory, a, _published(action_ids[:2], a))
-    delivery = OutboxDelivery(bot, uow_factory, uow_factory.clock, global_rate=50,
-                              per_chat_rate=20)
+    delivery = OutboxDelivery(
+        bot, uow_factory, uow_factory.clock, DeliverySettings(global_rate=50, per_chat_rate=20)
+    )
     report = await delivery.run_once()
     assert report.sent == 4 and report.dead == 2 and report.unreachable == 2
     assert len(_texts(api, 401)) == 2 and len(_texts(api, 403)) == 2 and _texts(api, 402) == []
@@ -207,7 +211,9 @@ async def test_server_error_and_network_failure_are_retried_later(
     a = org_ids[0]
     action_ids = await _setup(uow_factory, api, a, [601, 602])
     await _publish(uow_factory, a, _published(action_ids[:1], a))
-    delivery = OutboxDelivery(bot, uow_factory, clock, global_rate=50, per_chat_rate=20)
+    delivery = OutboxDelivery(
+        bot, uow_factory, clock, DeliverySettings(global_rate=50, per_chat_rate=20)
+    )
     api.inject_500(1)
     first = await delivery.run_once()
     assert first.sent == 1 and first.failed == 1
@@ -248,7 +254,7 @@ async def test_gives_up_after_max_attempts(
     a = org_ids[0]
     action_ids = await _setup(uow_factory, api, a, [651])
     await _publish(uow_factory, a, _published(action_ids[:1], a))
-    delivery = OutboxDelivery(bot, uow_factory, clock, max_attempts=2)
+    delivery = OutboxDelivery(bot, uow_factory, clock, DeliverySettings(max_attempts=2))
     api.inject_500(5)
     assert (await delivery.run_once()).failed == 1
     clock.set(clock.today(), clock.now() + timedelta(minutes=1))
@@ -267,8 +273,9 @@ async def test_limits_are_respected_globally_and_per_chat(
     solo = await _setup(uow_factory, api, b, [799])
     await _publish(uow_factory, b, _published(solo, b))  # one chat × 3
     api.enforce_limits(global_per_s=40, per_chat_per_s=2)
-    delivery = OutboxDelivery(bot, uow_factory, uow_factory.clock, global_rate=40,
-                              per_chat_rate=2, batch=200)
+    delivery = OutboxDelivery(
+        bot, uow_factory, uow_factory.clock, DeliverySettings(global_rate=40, per_chat_rate=2, batch=200)
+    )
     report = await delivery.run_once()
     assert report.sent == 93 and api.stats.too_many_requests == 0
     times = sorted(r.time for r in api.requests_for("sendMessage") if r.ok)
@@ -286,8 +293,9 @@ async def test_run_forever_wakes_up_on_new_work_and_stops(
 ) -> None:
     a = org_ids[0]
     action_ids = await _setup(uow_factory, api, a, [801, 802])
-    delivery = OutboxDelivery(bot, uow_factory, uow_factory.clock, global_rate=50,
-                              per_chat_rate=20, poll_interval=60)
+    delivery = OutboxDelivery(
+        bot, uow_factory, uow_factory.clock, DeliverySettings(global_rate=50, per_chat_rate=20, poll_interval=60)
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(delivery.run_forever(stop))
     await _publish(uow_factory, a, _published(action_ids[:1], a))
@@ -310,14 +318,16 @@ async def test_stopping_releases_the_messages_not_sent(
     a = org_ids[0]
     action_ids = await _setup(uow_factory, api, a, [901])
     await _publish(uow_factory, a, _published(action_ids, a))
-    slow = OutboxDelivery(bot, uow_factory, uow_factory.clock, per_chat_rate=1.0)
+    slow = OutboxDelivery(bot, uow_factory, uow_factory.clock, DeliverySettings(per_chat_rate=1.0))
     stop = asyncio.Event()
     task = asyncio.create_task(slow.run_forever(stop))
     await api.wait_until(lambda: api.stats.sent >= 1, timeout=10)
     stop.set()
     first = await asyncio.wait_for(task, timeout=10)
     assert first.sent == api.stats.sent < 3
-    rest = await OutboxDelivery(bot, uow_factory, uow_factory.clock, per_chat_rate=20).run_once()
+    rest = await OutboxDelivery(
+        bot, uow_factory, uow_factory.clock, DeliverySettings(per_chat_rate=20)
+    ).run_once()
     assert rest.sent == 3 - first.sent
     assert api.stats.sent == 3 and not api.stats.duplicates
 
@@ -357,8 +367,9 @@ async def test_rows_queued_before_typed_events_are_delivered_once_after_the_upgr
         event_from_payload(kind, action_id, org, payload) for kind, action_id, payload in old_events
     ])
     assert len(await _rows(uow_factory)) == 4
-    delivery = OutboxDelivery(bot, uow_factory, uow_factory.clock, global_rate=50,
-                              per_chat_rate=20, batch=5)
+    delivery = OutboxDelivery(
+        bot, uow_factory, uow_factory.clock, DeliverySettings(global_rate=50, per_chat_rate=20, batch=5)
+    )
     while (await delivery.run_once()).claimed:
         pass
     texts = _texts(api, 101)
