@@ -82,7 +82,9 @@ class Keyboard:
     def add(self, text: str, verb: str, arg: str | int | None = None) -> Keyboard:
         return self.row(self.button(text, verb, arg))
 
-    def offer(self, allowed: Container[object], buttons: Iterable[tuple[object, str, str]]) -> Keyboard:
+    def offer(
+        self, allowed: Container[object], buttons: Iterable[tuple[object, str, str]]
+    ) -> Keyboard:
         """A row for each ``(operation, label, verb)`` of ``buttons`` whose operation is in
         ``allowed`` (what an action's status allows now), in their order."""
         for operation, text, verb in buttons:
