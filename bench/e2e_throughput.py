@@ -52,6 +52,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _daily_phase import daily_phase, daily_table, judge_daily  # noqa: E402
 from _players import ScriptError, SimUser, Step, record_full_action, step_at  # noqa: E402
 
 from storage.database import create_engine, upgrade  # noqa: E402
@@ -297,6 +299,7 @@ async def latency(
     lateness: list[float] = []
     by_step: dict[str, list[float]] = {}  # which updates are slow: by their place in the script
     slowest: list[tuple[float, float, int]] = []  # (latency, sent at (s from the start), user)
+    samples: list[tuple[float, float]] = []  # (sent at (perf_counter), latency)
     t0 = time.perf_counter() + 0.2
 
     async def play(i: int, user: SimUser) -> None:
@@ -313,6 +316,7 @@ async def latency(
             sent, arrived = await user.send(step, timeout)
             from_send.append(arrived - sent)
             slowest.append((arrived - sent, sent - t0, i))
+            samples.append((sent, arrived - sent))
             place = 0 if k == 0 else (k - 1) % (len(script) - 1) + 1
             by_step.setdefault(f"{place:02d} {step.kind} {step.value[:24]}", []).append(arrived - sent)
             from_schedule.append(arrived - scheduled)
@@ -342,6 +346,7 @@ async def latency(
         "confirmed_seen": sum(u.confirmed for u in users),
         "wall_s": round(phase.wall, 2),
         **phase.cpu(),
+        "_samples": samples,
     }
 
 
@@ -363,6 +368,30 @@ def verify(db: Path, confirmed_seen: int, updates_sent: int) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- the run
+
+
+async def daily_runs(
+    args: argparse.Namespace, workdir: Path, env: dict[str, str], argv: list[str], script: list[Step]
+) -> dict[str, Any]:
+    """The daily-job phase (``bench/_daily_phase.py``): the job alone, then with users chatting."""
+
+    async def start(name: str, db: Path, api: FakeBotApi) -> BotProcess:
+        return await start_bot(name, argv, {
+            **env, "FORMABOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+            "FORMABOT_TELEGRAM_TOKEN": api.token, "FORMABOT_TELEGRAM_API_URL": api.base_url,
+            "FORMABOT_EXPORT_DIR": str(workdir / f"exports-{name}"),
+        }, api, workdir)
+
+    async def chat(api: FakeBotApi, bot: BotProcess, codes: list[str], job_s: float) -> dict[str, Any]:
+        users = new_users(api, LATENCY_FIRST_ID, codes, formabot=True)
+        # Longer than the job alone took, so that the sends cover the whole job.
+        return await latency(bot, users, script, args.rate, 1.5 * job_s + 3, args.reply_timeout)
+
+    return await daily_phase(
+        workdir=workdir, actions=args.daily_actions, today=date.fromisoformat(TODAY), start=start,
+        stop=stop_bot, link_codes=create_link_codes, chat=chat, summary_ms=summary_ms,
+        latency_users=args.latency_users, timeout=args.daily_timeout, progress=progress,
+    )
 
 
 def new_users(api: FakeBotApi, first_id: int, codes: list[str], *, formabot: bool) -> list[SimUser]:
@@ -411,37 +440,41 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 await echo_pilot.send(step, args.reply_timeout)
             results["script_updates_per_action"] = len(script)
 
-            sides = {"echo": (echo, echo_api, False), "formabot": (formabot, formabot_api, True)}
-            rounds: dict[str, list[dict[str, Any]]] = {"echo": [], "formabot": []}
-            for name in round_order(args.rounds):
-                bot, api, formabot_side = sides[name]
-                k = len(rounds[name])
-                progress(f"throughput: {name}, round {k + 1}/{args.rounds}, {args.users} users × {len(script)} updates…")
-                first = k * args.users
-                codes_ = (tp_codes if formabot_side else fake_codes[1:])[first : first + args.users]
-                users = new_users(api, THROUGHPUT_FIRST_ID + first, codes_, formabot=formabot_side)
-                api.requests.clear()
-                one = await throughput(bot, users, script, args.reply_timeout)
-                one["api_calls"] = calls_per_update(api, one["updates"])
-                rounds[name].append(one)
-                progress(f"  {one['updates_per_s']} updates/s")
-                api.requests.clear()
-            for name, done in rounds.items():
-                combined = combine_rounds(done)
-                combined["api_calls_per_update"] = done[-1]["api_calls"]
-                results.setdefault("throughput", {})[name] = combined
-            for name, bot, api, formabot_side in (
-                ("echo", echo, echo_api, False), ("formabot", formabot, formabot_api, True)
-            ):
-                progress(f"latency: {name}, {args.rate:g} updates/s over {args.latency_users} users, "
-                         f"{args.duration:g} s…")
-                codes_ = lat_codes if formabot_side else fake_codes[1 + tp_users :]
-                users = new_users(api, LATENCY_FIRST_ID, codes_, formabot=formabot_side)
-                results.setdefault("latency", {})[name] = await latency(
-                    bot, users, script, args.rate, args.duration, args.reply_timeout
-                )
-                progress(f"  p99 {results['latency'][name]['latency_ms']['p99']} ms")
-                api.requests.clear()
+            if not args.daily_only:
+                sides = {"echo": (echo, echo_api, False), "formabot": (formabot, formabot_api, True)}
+                rounds: dict[str, list[dict[str, Any]]] = {"echo": [], "formabot": []}
+                for name in round_order(args.rounds):
+                    bot, api, formabot_side = sides[name]
+                    k = len(rounds[name])
+                    progress(f"throughput: {name}, round {k + 1}/{args.rounds}, {args.users} users × {len(script)} updates…")
+                    first = k * args.users
+                    codes_ = (tp_codes if formabot_side else fake_codes[1:])[first : first + args.users]
+                    users = new_users(api, THROUGHPUT_FIRST_ID + first, codes_, formabot=formabot_side)
+                    api.requests.clear()
+                    one = await throughput(bot, users, script, args.reply_timeout)
+                    one["api_calls"] = calls_per_update(api, one["updates"])
+                    rounds[name].append(one)
+                    progress(f"  {one['updates_per_s']} updates/s")
+                    api.requests.clear()
+                for name, done in rounds.items():
+                    combined = combine_rounds(done)
+                    combined["api_calls_per_update"] = done[-1]["api_calls"]
+                    results.setdefault("throughput", {})[name] = combined
+                for name, bot, api, formabot_side in (
+                    ("echo", echo, echo_api, False), ("formabot", formabot, formabot_api, True)
+                ):
+                    progress(f"latency: {name}, {args.rate:g} updates/s over {args.latency_users} users, "
+                             f"{args.duration:g} s…")
+                    codes_ = lat_codes if formabot_side else fake_codes[1 + tp_users :]
+                    users = new_users(api, LATENCY_FIRST_ID, codes_, formabot=formabot_side)
+                    results.setdefault("latency", {})[name] = await latency(
+                        bot, users, script, args.rate, args.duration, args.reply_timeout
+                    )
+                    del results["latency"][name]["_samples"]
+                    progress(f"  p99 {results['latency'][name]['latency_ms']['p99']} ms")
+                    api.requests.clear()
+            if args.daily_actions:
+                results["daily"] = await daily_runs(args, workdir, formabot_env, formabot_argv, script)
         finally:
             for bot in bots:
                 try:
@@ -451,6 +484,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     results["processes"] = {
         b.name: {"stopped_cleanly": b.stopped_cleanly, "exit_code": b.proc.returncode, **b.log_levels()} for b in bots
     }
+    if args.daily_only:
+        return results
     tp, lat = results["throughput"]["formabot"], results["latency"]["formabot"]
     results["verification"] = verify(
         db,
@@ -462,6 +497,13 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
 
 def judge(results: dict[str, Any]) -> dict[str, bool]:
+    daily = judge_daily(results["daily"]) if "daily" in results else {}
+    if "throughput" not in results:  # --daily-only
+        return daily
+    return {**judge_main(results), **daily}
+
+
+def judge_main(results: dict[str, Any]) -> dict[str, bool]:
     tp, lat, ver = results["throughput"], results["latency"], results["verification"]
     ratio = tp["formabot"]["updates_per_s"] / max(tp["echo"]["updates_per_s"], 1e-9)
     results["throughput_ratio"] = round(ratio, 3)
@@ -487,11 +529,17 @@ def verdict(ok: bool) -> str:
 
 def table(report: dict[str, Any]) -> str:
     m, p, r, v = report["machine"], report["parameters"], report["results"], report["verdicts"]
-    tp, lat, ver = r["throughput"], r["latency"], r["verification"]
-    lines = [
+    head = [
         "formabot end to end: the real `formabot run` vs a bare PTB echo bot, fake Bot API on loopback",
         f"machine: {m['cpu_count']} cores, {m['platform']}, Python {m['python']}; "
         f"load average {m['loadavg_start']} at start, {m['loadavg_end']} at the end",
+    ]
+    daily = daily_table(r["daily"], v, p["rate"], p["latency_users"]) if "daily" in r else []
+    if "throughput" not in r:
+        return "\n".join([*head, *daily, f"overall: {verdict(all(v.values()))}"])
+    tp, lat, ver = r["throughput"], r["latency"], r["verification"]
+    lines = [
+        *head,
         f"parameters: throughput {p['rounds']} rounds per bot (ABBA order) of {p['users']} users × "
         f"{r['script_updates_per_action']} updates (one full action each); latency {p['rate']:g} updates/s over {p['latency_users']} users for {p['duration_s']:g} s",
         f"FORMABOT_CHAT_RATE={CHAT_RATE}, FORMABOT_GLOBAL_RATE={CHAT_RATE}: formabot's pacing (Telegram: "
@@ -553,6 +601,7 @@ def table(report: dict[str, Any]) -> str:
         for name in ("formabot", "echo"):
             for failure in r[phase][name]["first_failures"]:
                 lines.append(f"{phase} {name} failure: {failure}")
+    lines += daily
     lines.append(f"overall: {verdict(all(v.values()))}")
     return "\n".join(lines)
 
@@ -583,6 +632,11 @@ def parse_args() -> argparse.Namespace:
                         "(default: .venv/bin/formabot run); it gets the same FORMABOT_* environment")
     parser.add_argument("--fast-paths", choices=("on", "off"), default="on",
                         help="FORMABOT_FAST_PATHS of the bot under test (default: on)")
+    parser.add_argument("--daily-actions", type=int, default=100_000,
+                        help="daily-job phase: actions in its database (0: no such phase)")
+    parser.add_argument("--daily-only", action="store_true",
+                        help="only the daily-job phase (after the pilot): no throughput, no latency phase")
+    parser.add_argument("--daily-timeout", type=float, default=900.0, help="seconds the daily job may take")
     parser.add_argument("--json-out", type=Path, help="also write the JSON document to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (database, logs)")
     args = parser.parse_args()
@@ -618,6 +672,8 @@ def main() -> int:
             "rate": args.rate,
             "latency_users": args.latency_users,
             "duration_s": args.duration,
+            "daily_actions": args.daily_actions,
+            "daily_only": args.daily_only,
             "formabot_env": {"FORMABOT_TODAY": TODAY, "FORMABOT_CHAT_RATE": CHAT_RATE,
                              "FORMABOT_GLOBAL_RATE": CHAT_RATE,
                              "FORMABOT_FAST_PATHS": "1" if args.fast_paths == "on" else "0"},

@@ -119,7 +119,7 @@ async def run(
     if driver is not None:
         if not connection.in_transaction():
             await connection.begin()  # SQLAlchemy's transaction (BEGIN IMMEDIATE), committed by it
-        if driver.holds_transaction():
+        if driver.holds_transaction() and not driver.offloaded:
             return hot.compiled(connection.dialect).run(driver, params)
     result = await connection.execute(hot.statement(connection.dialect), dict(params))
     rows = list(result.all()) if result.returns_rows else []

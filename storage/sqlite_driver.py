@@ -13,12 +13,15 @@ when ``FORMABOT_FAST_PATHS`` is on (the default); figures in ``bench/README.md``
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import aiosqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 FIRST_CHUNK = 256  # rows fetched with the statement; a larger result is fetched in chunks
+_BEGINS = {"BEGIN": False, "BEGIN DEFERRED": False, "BEGIN IMMEDIATE": True, "BEGIN EXCLUSIVE": True}
 
 
 class OneTripCursor:
@@ -42,7 +45,7 @@ class OneTripCursor:
 
     async def _run(self, fn: Callable[[], Any]) -> Any:
         connection = self._connection
-        if connection.inline_in_transaction and connection.holds_transaction():
+        if connection.inline_in_transaction and not connection.offloaded and connection.holds_transaction():
             # Inside a transaction begun with BEGIN IMMEDIATE the connection holds the write lock
             # and, in WAL mode, nothing it runs can wait for a lock or for the disk (pages are
             # written at COMMIT): a statement takes microseconds, less than the trip to the thread.
@@ -52,6 +55,10 @@ class OneTripCursor:
     async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> OneTripCursor:
         await self._close_open_cursor()
         conn = self._connection
+        if sql in _BEGINS:
+            # A read transaction (a deferred BEGIN: the exports' snapshot) reads pages that may
+            # not be cached, for as long as its statements take: those stay on the thread.
+            conn.write_transaction = _BEGINS[sql]
 
         def run() -> tuple[Any, int, int | None, list[Any], sqlite3.Cursor | None]:
             cursor = conn._conn.cursor()
@@ -141,13 +148,18 @@ class OneTripConnection(aiosqlite.Connection):
     outside a transaction, which may wait for a lock or write to disk, stay on the thread."""
 
     inline_in_transaction = False
+    write_transaction = False  # the current transaction began with BEGIN IMMEDIATE
+    # ``offload()``: every statement on the thread, even inside a transaction (the daily job's
+    # sweeps: one statement over every action would hold the event loop).
+    offloaded = False
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         return OneTripCursor(self)
 
     def holds_transaction(self) -> bool:
+        """In a write transaction (BEGIN IMMEDIATE): statements may run inline."""
         sqlite = self._connection
-        return sqlite is not None and sqlite.in_transaction
+        return sqlite is not None and sqlite.in_transaction and self.write_transaction
 
     def run_inline(self, sql: str, parameters: Sequence[Any]) -> tuple[list[Any], int]:
         """One statement on the event loop's thread, inside a transaction only (see above): its
@@ -173,3 +185,19 @@ def connect(database: str, **kwargs: Any) -> OneTripConnection:
     # As SQLAlchemy does for aiosqlite: a connection never closed must not keep the process alive.
     connection._thread.daemon = True
     return connection
+
+
+@contextmanager
+def offload(connection: AsyncConnection) -> Iterator[None]:
+    """Statements run inside the block go to the driver's thread, never inline: for the heavy
+    statements of a unit of work (the daily job's archive sweep, reminders and pruning)."""
+    sync = connection.sync_connection
+    driver = sync.connection.driver_connection if sync is not None else None
+    if not isinstance(driver, OneTripConnection) or driver.offloaded:
+        yield
+        return
+    driver.offloaded = True
+    try:
+        yield
+    finally:
+        driver.offloaded = False

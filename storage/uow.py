@@ -49,6 +49,7 @@ from storage.repositories import (
     audit_values,
     load_actions_by_id,
 )
+from storage.sqlite_driver import offload
 from storage.transaction import ActionWrite, Transaction
 
 
@@ -177,7 +178,8 @@ class SqlUnitOfWork(BotUnitOfWork):
 
     async def prune_processed_updates(self, before: datetime) -> int:
         """Delete the processed update ids recorded before ``before`` (the daily job); how many."""
-        return await self.processed_updates.prune(before)
+        with offload(self.connection):
+            return await self.processed_updates.prune(before)
 
     # Jobs --------------------------------------------------------------------------------------
 
@@ -193,7 +195,8 @@ class SqlUnitOfWork(BotUnitOfWork):
 
     async def archive_sweep(self, today: date) -> list[int]:
         """Archive the published actions whose date has come; publishes one ARCHIVED event each."""
-        archived = await sweeps.archive_sweep_rows(self.connection, today, self.clock.now())
+        with offload(self.connection):
+            archived = await sweeps.archive_sweep_rows(self.connection, today, self.clock.now())
         self.publish(
             *(
                 Archived(a.id, a.organisation_id, archived_on=today)
@@ -203,7 +206,8 @@ class SqlUnitOfWork(BotUnitOfWork):
         return [a.id for a in archived]
 
     async def reminders_due(self, today: date, days: Sequence[int]) -> list[DueReminder]:
-        return await sweeps.reminders_due(self.connection, today, days)
+        with offload(self.connection):
+            return await sweeps.reminders_due(self.connection, today, days)
 
     async def counts_by_status(self, organisation_id: int) -> dict[Status, int]:
         return await sweeps.counts_by_status(self.connection, organisation_id)

@@ -80,6 +80,33 @@ async def test_results_are_right_and_a_transaction_makes_two_trips(
         assert len(trips) > 10
 
 
+async def test_a_read_snapshot_and_an_offloaded_block_stay_on_the_thread(
+    tmp_path: Path, trips: list[str]
+) -> None:
+    """The exports' deferred read transaction may read pages from the disk for as long as its
+    statements take, and ``offload`` marks the daily job's heavy statements: neither runs on the
+    event loop's thread (issue 17: the daily job must not hold the loop)."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/snapshot.db", fast_paths=True)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+        await conn.execute(insert(items), [{"name": "a"}, {"name": "b"}])
+    async with engine.connect() as conn:
+        await conn.execution_options(formabot_read_only=True)
+        async with conn.begin():
+            trips.clear()
+            assert (await conn.execute(select(items.c.name).order_by(items.c.id))).scalars().all() == ["a", "b"]
+            assert trips == ["run"]
+    async with engine.begin() as conn:
+        await conn.execute(select(items.c.id))  # BEGIN IMMEDIATE (a trip), then inline
+        trips.clear()
+        with sqlite_driver.offload(conn):
+            await conn.execute(update(items).values(name=items.c.name + "!"))
+        assert trips == ["run"]
+        await conn.execute(select(items.c.id))
+        assert trips == ["run"], "after the block, inline again"
+    await engine.dispose()
+
+
 async def test_outside_a_transaction_a_statement_is_one_trip(tmp_path: Path) -> None:
     connection = await sqlite_driver.connect(str(tmp_path / "plain.db"), check_same_thread=False)
     try:
@@ -101,7 +128,7 @@ async def test_a_large_result_comes_in_chunks_and_complete(tmp_path: Path, inlin
         setup = connection.cursor()
         await setup.execute("CREATE TABLE t (n INTEGER)")
         await setup.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(total)])
-        await setup.execute("BEGIN")
+        await setup.execute("BEGIN IMMEDIATE")
         assert connection.holds_transaction()
         cursor = connection.cursor()
         await cursor.execute("SELECT n FROM t ORDER BY n")
