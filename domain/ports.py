@@ -19,7 +19,7 @@ from typing import Any, Protocol, Self
 
 from domain.events import Event
 from domain.funders import Funder
-from domain.lheo import EXPORT_PAGE, ExportReport, OfaaRow, Progress, ReadDrafts
+from domain.lheo import EXPORT_PAGE, ExportReport, OfaaRow, Progress, ReadDrafts, Scope
 from domain.models import Action, Organisation, Status
 
 
@@ -356,6 +356,11 @@ class LheoFiles(Protocol):
         ...
 
     def export_file(self, out: Path, *, now: datetime, progress: Progress | None = None) -> ExportFile: ...
+
+    async def export_off_loop(self, out: Path, scope: Scope, *, today: date, now: datetime) -> ExportReport:
+        """``domain.services.lheo.export_actions`` of ``scope`` where it does not hold the bot's
+        event loop (the daily job, in the bot's process); raises as it does."""
+        ...
 
     def ensure_directory(self, directory: Path) -> None: ...
 

@@ -23,7 +23,8 @@ Steps (``RULES.md``, « archivage automatique » and « rappels »):
    Committed: the outbox rows are written with it.
 2. The LHEO exports (``public`` and ``ofaa``) into the exports' directory, each read from one
    consistent snapshot, validated action by action, written to a temporary file and renamed
-   (``domain.services.lheo.export_actions``). An action that does not validate, or whose
+   (``domain.services.lheo.export_actions``, through ``LheoFiles.export_off_loop``: in a child
+   process, so that the bot's event loop stays free for the people chatting). An action that does not validate, or whose
    organisation's fiche is incomplete, is left out of the file and told to staff
    (``EXPORT_LEFT_OUT``, once per action and day); the others are exported. Outside the first
    transaction (the snapshot is a read transaction that takes no write lock); a failed export is
@@ -45,7 +46,7 @@ from domain.events import Event, ReminderDue
 from domain.lheo import LeftOut, NothingToExport, Scope
 from domain.models import Status
 from domain.ports import BotUnitOfWorkFactory, Clock, LheoFiles
-from domain.services.lheo import export_actions, report_left_out
+from domain.services.lheo import report_left_out
 
 log = logging.getLogger("formabot.daily")
 
@@ -175,7 +176,8 @@ async def run_exports(
             report.exports.append(result)
             continue
         try:
-            written = await export_actions(files, result.path, scope, today=day, now=clock.now())
+            # Off the event loop: people chatting with the bot must not feel the job (issue 17).
+            written = await files.export_off_loop(result.path, scope, today=day, now=clock.now())
             result.formations, result.sessions = written.formations, written.sessions
             result.left_out = written.left_out
         except NothingToExport as nothing:  # every action in scope left out: as with none

@@ -3,6 +3,8 @@
 
 - ``snapshot()``: one consistent read of the actions (``storage.lheo.snapshot``);
 - ``export_file(out, now=…)``: the validated, atomic LHEO 2.3 file (``storage.lheo.validate``);
+- ``export_off_loop(out, scope, …)``: the daily job's export, in a child process
+  (``storage.lheo.export_process``);
 - ``read_drafts(path, organisation_id, today=…)``: an LHEO 2.2/2.3 file as drafts
   (``storage.lheo.import_``);
 - ``read_ofaa(path)``: the France Travail return file (``storage.lheo.ofaa``).
@@ -16,7 +18,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.lheo import OfaaRow, Progress, ReadDrafts
+from domain.lheo import ExportReport, OfaaRow, Progress, ReadDrafts, Scope
+from domain.services.lheo import export_actions
+from storage.lheo.export_process import export_in_child, shared_url
 from storage.lheo.import_ import describe, read_lheo
 from storage.lheo.ofaa import parse_ofaa_csv
 from storage.lheo.snapshot import ExportSnapshot, export_snapshot
@@ -36,6 +40,14 @@ class SqlLheoFiles:
         self, out: Path, *, now: datetime, progress: Progress | None = None
     ) -> AtomicLheoExport:
         return AtomicLheoExport(out, now=now, progress=progress)
+
+    async def export_off_loop(
+        self, out: Path, scope: Scope, *, today: date, now: datetime
+    ) -> ExportReport:
+        url = shared_url(self.engine)
+        if url is None:  # SQLite in memory: a child could not open it
+            return await export_actions(self, out, scope, today=today, now=now)
+        return await export_in_child(url, out, scope, today=today, now=now)
 
     def ensure_directory(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
