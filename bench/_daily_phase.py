@@ -106,6 +106,7 @@ async def daily_phase(
                     during = during_job(samples, (watch.started, watch.done))
                     one["updates_during_job"] = len(during)
                     one["during_job_ms"] = summary_ms(during)
+                    one["over_100ms_by_10s_of_job"] = slow_by_time(samples, watch.started)
                 progress(f"  daily job {name}: {one['job_s']} s")
             finally:
                 await stop(bot)
@@ -116,6 +117,16 @@ def during_job(samples: list[tuple[float, float]], window: tuple[float, float]) 
     """The latencies of the updates sent while the job ran (``samples``: (sent at, latency))."""
     first, last = window
     return [latency for sent, latency in samples if first <= sent <= last]
+
+
+def slow_by_time(samples: list[tuple[float, float]], start: float) -> dict[str, int]:
+    """Where the updates over 100 ms fall: their count by 10 s since the job started."""
+    counts: dict[str, int] = {}
+    for sent, latency in samples:
+        if latency > P99_TARGET_MS / 1000:
+            key = f"{10 * int((sent - start) // 10):+d}s"
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def judge_daily(daily: dict[str, Any]) -> dict[str, bool]:
@@ -142,6 +153,8 @@ def daily_table(daily: dict[str, Any], verdicts: dict[str, bool], rate: float, u
         f"  {chatting['updates_during_job']} updates sent during the job: p50 {during['p50']} / p90 "
         f"{during['p90']} / p99 {during['p99']} / max {during['max']} ms (target p99 < "
         f"{P99_TARGET_MS:g} ms)  {ok('daily_p99_during_job_lt_100ms')}",
+        f"  updates over {P99_TARGET_MS:g} ms by 10 s since the job started: "
+        f"{chatting['over_100ms_by_10s_of_job']}",
         f"  whole chat ({chatting['sent']} updates): p99 {chatting['latency_ms']['p99']} ms, "
         f"late sends {chatting['late_sends']}, failed users {chatting['failures']}, "
         f"internal errors {chatting['internal_errors']}, bot CPU {chatting['bot_cpu_percent']} %",
