@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/e2e_throughput.py                 # defaults: 200 users, 50 updates/s
     .venv/bin/python bench/e2e_throughput.py --users 20 --duration 5 --json
+    .venv/bin/python bench/e2e_throughput.py --daily-only --daily-actions 10000   # the daily job, quick
 
 Two subprocesses, each long-polling its own fake Telegram Bot API (``tests.fakebotapi``, served
 on loopback from this process, which also plays the users):
@@ -31,6 +32,13 @@ The echo users send the same updates (texts as texts, presses as callback querie
   Target: formabot p99 < 100 ms.
 - after formabot is stopped, the SQLite file is checked: confirmed actions == users who saw the
   confirmation, and processed update ids ≥ updates sent (every answer committed before its reply).
+
+- the daily job (``bench/_daily_phase.py``, ``--daily-actions``, 100 000 by default; 0: none;
+  ``--daily-only``: this phase alone, after the pilot): a ``formabot run`` on a database of that
+  many published actions with 2–3 sessions each catches up its daily job at start-up (archive
+  sweep, reminders, both LHEO exports), first alone, then with the open-loop users chatting
+  (``--rate`` over ``--latency-users``). Targets: p99 < 100 ms for the updates sent while the job
+  runs; the job no longer than 1.3 × alone.
 
 The throughput rounds run in ABBA order and the latency phases one bot after the other, so that the
 load of a shared machine weighs on both alike. Exit status 0 when every target and check passes, 1
