@@ -36,9 +36,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from domain.funders import Funder
 from domain.models import Action, Session
-from storage import sweeps
 from storage.database import create_engine, upgrade
 from storage.mapping import compute_archive_on
+from storage.repositories import action_sweeps as sweeps
 from storage.tables import actions
 
 TODAY = date(2027, 1, 4)

@@ -34,7 +34,6 @@ from domain.events import RECIPIENT_REASONS, Archived, Event
 from domain.funders import Circuit, Funder
 from domain.models import Action, Status
 from domain.ports import BotUnitOfWork, Clock, DueReminder, Membership
-from storage import sweeps
 from storage.hot_statements import HotResult, HotStatement
 from storage.repositories import (
     SqlActionRepository,
@@ -49,6 +48,7 @@ from storage.repositories import (
     audit_values,
     load_actions_by_id,
 )
+from storage.repositories import action_sweeps as sweeps
 from storage.sqlite_driver import offload
 from storage.transaction import ActionWrite, Transaction
 

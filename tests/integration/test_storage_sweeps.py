@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from domain import archiving
 from domain.funders import Funder
 from domain.models import Action, Status
-from storage import sweeps
+from storage.repositories import action_sweeps as sweeps
 from storage.uow import SqlUnitOfWorkFactory
 from tests.factories import make_session, make_valid_action
 

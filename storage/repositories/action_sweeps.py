@@ -1,4 +1,5 @@
-"""Set-based operations of the daily job: one statement each, whatever the number of actions.
+"""The actions' set-based operations of the daily job: one statement each, whatever the number
+of actions (a repository module: the archive sweep is a write of the actions aggregate).
 
 Each takes an ``AsyncConnection`` or ``AsyncSession`` inside the caller's transaction.
 """
