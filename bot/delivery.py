@@ -34,8 +34,8 @@ How it keeps its promises:
   offers no idempotency key.
 
 The bot should not have PTB's ``AIORateLimiter`` (``Application.bot`` usually has it): pacing is
-done here, and its own retries would hide the 429s. Give the bot's ``HTTPXRequest`` a connection
-pool of at least ``max_concurrency`` (PTB's default for ``Bot`` is 256).
+done here, and its own retries would hide the 429s. Give the bot's request (``bot.http_client``) at
+least ``max_concurrency`` connections (PTB's default for ``Bot`` is 256).
 """
 
 from __future__ import annotations

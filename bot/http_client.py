@@ -1,13 +1,16 @@
-"""The HTTP client under python-telegram-bot's Bot API calls, trimmed of work the Bot API never needs.
+"""The HTTP client under python-telegram-bot's Bot API calls: aiohttp, trimmed of work the Bot API
+never needs.
 
-``BoundedRequest`` implements python-telegram-bot's public ``BaseRequest`` on httpx:
-- no cookies: httpx parses every response for cookies (building urllib adapters for
-  ``http.cookiejar``); the Bot API sets none. ``CookielessClient`` neither keeps nor sends them.
-- at most ``size`` calls in flight, in a pool of as many connections; callers beyond wait on a
-  semaphore, outside httpx's pool, which re-scans every idle connection each time a request enters
-  or leaves it (queued requests make every request dearer).
-The bot's size is ``FORMABOT_TELEGRAM_CONNECTIONS`` (default 8). What each choice saves is measured
-in ``bench/README.md``.
+``BoundedRequest`` implements python-telegram-bot's public ``BaseRequest`` on an aiohttp session:
+- aiohttp instead of python-telegram-bot's httpx: on loopback httpx (with httpcore and anyio under
+  it) cost about 1.5 ms of CPU per Bot API call, a quarter of everything the bot spends on an
+  update; aiohttp's C parser and its connector cost a fraction of that (``bench/README.md``).
+- no cookies (``DummyCookieJar``): the Bot API sets none.
+- at most ``size`` calls in flight, on as many keep-alive connections; callers beyond wait on a
+  semaphore, never on a pool timeout.
+- the parameters are sent url-encoded exactly as python-telegram-bot's ``HTTPXRequest`` sends them
+  (``RequestData.json_parameters``), multipart when there are files.
+The bot's size is ``FORMABOT_TELEGRAM_CONNECTIONS`` (default 8).
 
 With ``FORMABOT_FAST_PATHS`` off (``bot_request``), python-telegram-bot's stock ``HTTPXRequest``
 serves instead, with the same bound (its pool of ``size`` connections, waited for without a pool
@@ -18,38 +21,31 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import urlencode
 
-import httpx
+import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-
-class _NoCookies(httpx.Cookies):
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
-
-
-_NO_COOKIES = _NoCookies()  # stays empty: nothing is ever extracted into it
 _DEFAULT = type(BaseRequest.DEFAULT_NONE)  # a timeout python-telegram-bot leaves to the request
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-class CookielessClient(httpx.AsyncClient):
-    """An httpx client that neither stores nor sends cookies."""
+def _given(value: Any, default: float | None) -> float | None:
+    return default if isinstance(value, _DEFAULT) else value
 
-    @property
-    def cookies(self) -> httpx.Cookies:
-        return _NO_COOKIES
 
-    @cookies.setter
-    def cookies(self, value: object) -> None:
-        raise TypeError("this client keeps no cookies")
+def _sum(*parts: float | None) -> float | None:
+    """The total of several timeouts; None (no limit) if any is None."""
+    return None if any(part is None for part in parts) else sum(part for part in parts if part is not None)
 
 
 class BoundedRequest(BaseRequest):
-    """At most ``size`` Bot API calls in flight on a ``CookielessClient`` of as many connections;
-    the others wait their turn here. The wait is not bounded (so httpx's pool timeout never fires
-    for a long queue): every call in a slot has its own connect, read and write timeouts, given
-    here or per call as python-telegram-bot passes them (its defaults: 5 s, 20 s to upload)."""
+    """At most ``size`` Bot API calls in flight on an aiohttp session of as many connections; the
+    others wait their turn here. The wait is not bounded: every call in a slot has its own connect
+    and read timeouts, given here or per call as python-telegram-bot passes them (its defaults:
+    5 s). aiohttp has no write timeout: the write timeout bounds the whole call together with the
+    read timeout (the media write timeout, 20 s, when files are uploaded)."""
 
     def __init__(
         self,
@@ -61,26 +57,60 @@ class BoundedRequest(BaseRequest):
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
     ) -> None:
+        self._size = size
         self._slots = asyncio.Semaphore(size)
-        self._timeout = httpx.Timeout(
-            connect=connect_timeout, read=read_timeout, write=write_timeout, pool=pool_timeout
-        )
+        self._read_timeout = read_timeout
+        self._write_timeout = write_timeout
+        self._connect_timeout = connect_timeout
+        # No pool to wait for beyond the semaphore: kept for python-telegram-bot's signature.
+        self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
-        self._limits = httpx.Limits(max_connections=size)
-        self._client: httpx.AsyncClient | None = None
+        self._session: aiohttp.ClientSession | None = None
 
     @property
     def read_timeout(self) -> float | None:
-        return self._timeout.read
+        return self._read_timeout
 
     async def initialize(self) -> None:
-        if self._client is None or self._client.is_closed:
-            self._client = CookielessClient(timeout=self._timeout, limits=self._limits)
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._size, limit_per_host=self._size),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                headers={"User-Agent": self.USER_AGENT},
+                timeout=aiohttp.ClientTimeout(total=None),
+            )
 
     async def shutdown(self) -> None:
-        client, self._client = self._client, None
-        if client is not None and not client.is_closed:
-            await client.aclose()
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    def _timeout(
+        self, files: bool, read: Any, write: Any, connect: Any
+    ) -> aiohttp.ClientTimeout:
+        read_s = _given(read, self._read_timeout)
+        write_s = _given(write, self._media_write_timeout if files else self._write_timeout)
+        connect_s = _given(connect, self._connect_timeout)
+        return aiohttp.ClientTimeout(
+            total=_sum(connect_s, write_s, read_s), sock_connect=connect_s, sock_read=read_s
+        )
+
+    @staticmethod
+    def _body(request_data: RequestData | None) -> tuple[Any, dict[str, str] | None]:
+        """The request's body and its content type: url-encoded, or multipart with files."""
+        if request_data is None:
+            return None, None
+        if not request_data.contains_files:
+            return urlencode(request_data.json_parameters).encode(), _FORM
+        form = aiohttp.FormData(quote_fields=False)
+        for name, value in request_data.json_parameters.items():
+            form.add_field(name, value)
+        for name, part in request_data.multipart_data.items():
+            filename, content, *mime = part
+            form.add_field(
+                name, content, filename=filename, content_type=mime[0] if mime else None
+            )
+        return form, None
 
     async def do_request(
         self,
@@ -92,33 +122,22 @@ class BoundedRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        client = self._client
-        if client is None or client.is_closed:
+        session = self._session
+        if session is None or session.closed:
             raise RuntimeError("this BoundedRequest is not initialized")
-        files = request_data.multipart_data if request_data else None
-        default = self._timeout
-        media_write = self._media_write_timeout if files else default.write
-        timeout = httpx.Timeout(
-            connect=default.connect if isinstance(connect_timeout, _DEFAULT) else connect_timeout,
-            read=default.read if isinstance(read_timeout, _DEFAULT) else read_timeout,
-            write=media_write if isinstance(write_timeout, _DEFAULT) else write_timeout,
-            pool=default.pool if isinstance(pool_timeout, _DEFAULT) else pool_timeout,
-        )
+        body, headers = self._body(request_data)
+        files = request_data is not None and request_data.contains_files
+        timeout = self._timeout(files, read_timeout, write_timeout, connect_timeout)
         async with self._slots:
             try:
-                response = await client.request(
-                    method=method,
-                    url=url,
-                    headers={"User-Agent": self.USER_AGENT},
-                    timeout=timeout,
-                    files=files,
-                    data=request_data.json_parameters if request_data else None,
-                )
-            except httpx.TimeoutException as error:  # as python-telegram-bot's HTTPXRequest raises it
+                async with session.request(
+                    method, url, data=body, headers=headers, timeout=timeout
+                ) as response:
+                    return response.status, await response.read()
+            except (TimeoutError, aiohttp.ServerTimeoutError) as error:  # as HTTPXRequest raises it
                 raise TimedOut from error
-            except httpx.HTTPError as error:
-                raise NetworkError(f"httpx.{error.__class__.__name__}: {error}") from error
-        return response.status_code, response.content
+            except aiohttp.ClientError as error:
+                raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
 
 
 def bot_request(size: int, *, fast_paths: bool = True, **timeouts: float | None) -> BaseRequest:

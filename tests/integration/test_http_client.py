@@ -13,8 +13,10 @@ from typing import TypeVar
 
 import pytest
 from aiohttp import web
-from telegram.error import TimedOut
-from telegram.request import BaseRequest
+from telegram import InputFile
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from bot.http_client import BoundedRequest, bot_request
 from bot.ordering import FlowControlledRequest, UpdateFlow
@@ -56,6 +58,7 @@ class SlowServer:
         self.crowded = asyncio.Event()
         self.cookie_headers: list[str | None] = []
         self.released = asyncio.Event()  # set at the end of a test: the held requests end
+        self.forms: list[dict[str, object]] = []  # what ``record`` received, decoded by aiohttp
 
     async def handle(self, request: web.Request) -> web.Response:
         self.in_flight += 1
@@ -74,6 +77,17 @@ class SlowServer:
             await asyncio.wait_for(self.released.wait(), 30)
         return web.json_response({"ok": True, "result": True})
 
+    async def record(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        self.forms.append(
+            {
+                name: (value.filename, value.content_type, value.file.read())
+                if isinstance(value, web.FileField) else value
+                for name, value in form.items()
+            }
+        )
+        return web.json_response({"ok": True, "result": True})
+
     async def set_cookie(self, request: web.Request) -> web.Response:
         self.cookie_headers.append(request.headers.get("Cookie"))
         response = web.json_response({"ok": True, "result": True})
@@ -87,6 +101,7 @@ async def server() -> AsyncIterator[tuple[SlowServer, str]]:
     app = web.Application()
     app.router.add_post("/cookie/{method}", slow.set_cookie)
     app.router.add_post("/never/{method}", slow.never)
+    app.router.add_post("/record/{method}", slow.record)
     app.router.add_post("/{method}", slow.handle)
     runner = web.AppRunner(app)
     await runner.setup()
@@ -161,3 +176,46 @@ async def test_cookies_set_by_the_server(server: tuple[SlowServer, str], fast_pa
 async def test_a_call_before_initialize_is_refused() -> None:
     with pytest.raises(RuntimeError):
         await BoundedRequest(SIZE).do_request("http://127.0.0.1:9/getMe", "POST")
+
+
+@pytest.mark.parametrize("fast_paths", FAST_PATHS)
+async def test_parameters_and_files_reach_the_bot_api_as_sent(
+    server: tuple[SlowServer, str], fast_paths: bool
+) -> None:
+    """A message's parameters (url-encoded) and a document's bytes, name and type (multipart)
+    arrive as python-telegram-bot gives them, whichever client sends them."""
+    slow, url = server
+    message = RequestData(
+        [
+            RequestParameter.from_input("chat_id", 42),
+            RequestParameter.from_input("text", "Récapitulatif & co = 100 %"),
+            RequestParameter.from_input("reply_markup", {"inline_keyboard": [[{"text": "✅", "callback_data": "a"}]]}),
+        ]
+    )
+    pdf = b"%PDF-1.7\n" + bytes(range(256)) * 64
+    document = RequestData(
+        [
+            RequestParameter.from_input("chat_id", 42),
+            RequestParameter.from_input(
+                "document", InputFile(pdf, filename="récapitulatif.pdf", attach=False)
+            ),
+        ]
+    )
+    async with _open(_request(SIZE, fast_paths)) as request:
+        assert await request.post(f"{url}/record/sendMessage", request_data=message) is True
+        assert await request.post(f"{url}/record/sendDocument", request_data=document) is True
+    sent_message, sent_document = slow.forms
+    assert sent_message == {
+        "chat_id": "42",
+        "text": "Récapitulatif & co = 100 %",
+        "reply_markup": '{"inline_keyboard": [[{"text": "\\u2705", "callback_data": "a"}]]}',
+    }
+    assert sent_document["chat_id"] == "42"
+    assert sent_document["document"] == ("récapitulatif.pdf", "application/pdf", pdf)
+
+
+@pytest.mark.parametrize("fast_paths", FAST_PATHS)
+async def test_a_refused_connection_raises_network_error(fast_paths: bool) -> None:
+    async with _open(_request(SIZE, fast_paths)) as request:
+        with pytest.raises(NetworkError):
+            await request.post("http://127.0.0.1:9/getMe")
