@@ -24,14 +24,33 @@ NO_PREVIEW = '{"is_disabled": true}'
 warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
 
 
-def keyboard_json(reply: Reply) -> str | None:
+def keyboard_markup(reply: Reply) -> dict[str, Any] | None:
     """The reply's buttons as an inline keyboard (callback data = the button's payload)."""
     rows = [
         [{"text": button.label, "callback_data": button.payload} for button in row]
         for row in reply.buttons
         if row
     ]
-    return json.dumps({"inline_keyboard": rows}, ensure_ascii=False) if rows else None
+    return {"inline_keyboard": rows} if rows else None
+
+
+def keyboard_json(reply: Reply) -> str | None:
+    """``keyboard_markup`` JSON-encoded, as a call's parameter."""
+    markup = keyboard_markup(reply)
+    return json.dumps(markup, ensure_ascii=False) if markup is not None else None
+
+
+def message_in_body(chat_id: int, reply: Reply) -> dict[str, Any]:
+    """sendMessage's parameters for a webhook response's JSON body (``bot.webhook.in_response``):
+    the same message as ``send_message`` makes, the keyboard and preview options as objects."""
+    params: dict[str, Any] = {
+        "chat_id": chat_id, "text": reply.text, "parse_mode": HTML,
+        "link_preview_options": {"is_disabled": True},
+    }
+    markup = keyboard_markup(reply)
+    if markup is not None:
+        params["reply_markup"] = markup
+    return params
 
 
 def _text_kwargs(text: str, keyboard: str | None, **target: int) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from bot.http_client import bot_request
 from bot.ordering import FlowControlledRequest, PerUserUpdateProcessor
 from bot.throttle import ChatThrottle
 from bot.uploads import with_catalogue
-from bot.webhook import in_response
+from bot.webhook import in_response, responding
 from dialogs.engine import DialogEngine
 from dialogs.io import Incoming, Reply
 from dialogs.printing import PrintFailed
@@ -112,6 +112,9 @@ class TelegramChannel:
                 await self._answer(query, None)
             return
         inc = await with_catalogue(context.bot, inc)  # a catalogue's bytes, read before the step
+        if responding():
+            # Telegram sends an update again only if it got no 200: its replies may be lost.
+            inc = dataclasses.replace(inc, show_again=True)
         replies = await self._handle_until_stored(context.bot, inc, query)
         if replies is None:
             return
@@ -123,7 +126,21 @@ class TelegramChannel:
             if reply.pending is not None:
                 self._print(context.bot, inc, reply)
         now = [r for r in replies if r.pending is None]  # the PDF's reply goes once it is made
+        if query is None and await self._reply_in_response(inc.chat_id, now):
+            return
         await self.send(context.bot, inc.chat_id, now, edit=query.message if query else None)
+
+    async def _reply_in_response(self, chat_id: int, replies: Sequence[Reply]) -> bool:
+        """On a webhook, a reply that is one message (one part, no document) goes in the
+        response's body, paced like any message: one request saved (``bot.webhook.in_response``
+        says what that costs). False: send it as usual."""
+        if not responding():
+            return False
+        folded = fold_notices(replies)
+        if len(folded) != 1 or folded[0].document is not None or len(folded[0].text) > TELEGRAM_LIMIT:
+            return False
+        await self.throttle.wait(chat_id)
+        return in_response("sendMessage", **bot_api.message_in_body(chat_id, folded[0]))
 
     def _print(self, bot: object, inc: Incoming, reply: Reply) -> None:
         """Make the reply's PDF in the printer's worker and send it once ready, as a task of its own:

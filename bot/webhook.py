@@ -35,16 +35,28 @@ _response: contextvars.ContextVar[dict[str, object] | None] = contextvars.Contex
 )
 
 
+def responding() -> bool:
+    """Whether a webhook request is being handled and its response's body is still free."""
+    holder = _response.get()
+    return holder is not None and not holder
+
+
 def in_response(method: str, **params: object) -> bool:
     """Put ``method`` in the body of the webhook response being prepared, which Telegram then
     executes: one request saved. False (nothing done: make the call yourself) outside a webhook
     request or when the response already carries a method (Telegram takes one).
 
     Telegram never says whether a method in a response succeeded, and it is executed only after
-    the 200, i.e. after every other reply of the update: only calls whose failure costs nothing
-    and whose order does not matter belong here (``answerCallbackQuery``: the button's spinner;
-    if it is lost, the client stops it by itself after a few seconds). The messages of a reply are
-    never put there: a refused or rate-limited ``sendMessage`` would be lost without a trace."""
+    the 200, i.e. after every other call of the update: only the update's last call belongs here,
+    and only one whose failure costs little. Two do: ``answerCallbackQuery`` (the button's
+    spinner; if it is lost, the client stops it by itself after a few seconds), and the
+    ``sendMessage`` of a reply to a typed message when it is the reply's only message (no
+    document, one part, paced like any message): what it could meet is a blocked bot (nobody to
+    tell), a 429 (the pacing makes it unlikely) or a refused text (a bug: our templates are
+    tested against the Bot API's limits); the answer itself is already committed, and the user's
+    next message or ``/menu`` shows the screen again. A response Telegram did not get (the
+    process killed after the commit) is retried by Telegram: the update comes again, is found
+    processed, and its current screen is sent again (``Incoming.show_again``)."""
     holder = _response.get()
     if holder is None or holder:
         return False

@@ -76,7 +76,8 @@ class DialogEngine:
         self.on_published: Callable[[], None] = lambda: None
 
     async def handle(self, inc: Incoming) -> list[Reply]:
-        """Process one input; an update already processed returns no reply and changes nothing."""
+        """Process one input; an update already processed returns no reply and changes nothing
+        (``inc.show_again``: it shows the current screen again, and takes no answer)."""
         for attempt in range(MAX_ATTEMPTS):
             try:
                 return self._admit_documents(inc.user_id, await self._handle_once(inc))
@@ -89,7 +90,8 @@ class DialogEngine:
     async def _handle_once(self, inc: Incoming) -> list[Reply]:
         # The user is the actor of everything this input changes (the audit trail names them).
         async with self.uow_factory(actor_user_id=inc.user_id) as uow:
-            if inc.update_id is not None and not await uow.mark_update_processed(inc.update_id):
+            seen = inc.update_id is not None and not await uow.mark_update_processed(inc.update_id)
+            if seen and not inc.show_again:
                 return []
             published = _watch_publish(uow)
             conversation = await uow.conversations.load(inc.chat_id)
@@ -103,6 +105,15 @@ class DialogEngine:
                 upload=inc.content,
                 lheo_files=self.lheo_files,
             )
+            if seen:
+                # Processed already, delivered again (a webhook whose 200 never reached Telegram):
+                # its replies may never have left. No answer is taken; the current screen is
+                # shown again, under a new number (its buttons are the ones that count).
+                replies = await self._show_again(ctx, st)
+                conversation.data = st.model_dump(mode="json")
+                await uow.conversations.save(conversation)
+                await uow.commit()
+                return replies
             if inc.command == "start" and inc.args.strip():
                 outcome = await link(uow, inc.user_id, inc.chat_id, inc.args.strip(),
                                      support=ctx.support_contact)
@@ -171,6 +182,25 @@ class DialogEngine:
             log.warning("home screen could not be shown after a refused step")
             st.screen = st.home
             return list(ctx.out)
+
+    async def _show_again(self, ctx: Context, st: DialogState) -> list[Reply]:
+        """The screen the user is at, as ``_step`` would frame it, without any input."""
+        home = self._home(ctx.principal)
+        if home is None:
+            return [Reply(render("unknown_user.j2", principal=ctx.principal, support=ctx.support_contact))]
+        if st.home != home:
+            st.home, st.screen = home, home
+        if home == ScreenName.MENU:
+            orgs = ctx.principal.organisation_ids
+            if st.organisation_id not in orgs:
+                st.organisation_id = orgs[0] if len(orgs) == 1 else None
+            if st.organisation_id is None:
+                st.screen = ScreenName.CHOOSE_ORG
+        ctx.organisation_id = st.organisation_id
+        try:
+            return await show(ctx, st)
+        except (PermissionError, LookupError):
+            return await self._fall_back_home(ctx, st)
 
     async def mark_unreachable(self, chat_id: int) -> None:
         """The chat blocked the bot (Telegram's 403): stop sending it notifications."""

@@ -23,6 +23,10 @@ class Incoming:
     args: str = ""
     update_id: int | None = None
     user_name: str | None = None
+    # An update delivered again although it was processed: False (polling) changes nothing and
+    # answers nothing; True (a webhook: Telegram resends only what got no 200, so the replies may
+    # never have left) changes nothing and shows the current screen again.
+    show_again: bool = False
 
 
 @dataclass(frozen=True, slots=True)

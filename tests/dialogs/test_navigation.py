@@ -115,6 +115,30 @@ async def test_same_update_twice_is_processed_once(world: World) -> None:
     assert first and second == []
 
 
+async def test_an_update_delivered_again_on_a_webhook_shows_the_screen_and_takes_nothing(world: World) -> None:
+    """A webhook's redelivery (``show_again``): Telegram got no 200, the replies may be lost. The
+    current screen comes again with buttons of its own; the answer is not taken twice."""
+    import dataclasses
+
+    from dialogs.io import Incoming
+
+    client = await start_action(world)
+    engine = world.engine()
+    answer = Incoming(chat_id=client.chat_id, user_id=client.user_id, text="Soudeur TIG", update_id=515151)
+    first = await engine.handle(answer)
+    again = await engine.handle(dataclasses.replace(answer, show_again=True))
+    assert [r.text for r in again] == [r.text for r in first]  # « Objectif de la formation »…
+    assert "Objectif" in again[-1].text and again[-1].screen
+    old = {b.payload for row in first[-1].buttons for b in row}
+    new = {b.payload for row in again[-1].buttons for b in row}
+    assert old.isdisjoint(new)  # a new screen number: the buttons shown last are the live ones
+    client.keyboard = again[-1].buttons
+    await client.press(label("save"))  # a button of the screen shown again works
+    [draft] = await world.actions()
+    assert draft.intitule == "Soudeur TIG"
+    assert await engine.handle(dataclasses.replace(answer, show_again=False)) == []
+
+
 async def test_help_and_unexpected_messages_never_lose_the_place(world: World) -> None:
     client = await start_action(world)
     await client.send("Soudeur TIG")

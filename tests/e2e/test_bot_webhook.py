@@ -8,8 +8,10 @@ from pathlib import Path
 import aiohttp
 
 from bot.runtime import BotRuntime
+from tests.dialogs.support import field_asked
 from tests.e2e.support import Player, new_link_code, settings_for
 from tests.fakebotapi import FakeBotApi
+from tests.samples import VALID_SAMPLES
 
 
 def free_port() -> int:
@@ -88,9 +90,10 @@ async def test_webhook_refuses_a_large_body_before_reading_it_and_listens_locall
             await runtime.stop()
 
 
-async def test_webhook_answers_a_pressed_button_in_the_response_body(tmp_path: Path) -> None:
-    """answerCallbackQuery goes in the webhook response (one request saved), executed by Telegram
-    after the 200; the screen itself is still an edit the bot makes and sees succeed."""
+async def test_webhook_answers_in_the_response_body(tmp_path: Path) -> None:
+    """The update's last call goes in the webhook response (one request saved), executed by
+    Telegram after the 200: a typed message's reply when it is one message, a pressed button's
+    answer (its screen is still an edit the bot makes and sees succeed)."""
     async with FakeBotApi() as api:
         port = free_port()
         settings = settings_for(api, tmp_path / "bot.db", webhook_port=port, webhook_secret="s3cret-token")
@@ -100,13 +103,60 @@ async def test_webhook_answers_a_pressed_button_in_the_response_body(tmp_path: P
         try:
             claire = Player(api.user(1001, "Claire"))
             await claire.command("start", code)
-            assert api.via_webhook_response == 0  # a message: nothing to answer in the response
+            assert "Bienvenue" in claire.text
+            # The welcome and the menu, one message, went in the response: no sendMessage call.
+            assert api.via_webhook_response == 1
+            assert [r.in_response for r in api.requests_for("sendMessage")] == [True]
             await claire.press("➕ Créer une action")
             await claire.press("Région")
             await api.wait_until(lambda: all(c.answered for c in api.callbacks.values()))
-            assert len(api.callbacks) == 2 and api.via_webhook_response == 2
+            assert len(api.callbacks) == 2 and api.via_webhook_response == 3
             answers = api.requests_for("answerCallbackQuery")
-            assert len(answers) == 2 and all(r.ok for r in answers)
+            assert len(answers) == 2 and all(r.ok and r.in_response for r in answers)
+            edits = api.requests_for("editMessageText")
+            assert len(edits) == 2 and all(r.ok and not r.in_response for r in edits)
             assert "question 1/" in claire.text
+            first = claire.current_field()
+            assert first is not None
+            await claire.say(VALID_SAMPLES[first.key])
+            assert "question 2/" in claire.text and api.via_webhook_response == 4
+            sent = api.requests_for("sendMessage")
+            assert len(sent) == 2 and all(r.ok and r.in_response for r in sent)
+        finally:
+            await runtime.stop()
+
+
+async def test_a_processed_update_delivered_again_shows_the_screen_again(tmp_path: Path) -> None:
+    """Telegram sends an update again when its 200 did not arrive (the process killed after the
+    commit, the response lost): the replies may never have left. The answer is not taken a
+    second time; the user is shown where they are, and its buttons work."""
+    async with FakeBotApi() as api:
+        port = free_port()
+        settings = settings_for(api, tmp_path / "bot.db", webhook_port=port, webhook_secret="s3cret-token")
+        _, code = await new_link_code(settings)
+        runtime = BotRuntime(settings, webhook_url=f"http://127.0.0.1:{port}/telegram")
+        await runtime.start()
+        try:
+            claire = Player(api.user(1001, "Claire"))
+            await claire.command("start", code)
+            await claire.press("➕ Créer une action")
+            await claire.press("Région")
+            first = claire.current_field()
+            assert first is not None
+            _snapshot, message = api._store_user_message(claire.user, text=VALID_SAMPLES[first.key])
+            claire.user.skip_replies()
+            update_id = await api.push_update({"message": message})
+            second_question = await claire.user.wait_for(lambda m: "question 2/" in m.text)
+            second = field_asked(second_question.text)
+            assert second is not None and second.key != first.key
+            # The same update again: the same question 2, on a new message, nothing answered.
+            await api.push_update({"update_id": update_id, "message": message})
+            again = await claire.user.wait_for(lambda m: bool(m.buttons))
+            assert "question 2/" in again.text and again.message_id != second_question.message_id
+            assert again.text == second_question.text
+            # The screen shown again is the one that counts: its buttons answer.
+            claire.screen = again
+            await claire.say(VALID_SAMPLES[second.key])
+            assert "question 3/" in claire.text
         finally:
             await runtime.stop()

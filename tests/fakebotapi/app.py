@@ -105,9 +105,12 @@ class HttpMixin(ServerState):
             values = {}
         return await self._call(request.match_info["token"], method, values)
 
-    async def _call(self, token: str, method: str, values: dict[str, Any]) -> web.Response:
-        """One Bot API call, recorded: over HTTP, or found in a webhook response's body."""
-        record = RecordedRequest(method, normalized(values))
+    async def _call(
+        self, token: str, method: str, values: dict[str, Any], *, in_response: bool = False
+    ) -> web.Response:
+        """One Bot API call, recorded: over HTTP, or found in a webhook response's body
+        (``in_response``)."""
+        record = RecordedRequest(method, normalized(values), in_response=in_response)
         self.requests.append(record)
         await self._notify()
         try:

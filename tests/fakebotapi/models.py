@@ -120,6 +120,7 @@ class RecordedRequest:
     status: int | None = None
     description: str | None = None
     result: Any = None
+    in_response: bool = False  # found in a webhook response's body, not received over HTTP
 
     @property
     def ok(self) -> bool:

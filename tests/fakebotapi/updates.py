@@ -306,7 +306,7 @@ class UpdatesMixin(ServerState):
         self.via_webhook_response += 1
         call = getattr(self, "_call", None)
         if call is not None:
-            await call(self.token, method, values)
+            await call(self.token, method, values, in_response=True)
 
     async def _post_update(
         self, webhook: _Webhook, update: dict[str, Any], chat: int, busy: set[int]
