@@ -292,13 +292,16 @@ class BotUnitOfWork(UnitOfWork, Protocol):
         """Whether this transaction may run the daily job (one process at a time)."""
         ...
 
-    async def archive_sweep(self, today: date) -> list[int]:
-        """Archive the published actions whose date has come (one ``Archived`` event published
-        each); their ids."""
+    async def archive_sweep(self, today: date, limit: int | None = None) -> list[int]:
+        """Archive the published actions whose date has come, at most ``limit`` (lowest ids
+        first; one ``Archived`` event published each); their ids."""
         ...
 
-    async def reminders_due(self, today: date, days: Sequence[int]) -> list[DueReminder]:
-        """The reminders due on ``today`` for the levels ``days`` and not told yet."""
+    async def reminders_due(
+        self, today: date, days: Sequence[int], limit: int | None = None
+    ) -> list[DueReminder]:
+        """The reminders due on ``today`` for the levels ``days`` and not told yet (the first
+        ``limit`` by action id)."""
         ...
 
     async def prune_processed_updates(self, before: datetime) -> int:

@@ -59,6 +59,9 @@ class OneTripCursor:
             # A read transaction (a deferred BEGIN: the exports' snapshot) reads pages that may
             # not be cached, for as long as its statements take: those stay on the thread.
             conn.write_transaction = _BEGINS[sql]
+            if conn.write_transaction and parameters is None and conn.try_begin_inline(sql):
+                self.description, self.rowcount, self.lastrowid, self._rows = None, -1, None, []
+                return self
 
         def run() -> tuple[Any, int, int | None, list[Any], sqlite3.Cursor | None]:
             cursor = conn._conn.cursor()
@@ -153,8 +156,58 @@ class OneTripConnection(aiosqlite.Connection):
     # sweeps: one statement over every action would hold the event loop).
     offloaded = False
 
+    # Set by ``storage.transaction`` while this connection's unit of work holds the process's
+    # writer lock: no other unit of work of this process can hold SQLite's write lock, so
+    # BEGIN IMMEDIATE finds it free unless another process (a ``formabot`` command) holds it.
+    sole_writer = False
+    CHECKPOINT_EVERY = 256  # inline commits between two checkpoints (see ``commit``)
+    _busy_ms: int | None = None
+    _commits = 0
+
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         return OneTripCursor(self)
+
+    def _may_run_inline(self) -> bool:
+        return self.inline_in_transaction and self.sole_writer and not self.offloaded
+
+    def try_begin_inline(self, begin: str) -> bool:
+        """``begin`` (BEGIN IMMEDIATE) on the event loop's thread, without waiting: two trips to
+        the driver's thread (and the interpreter's lock passed back and forth) saved per unit of
+        work. False, nothing begun, when this connection may not run inline or another process
+        holds the write lock: the caller begins on the thread, waiting in the busy timeout."""
+        sqlite = self._connection
+        if sqlite is None or sqlite.in_transaction or not self._may_run_inline():
+            return False
+        if self._busy_ms is None:
+            self._busy_ms = int(_pragma(sqlite, "busy_timeout")[0][0])
+        _pragma(sqlite, "busy_timeout=0")
+        try:
+            sqlite.execute(begin)
+        except sqlite3.OperationalError as error:
+            if getattr(error, "sqlite_errorcode", None) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            return False
+        finally:
+            _pragma(sqlite, f"busy_timeout={self._busy_ms}")
+        return True
+
+    async def commit(self) -> None:
+        """COMMIT of a write transaction begun inline runs inline too: in WAL mode it appends the
+        transaction's pages to the log, no fsync (synchronous=NORMAL), no waiting for a lock.
+        What could take long is the checkpoint SQLite runs at a commit once the log is over 1 000
+        pages: on these connections it is off (``wal_autocheckpoint=0``), and one PASSIVE
+        checkpoint (it waits for nobody) runs on the driver's thread every ``CHECKPOINT_EVERY``
+        inline commits."""
+        sqlite = self._connection
+        if sqlite is None or not (self._may_run_inline() and self.holds_transaction()):
+            await super().commit()
+            return
+        if self._commits == 0:
+            _pragma(sqlite, "wal_autocheckpoint=0")
+        sqlite.commit()
+        self._commits += 1
+        if self._commits % self.CHECKPOINT_EVERY == 0:
+            await self._execute(_pragma, sqlite, "wal_checkpoint(PASSIVE)")
 
     def holds_transaction(self) -> bool:
         """In a write transaction (BEGIN IMMEDIATE): statements may run inline."""
@@ -171,6 +224,16 @@ class OneTripConnection(aiosqlite.Connection):
             return cursor.fetchall(), cursor.rowcount
         finally:
             cursor.close()
+
+
+def _pragma(sqlite: sqlite3.Connection, pragma: str) -> list[Any]:
+    """``PRAGMA pragma``, its rows read and its statement closed (a statement left open would
+    refuse the COMMIT: « SQL statements in progress »)."""
+    cursor = sqlite.execute(f"PRAGMA {pragma}")
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def connect(database: str, **kwargs: Any) -> OneTripConnection:

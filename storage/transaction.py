@@ -86,11 +86,16 @@ class Transaction:
             self._release_writer()
             raise
         self._driver = inline_driver(self._connection) if direct_statements else None
+        if self._writer is not None and self._driver is not None:
+            self._driver.sole_writer = True  # BEGIN and COMMIT may run inline (storage.sqlite_driver)
 
     async def close(self) -> None:
         """Roll back what was not committed, close the connection, release the writer lock."""
         connection, self._connection = self._connection, None
         self.writes.clear()
+        if self._driver is not None:
+            self._driver.sole_writer = False
+            self._driver = None
         try:
             if connection is None:
                 return

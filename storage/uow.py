@@ -193,10 +193,11 @@ class SqlUnitOfWork(BotUnitOfWork):
         )
         return bool(result.scalar())
 
-    async def archive_sweep(self, today: date) -> list[int]:
-        """Archive the published actions whose date has come; publishes one ARCHIVED event each."""
+    async def archive_sweep(self, today: date, limit: int | None = None) -> list[int]:
+        """Archive the published actions whose date has come (at most ``limit``); publishes one
+        ARCHIVED event each."""
         with offload(self.connection):
-            archived = await sweeps.archive_sweep_rows(self.connection, today, self.clock.now())
+            archived = await sweeps.archive_sweep_rows(self.connection, today, self.clock.now(), limit)
         self.publish(
             *(
                 Archived(a.id, a.organisation_id, archived_on=today)
@@ -205,9 +206,11 @@ class SqlUnitOfWork(BotUnitOfWork):
         )
         return [a.id for a in archived]
 
-    async def reminders_due(self, today: date, days: Sequence[int]) -> list[DueReminder]:
+    async def reminders_due(
+        self, today: date, days: Sequence[int], limit: int | None = None
+    ) -> list[DueReminder]:
         with offload(self.connection):
-            return await sweeps.reminders_due(self.connection, today, days)
+            return await sweeps.reminders_due(self.connection, today, days, limit)
 
     async def counts_by_status(self, organisation_id: int) -> dict[Status, int]:
         return await sweeps.counts_by_status(self.connection, organisation_id)

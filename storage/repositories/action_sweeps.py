@@ -32,16 +32,21 @@ ReminderDue = DueReminder  # the port's type (``domain.ports``)
 
 
 async def archive_sweep_rows(
-    conn: Executor, today: date, now: datetime | None = None
+    conn: Executor, today: date, now: datetime | None = None, limit: int | None = None
 ) -> list[ArchivedAction]:
-    """Archive every published action whose archiving date has come; returns them.
+    """Archive every published action whose archiving date has come (at most ``limit``, lowest
+    ids first); returns them.
 
     One ``UPDATE … WHERE status = 'published' AND archive_on <= today RETURNING``; the version is
     bumped so that a concurrent save based on the published version is refused.
     """
+    due = (actions.c.status == Status.PUBLISHED.value, actions.c.archive_on <= today)
+    if limit is not None:
+        first = select(actions.c.id).where(*due).order_by(actions.c.id).limit(limit)
+        due = (actions.c.id.in_(first.scalar_subquery()), *due)
     stmt = (
         update(actions)
-        .where(actions.c.status == Status.PUBLISHED.value, actions.c.archive_on <= today)
+        .where(*due)
         .values(
             status=Status.ARCHIVED.value,
             archived_on=today,
@@ -62,7 +67,7 @@ async def archive_sweep(conn: Executor, today: date, now: datetime | None = None
 
 
 async def reminders_due(
-    conn: Executor, today: date, days: Sequence[int]
+    conn: Executor, today: date, days: Sequence[int], limit: int | None = None
 ) -> list[ReminderDue]:
     """The reminders due on ``today`` and not told yet: for each published action archived within
     ``max(days)`` days, the level whose window holds the days left (``domain.archiving.
@@ -71,7 +76,8 @@ async def reminders_due(
     "Told" is read from the audit trail (one ``reminder`` row per reminder queued, with ``level``
     and ``archive_on`` in its details; rows of older versions carry only ``days``, which was the
     level). So a reminder missed on its exact day is sent the next days, once, with the real number
-    of days; after a long outage only the closest level is sent.
+    of days; after a long outage only the closest level is sent. ``limit``: the first ones by
+    action id (the next call, once these are told, gives the next ones).
     """
     levels = sorted({d for d in days if d > 0})
     if not levels:
@@ -95,10 +101,11 @@ async def reminders_due(
                 archive_on=r.archive_on, level=level,
             ))
     told = await reminders_told(conn, [c.action_id for c in candidates])
-    return [
+    due = [
         c for c in candidates
         if not any(lvl <= c.level for lvl in told.get((c.action_id, c.archive_on), ()))
     ]
+    return due if limit is None else due[:limit]
 
 
 async def reminders_told(

@@ -311,3 +311,43 @@ def test_command_line_runs_the_job_once(
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Archivage du 03/02/2027 : 1 action(s) archivée(s)."
     assert (tmp_path / "out" / EXPORT_FILES["ofaa"]).exists()
+
+
+async def test_the_sweep_and_the_reminders_go_in_chunks_each_once(
+    uow_factory: SqlUnitOfWorkFactory, org_ids: tuple[int, int], clock: FixedClock,
+    settings: Settings, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``DAILY_CHUNK`` actions per transaction (people chatting get their turn between two):
+    every action due is archived once, every reminder told once, the notifications counted."""
+    from domain.services import daily
+
+    monkeypatch.setattr(daily, "DAILY_CHUNK", 2)
+    archived = [await _setup(uow_factory, org_ids[0]) for _ in range(5)]
+    reminded = [await _setup(uow_factory, org_ids[1]) for _ in range(3)]
+    clock.set(ARCHIVE_ON)  # the first five are archived on that day…
+    async with uow_factory() as uow:  # …the other three get their 30-day reminder
+        for action_id in reminded:
+            action = await uow.all_actions().get(action_id)
+            assert action is not None
+            action.sessions[-1] = make_session(ARCHIVE_ON + timedelta(days=30), ARCHIVE_ON + timedelta(days=60))
+            action.sessions[0] = make_session(ARCHIVE_ON + timedelta(days=10), ARCHIVE_ON + timedelta(days=20))
+            await uow.all_actions().save(action)
+        await uow.commit()
+    transactions = 0
+    factory = uow_factory
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal transactions
+        transactions += 1
+        return factory(*args, **kwargs)
+
+    report = await run_daily(counting, clock, settings, exports=False)  # type: ignore[arg-type]
+    assert report.ran and sorted(report.archived) == sorted(archived)
+    assert dict(report.reminders) == {30: 3}
+    # 5 archived in 2 + 2 + 1, 3 reminders in 2 + 1, beside the first and the last transactions
+    assert transactions == 1 + 3 + 2 + 1
+    rows = await _outbox(uow_factory)
+    assert report.queued == len(rows) == 2 * 5 + 2 * 3  # two members each
+    assert sorted(r.kind for r in rows) == ["archived"] * 10 + ["reminder"] * 6
+    again = await run_daily(uow_factory, clock, settings, exports=False)
+    assert again.archived == [] and dict(again.reminders) == {} and again.queued == 0

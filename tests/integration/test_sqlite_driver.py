@@ -168,3 +168,82 @@ async def test_the_connection_thread_never_keeps_the_process_alive(engine: Async
     async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
         assert raw.driver_connection._thread.daemon
+
+
+async def test_a_unit_of_work_begins_and_commits_inline_and_waits_off_the_loop_for_another_process(
+    tmp_path: Path, trips: list[str]
+) -> None:
+    """A unit of work holds the process's writer lock: its BEGIN IMMEDIATE and COMMIT run inline
+    too (no trip to the thread). When another process holds SQLite's write lock, the BEGIN does
+    not wait on the event loop's thread: it goes to the driver's thread and waits there."""
+    import asyncio
+    import sqlite3
+
+    from storage.uow import SqlUnitOfWorkFactory
+    from tests.databases import migrated_engine
+
+    path = tmp_path / "uow.db"
+    async with migrated_engine(f"sqlite+aiosqlite:///{path}") as engine:
+        factory = SqlUnitOfWorkFactory(engine)
+        async with factory() as uow:
+            await uow.mark_update_processed(1)  # warm: the pool's connection is open
+            await uow.commit()
+        trips.clear()
+        async with factory() as uow:
+            assert await uow.mark_update_processed(2)
+            await uow.commit()
+        assert trips == []
+        other = sqlite3.connect(path, isolation_level=None)  # another process: a command
+        try:
+            assert [row[0] for row in other.execute("SELECT update_id FROM processed_updates ORDER BY 1")] == [1, 2]
+            other.execute("BEGIN IMMEDIATE")
+            ticks = 0
+
+            async def tick() -> None:
+                nonlocal ticks
+                while True:
+                    ticks += 1
+                    await asyncio.sleep(0.01)
+
+            ticker = asyncio.create_task(tick())
+
+            async def third() -> None:
+                async with factory() as uow:
+                    assert await uow.mark_update_processed(3)
+                    await uow.commit()
+
+            waiting = asyncio.create_task(third())
+            await asyncio.sleep(0.3)
+            assert not waiting.done() and ticks >= 10  # waiting, and the loop goes on meanwhile
+            other.execute("COMMIT")
+            await asyncio.wait_for(waiting, 5)
+            ticker.cancel()
+            assert trips[0] == "run"  # the BEGIN that waited, on the thread
+            assert other.execute("SELECT max(update_id) FROM processed_updates").fetchone()[0] == 3
+        finally:
+            other.close()
+
+
+async def test_inline_commits_leave_the_checkpoints_to_the_thread(tmp_path: Path, trips: list[str]) -> None:
+    """SQLite's automatic checkpoint (at a commit, once the log is over 1 000 pages) would run on
+    the event loop's thread: it is off on these connections, and a PASSIVE checkpoint runs on the
+    driver's thread every ``CHECKPOINT_EVERY`` inline commits."""
+    from storage.uow import SqlUnitOfWorkFactory
+    from tests.databases import migrated_engine
+
+    path = tmp_path / "wal.db"
+    async with migrated_engine(f"sqlite+aiosqlite:///{path}") as engine:
+        factory = SqlUnitOfWorkFactory(engine)
+        commits = 2 * sqlite_driver.OneTripConnection.CHECKPOINT_EVERY
+        trips.clear()  # the migrations'
+        for update_id in range(commits + 1):
+            async with factory() as uow:
+                await uow.mark_update_processed(update_id)
+                await uow.commit()
+        assert trips.count("_pragma") == 2 and len(trips) == 2  # two checkpoints, nothing else
+        async with engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert isinstance(driver, sqlite_driver.OneTripConnection)
+            autocheckpoint = await (await driver.execute("PRAGMA wal_autocheckpoint")).fetchone()
+            assert autocheckpoint == (0,)
