@@ -40,11 +40,22 @@ PILOT_ID = 30_000
 FIRST_USER = 30_001
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def closed_loop(
-    users: list[SimUser], script: list[Step], warmup: float, duration: float
+    users: list[SimUser], script: list[Step], warmup: float, duration: float,
+    window: dict[str, float] | None = None, pid: int | None = None,
 ) -> tuple[int, float, list[str]]:
     """Every user replays ``script`` in a closed loop; the updates answered during ``duration``
-    seconds after ``warmup`` seconds: (updates, seconds, errors)."""
+    seconds after ``warmup`` seconds: (updates, seconds, errors). With ``pid`` and ``window``:
+    ``window["cpu"]``, the CPU seconds process ``pid`` used during those seconds."""
     counting = False
     counted = 0
     stop = False
@@ -61,8 +72,11 @@ async def closed_loop(
     await asyncio.sleep(warmup)  # the benchmark's own clock: a measuring window
     counting = True
     began = time.perf_counter()
+    cpu_began = cpu_seconds(pid) if pid is not None else 0.0
     await asyncio.sleep(duration)
     elapsed = time.perf_counter() - began
+    if pid is not None and window is not None:
+        window["cpu"] = cpu_seconds(pid) - cpu_began
     counting, stop = False, True
     results = await asyncio.gather(*tasks, return_exceptions=True)
     return counted, elapsed, [repr(r) for r in results if isinstance(r, BaseException)]

@@ -60,7 +60,11 @@ async def formabot_round(
             await api.wait_until(lambda: api.webhook_url is not None, START_TIMEOUT)
             script, _ = await record_full_action(api, PILOT_ID, codes[0])
             users = [SimUser(api, first + i, c, formabot=True) for i, c in enumerate(codes[1:])]
-            counted, elapsed, errors = await closed_loop(users, script, args.warmup, args.duration)
+            window: dict[str, float] = {}
+            assert bot.process is not None
+            counted, elapsed, errors = await closed_loop(
+                users, script, args.warmup, args.duration, window, bot.process.pid
+            )
             calls = len(api.requests)
         finally:
             await bot.stop()
@@ -68,6 +72,7 @@ async def formabot_round(
             "bot": "formabot",
             "updates_per_second": round(counted / elapsed, 1),
             "errors": errors[:3],
+            "cpu_ms_per_update": round(1000 * window["cpu"] / max(counted, 1), 2),
             "in_response": api.via_webhook_response,
             "calls": calls,
         }, script
@@ -98,7 +103,10 @@ async def echo_round(
             await api.wait_until(lambda: api.webhook_url is not None, START_TIMEOUT)
             code = "ECHO-CODE"
             users = [SimUser(api, first + i, code, formabot=False) for i in range(args.users)]
-            counted, elapsed, errors = await closed_loop(users, script, args.warmup, args.duration)
+            window: dict[str, float] = {}
+            counted, elapsed, errors = await closed_loop(
+                users, script, args.warmup, args.duration, window, proc.pid
+            )
         finally:
             proc.terminate()
             await proc.wait()
@@ -106,6 +114,7 @@ async def echo_round(
         return {
             "bot": "echo",
             "updates_per_second": round(counted / elapsed, 1),
+            "cpu_ms_per_update": round(1000 * window["cpu"] / max(counted, 1), 2),
             "errors": errors[:3],
         }
 

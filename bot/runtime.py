@@ -21,19 +21,9 @@ log = logging.getLogger("formabot.runtime")
 ALLOWED_UPDATES = ["message", "callback_query"]
 # Telegram's updates are a few kilobytes (a message of 4 096 characters, a document is a file id):
 # the webhook server refuses a larger body from its Content-Length, before reading it, whoever sends
-# it (the secret token is checked only once the body is read).
+# it (``bot.webhook``).
 WEBHOOK_MAX_BODY = 1024 * 1024
 WEBHOOK_BODY_TIMEOUT = 30.0  # seconds to receive a body once its headers came
-
-
-def limit_webhook_bodies(max_body: int = WEBHOOK_MAX_BODY, body_timeout: float = WEBHOOK_BODY_TIMEOUT) -> None:
-    """python-telegram-bot's webhook server is tornado's ``HTTPServer`` (created by PTB without
-    these options): every ``HTTPServer`` this process creates gets them, through tornado's own
-    ``Configurable.configure``. A body over ``max_body`` is answered 400 and the connection closed
-    as soon as the headers are read; tornado's default would read up to 100 MB first."""
-    from tornado.httpserver import HTTPServer
-
-    HTTPServer.configure(None, max_body_size=max_body, body_timeout=body_timeout)
 
 
 class BotRuntime:
@@ -80,11 +70,10 @@ class BotRuntime:
         await app.start()
         assert app.updater is not None
         if self.webhook_url:
-            limit_webhook_bodies()
             secret = self.settings.webhook_secret or secrets.token_urlsafe(32)
             self._webhook = WebhookServer(app, path=urlparse(self.webhook_url).path, secret=secret,
                                           max_body=WEBHOOK_MAX_BODY, body_timeout=WEBHOOK_BODY_TIMEOUT)
-            self._webhook.listen(self.settings.webhook_port, self.settings.webhook_listen)
+            await self._webhook.listen(self.settings.webhook_port, self.settings.webhook_listen)
             await app.bot.set_webhook(self.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
             log.info("webhook started", extra={"port": self.settings.webhook_port})
         else:

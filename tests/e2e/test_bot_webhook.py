@@ -6,6 +6,7 @@ import socket
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.runtime import BotRuntime
 from tests.dialogs.support import field_asked
@@ -70,7 +71,7 @@ async def test_webhook_refuses_a_large_body_before_reading_it_and_listens_locall
         runtime = BotRuntime(settings, webhook_url=url)
         await runtime.start()
         try:
-            # 95 MB announced (tornado's own limit is 100 MB), not a byte of it sent: refused at
+            # 95 MB announced, not a byte of it sent: refused at
             # once from the headers, with a wrong secret, without one, and even with the right one.
             for secret in ("wrong", None, "s3cret-token"):
                 headers = {"Content-Type": "application/json", "Content-Length": str(95 * 1024 * 1024)}
@@ -158,5 +159,33 @@ async def test_a_processed_update_delivered_again_shows_the_screen_again(tmp_pat
             claire.screen = again
             await claire.say(VALID_SAMPLES[second.key])
             assert "question 3/" in claire.text
+        finally:
+            await runtime.stop()
+
+
+async def test_a_body_that_does_not_come_is_refused_after_the_body_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client announcing a body and sending part of it (slowloris) holds nothing for long: the
+    request is answered 400 once ``WEBHOOK_BODY_TIMEOUT`` is over, and real updates still come."""
+    import time
+
+    monkeypatch.setattr("bot.runtime.WEBHOOK_BODY_TIMEOUT", 0.5)
+    async with FakeBotApi() as api:
+        port = free_port()
+        settings = settings_for(api, tmp_path / "bot.db", webhook_port=port, webhook_secret="s3cret-token")
+        _, code = await new_link_code(settings)
+        runtime = BotRuntime(settings, webhook_url=f"http://127.0.0.1:{port}/telegram")
+        await runtime.start()
+        try:
+            began = time.monotonic()
+            headers = {"Content-Type": "application/json", "Content-Length": "100",
+                       "X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+            answer = await _raw_post(port, "/telegram", headers, b'{"update_id": 1')
+            assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+            assert 0.5 <= time.monotonic() - began < 5
+            claire = Player(api.user(1001, "Claire"))
+            await claire.command("start", code)
+            assert "Bienvenue" in claire.text
         finally:
             await runtime.stop()
