@@ -35,7 +35,7 @@ How it keeps its promises:
 
 The bot should not have PTB's ``AIORateLimiter`` (``Application.bot`` usually has it): pacing is
 done here, and its own retries would hide the 429s. Give the bot's request (``bot.http_client``) at
-least ``max_concurrency`` connections (PTB's default for ``Bot`` is 256).
+least ``max_concurrency`` connections (``bot.jobs.delivery_bot``).
 """
 
 from __future__ import annotations

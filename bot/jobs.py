@@ -17,6 +17,7 @@ from telegram.ext import Application, ContextTypes
 from bot.config import Settings
 from bot.daily import catch_up, job_time, run_daily
 from bot.delivery import DeliverySettings, OutboxDelivery
+from bot.http_client import bot_request
 from bot.wiring import Services
 
 log = logging.getLogger("formabot.jobs")
@@ -24,12 +25,19 @@ log = logging.getLogger("formabot.jobs")
 
 def make_delivery(settings: Settings, services: Services) -> OutboxDelivery:
     """A delivery on a plain ``Bot``: the application's bot has a rate limiter of its own, which
-    would pace a second time and hide Telegram's 429 from the delivery's own pacing."""
+    would pace a second time and hide Telegram's 429 from the delivery's own pacing. Its calls go
+    through ``bot.http_client`` too, as many connections as requests in flight."""
     assert settings.telegram_token is not None
-    bot = Bot(settings.telegram_token, base_url=settings.telegram_api_url)
-    return OutboxDelivery(
-        bot, services.uow_factory, services.clock, DeliverySettings(per_chat_rate=settings.chat_rate)
-    )
+    delivery = DeliverySettings(per_chat_rate=settings.chat_rate)
+    bot = delivery_bot(settings, delivery.max_concurrency)
+    return OutboxDelivery(bot, services.uow_factory, services.clock, delivery)
+
+
+def delivery_bot(settings: Settings, connections: int) -> Bot:
+    """The outbox delivery's ``Bot`` (no rate limiter) on ``bot.http_client``'s request."""
+    assert settings.telegram_token is not None
+    request = bot_request(connections, fast_paths=settings.fast_paths)
+    return Bot(settings.telegram_token, base_url=settings.telegram_api_url, request=request)
 
 
 def background_jobs(

@@ -118,7 +118,7 @@ class TelegramChannel:
         replies = await self._handle_until_stored(context.bot, inc, query)
         if replies is None:
             return
-        log.info("update handled", extra={"update_id": update.update_id, "chat": inc.chat_id, "replies": len(replies)})
+        log.debug("update handled", extra={"update_id": update.update_id, "chat": inc.chat_id, "replies": len(replies)})
         if query is not None:
             alert = next((r.alert for r in replies if r.alert), None)
             await self._answer(query, alert, in_webhook_response=True)

@@ -83,17 +83,17 @@ async def _daily(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _deliver(args: argparse.Namespace, settings: Settings) -> int:
-    from telegram import Bot
     from telegram.error import TelegramError
 
-    from bot.delivery import DeliveryReport, OutboxDelivery
+    from bot.delivery import DeliveryReport, DeliverySettings, OutboxDelivery
+    from bot.jobs import delivery_bot
     from bot.wiring import open_services
 
     if not settings.telegram_token:
         print(say("no_token"), file=sys.stderr)
         return 2
     total = DeliveryReport()
-    bot = Bot(settings.telegram_token, base_url=settings.telegram_api_url)
+    bot = delivery_bot(settings, DeliverySettings().max_concurrency)
     try:
         await bot.initialize()
     except TelegramError as exc:
