@@ -41,14 +41,16 @@ class SqlOutboxRepository(Repository):
         were new."""
         now = self._now()
         added = 0
+        # One statement given many rows (SQLAlchemy batches them into multi-row INSERTs itself):
+        # compiled once and cached, where ``.values([...])`` was compiled again for every call.
+        stmt = upsert_ignore(self._conn, outbox, ("idempotency_key",)).returning(outbox.c.id)
         for chunk in chunks(list(rows), 200):
             values = [
                 {**row, "status": "pending", "attempts": 0, "created_at": now,
                  "next_attempt_at": now}
                 for row in chunk
             ]
-            stmt = upsert_ignore(self._conn, outbox, ("idempotency_key",)).values(values)
-            result = await self._conn.execute(stmt.returning(outbox.c.id))
+            result = await self._conn.execute(stmt, values)
             added += len(result.all())
         return added
 
