@@ -24,7 +24,8 @@ The echo users send the same updates (texts as texts, presses as callback querie
   echo bot: the echo). ``--rounds`` rounds per bot (2), each with users of its own, in ABBA order
   (echo, formabot, formabot, echo): a shared machine whose speed drifts during the run weighs on
   both bots alike. Updates per second for both (all rounds' updates over all their time), each
-  round's figure beside it, and the ratio. Target: formabot ≥ 50 % of the echo bot.
+  round's figure beside it, and the ratio. Target: formabot ≥ 75 % of the echo bot (issue 17; it was
+  50 % before).
 - latency (open loop): ``--rate`` updates per second spread evenly over ``--latency-users`` users for
   ``--duration`` seconds; each user's sends are scheduled at fixed times. A send whose previous reply
   had not come back by its scheduled time goes out late (coordinated omission: counted, and the
@@ -77,7 +78,7 @@ from tests.fakebotapi import FakeBotApi  # noqa: E402
 
 TODAY = "2026-12-01"
 CHAT_RATE = "1000"
-THROUGHPUT_TARGET = 0.50  # formabot / echo bot
+THROUGHPUT_TARGET = 0.75  # formabot / echo bot
 P99_TARGET_MS = 100.0
 PILOT_ID = 1
 THROUGHPUT_FIRST_ID = 10_000
@@ -517,7 +518,7 @@ def judge_main(results: dict[str, Any]) -> dict[str, bool]:
     results["throughput_ratio"] = round(ratio, 3)
     no_failures = all(r[b]["failures"] == 0 for r in (tp, lat) for b in ("formabot", "echo"))
     return {
-        "throughput_ratio_ge_50pct": ratio >= THROUGHPUT_TARGET,
+        "throughput_ratio_ge_target": ratio >= THROUGHPUT_TARGET,
         "formabot_p99_lt_100ms": lat["formabot"]["latency_ms"]["p99"] < P99_TARGET_MS,
         "confirmed_actions_equal_confirmations_seen": ver["confirmed_ok"],
         "processed_updates_ge_updates_sent": ver["processed_ok"],
@@ -563,7 +564,7 @@ def table(report: dict[str, Any]) -> str:
     f, e = tp["formabot"], tp["echo"]
     lines.append("throughput (closed loop)")
     row("  updates / s", f["updates_per_s"], e["updates_per_s"],
-        f"ratio {100 * r['throughput_ratio']:.1f} % (target ≥ 50 %)  {verdict(v['throughput_ratio_ge_50pct'])}")
+        f"ratio {100 * r['throughput_ratio']:.1f} % (target ≥ {100 * THROUGHPUT_TARGET:.0f} %)  {verdict(v['throughput_ratio_ge_target'])}")
     row("  updates / s by round", "/".join(map(str, f["updates_per_s_by_round"])),
         "/".join(map(str, e["updates_per_s_by_round"])))
     row("  updates", f["updates"], e["updates"])
