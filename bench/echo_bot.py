@@ -2,7 +2,9 @@
 
 No logic, no storage: every text is answered with the same text, every callback query with an
 answer and a message. Long polling; with ``ECHO_WEBHOOK_URL`` (and ``ECHO_WEBHOOK_PORT``), a webhook
-served on loopback by python-telegram-bot's ``run_webhook`` instead.
+served on loopback by python-telegram-bot's ``run_webhook`` instead. python-telegram-bot's own
+HTTP client (httpx); with ``ECHO_HTTP=formabot``, formabot's (``bot.http_client``, on aiohttp), to
+tell how much of a difference between the two bots is the transport's.
 
     FORMABOT_TELEGRAM_API_URL=http://127.0.0.1:PORT/bot FORMABOT_TELEGRAM_TOKEN=123456:TEST \\
         python bench/echo_bot.py
@@ -48,13 +50,18 @@ async def echo_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 def build_application(token: str, api_url: str) -> Application:  # type: ignore[type-arg]
-    application = (
+    builder = (
         Application.builder()
         .token(token)
         .base_url(api_url)
         .base_file_url(file_url_for(api_url))
-        .build()
     )
+    if os.environ.get("ECHO_HTTP") == "formabot":
+        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        from bot.http_client import bot_request
+
+        builder = builder.request(bot_request(256)).get_updates_request(bot_request(1))
+    application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, echo_text))
     application.add_handler(CallbackQueryHandler(echo_callback))
     return application

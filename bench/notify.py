@@ -16,6 +16,9 @@ time from the start of the delivery to the last accepted message, and its ratio 
 the limits allow, ``max(N / 300, max messages per chat / 10)``. Targets: all delivered, 0
 duplicates, 0 lost, ratio ≤ 1.15.
 
+The delivery's HTTP client is the bot's (``bot.http_client``, on aiohttp); ``--stock-http``:
+python-telegram-bot's ``HTTPXRequest``.
+
 ``--order``: ``shuffle`` (default: each chat's messages scattered through the queue), ``chat``
 (each chat's messages one after the other: the per-chat limit bites inside every batch), ``round``
 (one message per chat in turn).
@@ -178,9 +181,9 @@ async def enqueue(factory: Any, chats: list[int]) -> None:
 
 async def main(args: argparse.Namespace) -> int:
     from telegram import Bot
-    from telegram.request import HTTPXRequest
 
     from bot.delivery import DeliverySettings, OutboxDelivery
+    from bot.http_client import bot_request
     from domain.clock import FixedClock
     from storage.database import create_engine, upgrade
     from storage.uow import SqlUnitOfWorkFactory
@@ -202,7 +205,8 @@ async def main(args: argparse.Namespace) -> int:
               f"{time.perf_counter() - t0:.1f} s; max {max_per_chat} per chat; ideal {ideal:.2f} s")
         server = InProcessServer(args.chats) if args.same_process else ChildServer(args.chats)
         async with server as info:
-            request = HTTPXRequest(connection_pool_size=args.concurrency)
+            # The bot's own request (``bot.jobs.delivery_bot``); ``--stock-http``: python-telegram-bot's.
+            request = bot_request(args.concurrency, fast_paths=not args.stock_http)
             async with Bot(info["token"], base_url=info["base_url"], request=request) as bot:
                 delivery = OutboxDelivery(
                     bot, factory, factory.clock, DeliverySettings(
@@ -264,6 +268,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--same-process", action="store_true")
     parser.add_argument("--keep-sniffio-lookup", action="store_true")
+    parser.add_argument("--stock-http", action="store_true",
+                        help="python-telegram-bot's HTTPXRequest instead of bot.http_client")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
