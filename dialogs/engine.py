@@ -170,12 +170,7 @@ class DialogEngine:
         longer) among their links chooses again. If even that cannot be shown, the notice alone."""
         ctx.out = [Reply(text("operation_not_allowed"))]
         st.screen = st.home
-        orgs = ctx.principal.organisation_ids
-        if st.home == ScreenName.MENU and st.organisation_id not in orgs:
-            st.organisation_id = orgs[0] if len(orgs) == 1 else None
-            if st.organisation_id is None:
-                st.screen = ScreenName.CHOOSE_ORG
-        ctx.organisation_id = st.organisation_id
+        _choose_organisation(ctx, st)
         try:
             return await show(ctx, st)
         except (PermissionError, LookupError):
@@ -190,13 +185,7 @@ class DialogEngine:
             return [Reply(render("unknown_user.j2", principal=ctx.principal, support=ctx.support_contact))]
         if st.home != home:
             st.home, st.screen = home, home
-        if home == ScreenName.MENU:
-            orgs = ctx.principal.organisation_ids
-            if st.organisation_id not in orgs:
-                st.organisation_id = orgs[0] if len(orgs) == 1 else None
-            if st.organisation_id is None:
-                st.screen = ScreenName.CHOOSE_ORG
-        ctx.organisation_id = st.organisation_id
+        _choose_organisation(ctx, st)
         try:
             return await show(ctx, st)
         except (PermissionError, LookupError):
@@ -252,6 +241,17 @@ class DialogEngine:
             st.screen = ScreenName.CHOOSE_ORG
             return await show(ctx, st)
         return await dispatch(ctx, st, inc)
+
+
+def _choose_organisation(ctx: Context, st: DialogState) -> None:
+    """A member's screens are of one of their organisations: the one shown if still theirs,
+    otherwise their only one, otherwise the choice among them."""
+    orgs = ctx.principal.organisation_ids
+    if st.home == ScreenName.MENU and st.organisation_id not in orgs:
+        st.organisation_id = orgs[0] if len(orgs) == 1 else None
+        if st.organisation_id is None:
+            st.screen = ScreenName.CHOOSE_ORG
+    ctx.organisation_id = st.organisation_id
 
 
 def _close_forms_of_organisations_left(st: DialogState, orgs: list[int]) -> bool:
