@@ -81,6 +81,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     @staticmethod
     def _key(update: object) -> int:
+        if isinstance(update, int):  # a webhook's update, keyed already (``bot.webhook.update_key``)
+            return update
         if isinstance(update, Update):
             if update.effective_user is not None:
                 return update.effective_user.id

@@ -72,7 +72,7 @@ class BotRuntime:
         assert app.updater is not None
         if self.webhook_url:
             secret = self.settings.webhook_secret or secrets.token_urlsafe(32)
-            self._webhook = WebhookServer(app, path=urlparse(self.webhook_url).path, secret=secret,
+            self._webhook = WebhookServer(app, self.channel, path=urlparse(self.webhook_url).path, secret=secret,
                                           max_body=WEBHOOK_MAX_BODY, body_timeout=WEBHOOK_BODY_TIMEOUT)
             await self._webhook.listen(self.settings.webhook_port, self.settings.webhook_listen)
             await app.bot.set_webhook(self.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)

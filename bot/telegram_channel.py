@@ -10,16 +10,11 @@ import asyncio
 import dataclasses
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError
-from telegram import (
-    BotCommand,
-    CallbackQuery,
-    InputFile,
-    Message,
-    Update,
-)
+from telegram import Bot, BotCommand, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
@@ -28,13 +23,13 @@ from bot import bot_api
 from bot.http_client import bot_request
 from bot.ordering import FlowControlledRequest, PerUserUpdateProcessor
 from bot.throttle import ChatThrottle
+from bot.updates import Pressed, from_json, from_update
 from bot.uploads import with_catalogue
 from bot.webhook import in_response, responding
 from dialogs.engine import DialogEngine
 from dialogs.io import Incoming, Reply
 from dialogs.printing import PrintFailed
 from dialogs.render import TELEGRAM_LIMIT, split_message, text
-from domain.models import Document
 
 log = logging.getLogger("formabot.telegram")
 
@@ -48,37 +43,6 @@ COMMANDS = (
 )
 SEND_PATIENCE = 180.0  # seconds a reply keeps being retried while Telegram cannot be reached
 STORE_PATIENCE = 600.0  # seconds an answer is kept pending while the database cannot store it
-
-
-def to_incoming(update: Update) -> Incoming | None:
-    """The neutral input of an update, or None for an update the dialogs do not handle."""
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or chat is None or chat.type != "private":
-        return None
-    incoming = functools.partial(
-        Incoming, chat_id=chat.id, user_id=user.id, update_id=update.update_id, user_name=user.first_name
-    )
-    if update.callback_query is not None:
-        return incoming(payload=update.callback_query.data or "")
-    message = update.message
-    if message is None:
-        return None
-    if message.document is not None:
-        d = message.document
-        doc = Document(file_id=d.file_id, file_name=d.file_name, mime_type=d.mime_type, size=d.file_size)
-        return incoming(document=doc)
-    if message.photo:
-        p = message.photo[-1]
-        doc = Document(file_id=p.file_id, file_name="photo.jpg", mime_type="image/jpeg", size=p.file_size)
-        return incoming(document=doc)
-    if message.text is None:
-        return incoming(text="")  # a sticker, a voice note…: answered like unexpected text
-    if message.text.startswith("/"):
-        head, _, args = message.text.partition(" ")
-        command = head[1:].split("@", 1)[0].lower()
-        return incoming(command=command, args=args.strip())
-    return incoming(text=message.text)
 
 
 def fold_notices(replies: Sequence[Reply]) -> Sequence[Reply]:
@@ -103,32 +67,46 @@ class TelegramChannel:
         self._printing: set[asyncio.Task[None]] = set()
 
     async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """python-telegram-bot's handler (long polling): the update it has parsed."""
         if not isinstance(update, Update):
             return
-        inc = to_incoming(update)
-        query = update.callback_query
+        await self.handle(context.bot, *from_update(update))
+
+    async def on_webhook(self, bot: Bot, update: Mapping[str, Any]) -> None:
+        """A webhook request's update, read from its JSON (``bot.updates.from_json``); an error
+        escaping the handler is dealt with as python-telegram-bot's error handler does
+        (``report_error``): the request is answered, the update is not sent again."""
+        inc, pressed = from_json(update)
+        try:
+            await self.handle(bot, inc, pressed)
+        except Exception as exc:
+            await report_error(bot, inc.chat_id if inc is not None else None, exc)
+
+    async def handle(self, bot: Bot, inc: Incoming | None, pressed: Pressed | None) -> None:
+        """One update: the dialog step, then its replies (the pressed button answered, its
+        message edited into the new screen when it can be)."""
         if inc is None:
-            if query is not None:
-                await self._answer(query, None)
+            if pressed is not None:
+                await self._answer(bot, pressed, None)
             return
-        inc = await with_catalogue(context.bot, inc)  # a catalogue's bytes, read before the step
+        inc = await with_catalogue(bot, inc)  # a catalogue's bytes, read before the step
         if responding():
             # Telegram sends an update again only if it got no 200: its replies may be lost.
             inc = dataclasses.replace(inc, show_again=True)
-        replies = await self._handle_until_stored(context.bot, inc, query)
+        replies = await self._handle_until_stored(bot, inc, pressed)
         if replies is None:
             return
-        log.debug("update handled", extra={"update_id": update.update_id, "chat": inc.chat_id, "replies": len(replies)})
-        if query is not None:
+        log.debug("update handled", extra={"update_id": inc.update_id, "chat": inc.chat_id, "replies": len(replies)})
+        if pressed is not None:
             alert = next((r.alert for r in replies if r.alert), None)
-            await self._answer(query, alert, in_webhook_response=True)
+            await self._answer(bot, pressed, alert, in_webhook_response=True)
         for reply in replies:
             if reply.pending is not None:
-                self._print(context.bot, inc, reply)
+                self._print(bot, inc, reply)
         now = [r for r in replies if r.pending is None]  # the PDF's reply goes once it is made
-        if query is None and await self._reply_in_response(inc.chat_id, now):
+        if pressed is None and await self._reply_in_response(inc.chat_id, now):
             return
-        await self.send(context.bot, inc.chat_id, now, edit=query.message if query else None)
+        await self.send(bot, inc.chat_id, now, edit=pressed)
 
     async def _reply_in_response(self, chat_id: int, replies: Sequence[Reply]) -> bool:
         """On a webhook, a reply that is one message (one part, no document) goes in the
@@ -142,7 +120,7 @@ class TelegramChannel:
         await self.throttle.wait(chat_id)
         return in_response("sendMessage", **bot_api.message_in_body(chat_id, folded[0]))
 
-    def _print(self, bot: object, inc: Incoming, reply: Reply) -> None:
+    def _print(self, bot: Bot, inc: Incoming, reply: Reply) -> None:
         """Make the reply's PDF in the printer's worker and send it once ready, as a task of its own:
         the user's next updates (and everybody else's) go on meanwhile. The step is already stored."""
 
@@ -173,7 +151,7 @@ class TelegramChannel:
         await asyncio.gather(*self._printing, return_exceptions=True)
 
     async def _handle_until_stored(
-        self, bot: object, inc: Incoming, query: CallbackQuery | None
+        self, bot: Bot, inc: Incoming, pressed: Pressed | None
     ) -> list[Reply] | None:
         """The dialog step, retried while the database cannot store it (locked, disk full, down).
 
@@ -191,8 +169,8 @@ class TelegramChannel:
                             extra={"chat": inc.chat_id, "error": exc.__class__.__name__, "waited": waited})
                 if not told:
                     told = True
-                    if query is not None:
-                        await self._answer(query, None)
+                    if pressed is not None:
+                        await self._answer(bot, pressed, None)
                     await self._send_one(bot, inc.chat_id, Reply(text("storage_unavailable")))
                 if waited >= STORE_PATIENCE:
                     await self._send_one(bot, inc.chat_id, Reply(text("storage_gave_up")))
@@ -201,31 +179,41 @@ class TelegramChannel:
                 waited += delay
                 delay = min(delay * 2, 30.0)
 
-    async def _answer(self, query: CallbackQuery, alert: str | None, *, in_webhook_response: bool = False) -> None:
+    async def _answer(
+        self, bot: Bot, pressed: Pressed, alert: str | None, *, in_webhook_response: bool = False
+    ) -> None:
         """Answer the pressed button; on a webhook (``in_webhook_response``), in the response's body
         (``bot.webhook.in_response``: one request saved, the answer committed before it)."""
-        if in_webhook_response and in_response("answerCallbackQuery", **bot_api.callback_answer(query.id, alert)):
+        answer = bot_api.callback_answer(pressed.query_id, alert)
+        if in_webhook_response and in_response("answerCallbackQuery", **answer):
             return
         try:
-            await self._call(None, lambda: bot_api.answer_callback_query(query.get_bot(), query.id, alert))
+            await self._call(None, lambda: bot_api.answer_callback_query(bot, pressed.query_id, alert))
         except BadRequest:
             log.info("callback query too old to answer")  # the reply still goes out as a message
 
-    async def send(self, bot: object, chat_id: int, replies: Sequence[Reply], *, edit: object = None) -> None:
+    async def send(
+        self, bot: Bot, chat_id: int, replies: Sequence[Reply], *, edit: Pressed | None = None
+    ) -> None:
         """Send the replies in order; the screen message replaces the pressed one when it can."""
         replies = fold_notices(replies)
-        editable = isinstance(edit, Message) and len(replies) == 1 and replies[0].document is None
+        editable = (
+            edit is not None and edit.message_id is not None
+            and len(replies) == 1 and replies[0].document is None
+        )
         for reply in replies:
             if editable and reply.screen and len(reply.text) <= TELEGRAM_LIMIT:
-                assert isinstance(edit, Message)
-                if await self._edit(edit, reply):
+                assert edit is not None
+                if await self._edit(bot, edit, reply):
                     continue
             await self._send_one(bot, chat_id, reply)
 
-    async def _edit(self, message: Message, reply: Reply) -> bool:
+    async def _edit(self, bot: Bot, pressed: Pressed, reply: Reply) -> bool:
+        chat_id, message_id = pressed.chat_id, pressed.message_id
+        assert chat_id is not None and message_id is not None
         try:
-            await self._call(message.chat_id, lambda: bot_api.edit_message_text(
-                message.get_bot(), message.chat_id, message.message_id, reply.text, bot_api.keyboard_json(reply)))
+            await self._call(chat_id, lambda: bot_api.edit_message_text(
+                bot, chat_id, message_id, reply.text, bot_api.keyboard_json(reply)))
             return True
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
@@ -233,10 +221,7 @@ class TelegramChannel:
             log.info("edit refused, sending a new message", extra={"error": exc.__class__.__name__})
             return False
 
-    async def _send_one(self, bot: object, chat_id: int, reply: Reply) -> None:
-        from telegram import Bot
-
-        assert isinstance(bot, Bot)
+    async def _send_one(self, bot: Bot, chat_id: int, reply: Reply) -> None:
         parts = split_message(reply.text)
         for i, part in enumerate(parts):
             keyboard = bot_api.keyboard_json(reply) if i == len(parts) - 1 else None  # buttons under the last part
@@ -324,10 +309,16 @@ async def register_commands(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """python-telegram-bot's error handler (long polling): ``report_error``."""
+    chat = update.effective_chat if isinstance(update, Update) else None
+    await report_error(context.bot, chat.id if chat is not None else None, context.error)
+
+
+async def report_error(bot: Bot, chat_id: int | None, error: BaseException | None) -> None:
     """An unexpected error: logged without the message content; the user is told, nothing else."""
-    log.error("error while handling an update", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None:
+    log.error("error while handling an update", exc_info=error)
+    if chat_id is not None:
         try:
-            await context.bot.send_message(update.effective_chat.id, text("internal_error"), parse_mode=ParseMode.HTML)
+            await bot.send_message(chat_id, text("internal_error"), parse_mode=ParseMode.HTML)
         except Exception:
             log.warning("could not tell the user about the error")

@@ -17,13 +17,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hmac
-import json
 import logging
 from http import HTTPStatus
 from typing import Any
 
+import pydantic_core
 from aiohttp import web
-from telegram import Update
 
 log = logging.getLogger("formabot.webhook")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -65,6 +64,22 @@ def in_response(method: str, **params: object) -> bool:
     return True
 
 
+def update_key(update: dict[str, Any]) -> int:
+    """The per-user processor's key of an update's JSON: its user, else its chat, else 0 (as
+    ``bot.ordering.PerUserUpdateProcessor`` keys python-telegram-bot's updates)."""
+    for kind in ("message", "callback_query"):
+        part = update.get(kind)
+        if isinstance(part, dict):
+            user = part.get("from")
+            if isinstance(user, dict) and isinstance(user.get("id"), int):
+                return int(user["id"])
+            message = part.get("message") if kind == "callback_query" else part
+            chat = message.get("chat") if isinstance(message, dict) else None
+            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                return int(chat["id"])
+    return 0
+
+
 def _refused(status: HTTPStatus) -> web.Response:
     """An error answer after which the connection is closed (its body, if any, is never read)."""
     response = web.Response(status=status)
@@ -73,7 +88,8 @@ def _refused(status: HTTPStatus) -> web.Response:
 
 
 class WebhookServer:
-    """Serves ``path`` on ``listen:port`` for ``app`` (an initialised, started PTB application).
+    """Serves ``path`` on ``listen:port`` for ``app`` (an initialised, started PTB application)
+    and ``channel``, which reads each update from its JSON (``bot.updates.from_json``).
 
     aiohttp's server (its HTTP parser in C): tornado's, pure Python, took about a tenth of the
     bot's CPU per update on a busy webhook (``bench/README.md``). Refused before the body is read:
@@ -82,9 +98,10 @@ class WebhookServer:
     arrive within ``body_timeout`` seconds with 400."""
 
     def __init__(
-        self, app: Any, *, path: str, secret: str, max_body: int, body_timeout: float
+        self, app: Any, channel: Any, *, path: str, secret: str, max_body: int, body_timeout: float
     ) -> None:
         self.app = app
+        self.channel = channel  # ``bot.telegram_channel.TelegramChannel``: ``on_webhook``
         self.secret = secret.encode()
         self.max_body = max_body
         self.body_timeout = body_timeout
@@ -116,7 +133,10 @@ class WebhookServer:
             return _refused(HTTPStatus.FORBIDDEN)
         try:
             body = await asyncio.wait_for(request.read(), self.body_timeout)
-            update = Update.de_json(json.loads(body), self.app.bot)
+            update = pydantic_core.from_json(body)
+            if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+                raise ValueError("not an update")
+            key = update_key(update)
         except Exception:  # too slow, or not an update: Telegram never sends that
             return _refused(HTTPStatus.BAD_REQUEST)
         app = self.app
@@ -124,13 +144,13 @@ class WebhookServer:
         reset = _response.set(holder)
         try:
             # Through the per-user processor (one update of a user at a time), as polling does;
-            # the handler's errors go to the application's error handler: the update is handled.
-            await app.update_processor.process_update(update, app.process_update(update))
+            # the handler's errors are reported by the channel: the update is handled.
+            await app.update_processor.process_update(key, self.channel.on_webhook(app.bot, update))
         except Exception as exc:  # not handled: no 200, Telegram sends it again
             log.error("webhook request failed", extra={"error": exc.__class__.__name__})
             return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
         finally:
             _response.reset(reset)
         if holder:
-            return web.Response(body=json.dumps(holder).encode(), content_type="application/json")
+            return web.Response(body=pydantic_core.to_json(holder), content_type="application/json")
         return web.Response()

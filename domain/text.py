@@ -6,6 +6,7 @@ apostrophes and dashes ignored); ``number`` writes an integer the French way («
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from decimal import Decimal
@@ -40,8 +41,10 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@functools.lru_cache(maxsize=16_384)
 def fold(text: str) -> str:
-    """The form two answers are compared in: no case, no accents, one space, plain quotes."""
+    """The form two answers are compared in: no case, no accents, one space, plain quotes.
+    Cached: a choice's code and labels are folded again at every answer compared with them."""
     return _SPACES.sub(" ", strip_accents(text.casefold()).translate(_FOLD_TABLE)).strip()
 
 
