@@ -39,11 +39,9 @@ def from_update(update: Update) -> Read:
     pressed = None
     if query is not None:
         message = query.message
-        editable = isinstance(message, Message)  # always, for a message it came with
-        pressed = Pressed(
-            query.id,
-            message.chat.id if editable and message is not None else None,
-            message.message_id if editable and message is not None else None,
+        pressed = (
+            Pressed(query.id, message.chat.id, message.message_id)
+            if isinstance(message, Message) else Pressed(query.id)
         )
     user = update.effective_user
     chat = update.effective_chat
@@ -78,10 +76,9 @@ def from_json(update: Mapping[str, Any]) -> Read:
         message = seen if isinstance(seen, Mapping) else None
         # As python-telegram-bot reads it: any message the button is under is tried for the edit
         # (one too old comes with a date of 0; Telegram refuses the edit, a new message goes).
-        pressed = Pressed(
-            str(query["id"]),
-            message["chat"]["id"] if message is not None else None,
-            message["message_id"] if message is not None else None,
+        pressed = (
+            Pressed(str(query["id"]), message["chat"]["id"], message["message_id"])
+            if message is not None else Pressed(str(query["id"]))
         )
         user = query.get("from")
     else:
@@ -100,8 +97,7 @@ def from_json(update: Mapping[str, Any]) -> Read:
     )
     if isinstance(query, Mapping):
         return incoming(payload=query.get("data") or ""), pressed
-    if message is None:
-        return None, None
+    assert message is not None  # a message update (returned above without one)
     document = message.get("document")
     if isinstance(document, Mapping):
         doc = Document(file_id=document["file_id"], file_name=document.get("file_name"),
